@@ -1,0 +1,12 @@
+# The worker and the API: one image, two commands (`lr worker`, `lr api`).
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY learning_domain learning_domain
+COPY serving serving
+COPY streams streams
+COPY api api
+COPY lr lr
+RUN pip install --no-cache-dir .
+USER nobody
+ENTRYPOINT ["lr"]

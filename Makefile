@@ -1,0 +1,58 @@
+# Two commands for a fresh machine: `make run` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+INSTALLED := $(VENV)/.installed
+KAFKA_LIBS := .cache/kafka/libs
+KAFKA_RESOLVED := .cache/kafka/.resolved
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
+
+.PHONY: run test lint format deps system-packages kafka clean
+
+run: deps  ## Start broker, Redis, worker and API; print a sample request.
+	$(BIN)/lr dev
+
+test: deps lint  ## Lint, type-check and run the whole suite against the real broker and Redis.
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+deps: system-packages $(INSTALLED) kafka
+
+# Java, Maven and redis-server come from Debian's packages when missing.
+system-packages:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing from Debian:$$missing"; \
+	  $(APT_GET) update -q && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q $$missing; \
+	fi
+
+$(INSTALLED): pyproject.toml
+	@echo "==> creating $(VENV) and installing the package with its dev tools"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade --progress-bar off pip
+	$(BIN)/pip install --progress-bar off -e '.[dev]'
+	touch $@
+
+# The broker's jars, resolved once from Maven Central into an ignored cache.
+kafka: $(KAFKA_RESOLVED)
+$(KAFKA_RESOLVED): deploy/kafka/pom.xml
+	@echo "==> resolving Apache Kafka from Maven Central into $(KAFKA_LIBS)"
+	rm -rf $(KAFKA_LIBS)
+	mvn -B -ntp -f deploy/kafka/pom.xml dependency:copy-dependencies \
+	  -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS) -DincludeScope=runtime
+	touch $@
+
+clean:
+	rm -rf .lr-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""The app factory: everything the API serves under ``/learningrecord/v1``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import health, statements
+from api.middlewares import error_middleware, request_id_middleware
+from api.resources import SETTINGS, kafka_producer, key_directory, redis_pool
+from lr.settings import Settings
+
+BASE_PATH = "/learningrecord/v1"
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[request_id_middleware, error_middleware],
+        client_max_size=settings.api.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory])
+    app.router.add_get(f"{BASE_PATH}/health", health.health)
+    app.router.add_post(f"{BASE_PATH}/statements", statements.post_statements)
+    app.router.add_get(f"{BASE_PATH}/statements", statements.get_statement)
+    return app

@@ -1,0 +1,69 @@
+"""Who is calling: an API key in ``x-api-key``, or HTTP Basic with key id and secret."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from api.errors import ApiError
+from api.resources import KEY_DIRECTORY
+from learning_domain.access import ApiKeyRecord, Scope, secret_matches, split_api_key
+
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="learningrecord", charset="UTF-8"'}
+
+# The authority of statements an API key writes: an account the spec's rules accept as an Agent.
+KEY_AUTHORITY_HOMEPAGE = "urn:learningrecord:api-key"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key: ApiKeyRecord
+
+    @property
+    def tenant(self) -> str:
+        return self.key.tenant
+
+    def authority(self) -> dict[str, Any]:
+        return {
+            "objectType": "Agent",
+            "account": {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": self.key.key_id},
+        }
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers=_CHALLENGE)
+
+
+def _credentials(request: web.Request) -> tuple[str, str]:
+    api_key = request.headers.get("x-api-key")
+    if api_key is not None:
+        parsed = split_api_key(api_key)
+        if parsed is None:
+            raise _unauthorized("x-api-key must be '<key id>.<secret>'")
+        return parsed
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise _unauthorized("credentials required: x-api-key header or HTTP Basic")
+    try:
+        key_id, colon, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise _unauthorized("malformed HTTP Basic credentials") from error
+    if not colon or not key_id:
+        raise _unauthorized("malformed HTTP Basic credentials")
+    return key_id, secret
+
+
+async def authenticate(request: web.Request, needed: Scope) -> Principal:
+    """The caller's principal, or 401 (no valid credential) / 403 (valid, missing scope)."""
+    key_id, secret = _credentials(request)
+    record = await request.app[KEY_DIRECTORY].lookup(key_id)
+    if record is None or record.revoked or not secret_matches(record, secret):
+        raise _unauthorized("invalid or revoked credentials")
+    if not record.grants(needed):
+        raise ApiError(403, "forbidden", f"this key lacks the scope {needed.value!r}")
+    return Principal(record)

@@ -1,0 +1,77 @@
+"""API keys as this process knows them: the compacted keys topic, read from its start and then
+followed, mirrored into Redis. Losing Redis never locks anyone out: the topic refills it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from learning_domain.access import ApiKeyRecord
+from serving.api_keys import cache_key, cached_key
+
+log = logging.getLogger(__name__)
+
+
+class KeyDirectory:
+    def __init__(self, bootstrap_servers: str, topic: str, redis: Redis) -> None:
+        self._redis = redis
+        self._known: dict[str, ApiKeyRecord] = {}
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self._follower: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Read the topic up to its current end, then keep following it in the background."""
+        await self._consumer.start()
+        partitions = list(self._consumer.assignment())
+        end = await self._consumer.end_offsets(partitions)
+        while [tp for tp in partitions if await self._consumer.position(tp) < end[tp]]:
+            for records in (await self._consumer.getmany(timeout_ms=500)).values():
+                await self._apply(records)
+        self._follower = asyncio.create_task(self._follow())
+
+    async def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._follower
+        await self._consumer.stop()
+
+    async def lookup(self, key_id: str) -> ApiKeyRecord | None:
+        """Redis first (shared by every API process, written first by `lr keys`), then the topic."""
+        try:
+            cached = await cached_key(self._redis, key_id)
+        except RedisError:
+            log.warning("key_cache_unavailable")
+            cached = None
+        if cached is not None:
+            return cached
+        record = self._known.get(key_id)
+        if record is not None:
+            with suppress(RedisError):
+                await cache_key(self._redis, record)
+        return record
+
+    async def _follow(self) -> None:
+        while True:
+            for records in (await self._consumer.getmany(timeout_ms=1000)).values():
+                await self._apply(records)
+
+    async def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for message in records:
+            if message.value is None:
+                continue
+            record = ApiKeyRecord.model_validate_json(message.value)
+            self._known[record.key_id] = record
+            with suppress(RedisError):
+                await cache_key(self._redis, record)

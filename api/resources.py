@@ -1,0 +1,54 @@
+"""Long-lived resources of the API process, reached through typed app keys and opened and
+closed by ``cleanup_ctx``: the settings, a Redis pool, the Kafka producer, the key directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+from redis.asyncio import Redis
+
+from api.key_directory import KeyDirectory
+from lr.kafka_topics import MAX_RECORD_BYTES, ensure_topics
+from lr.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+PRODUCER = web.AppKey("producer", AIOKafkaProducer)
+KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
+
+
+async def redis_pool(app: web.Application) -> AsyncIterator[None]:
+    redis = Redis.from_url(app[SETTINGS].redis.url, socket_timeout=5, health_check_interval=30)
+    app[REDIS] = redis
+    yield
+    await redis.aclose()
+
+
+async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
+    kafka = app[SETTINGS].kafka
+    await ensure_topics(kafka)
+    # Idempotent with acks=all: an acknowledged batch is on every in-sync replica exactly once.
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=0,
+        max_request_size=MAX_RECORD_BYTES,
+    )
+    await producer.start()
+    app[PRODUCER] = producer
+    yield
+    await producer.stop()
+
+
+async def key_directory(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    directory = KeyDirectory(
+        settings.kafka.bootstrap_servers, settings.kafka.keys_topic, app[REDIS]
+    )
+    await directory.start()
+    app[KEY_DIRECTORY] = directory
+    yield
+    await directory.stop()

@@ -1,0 +1,3 @@
+from lr.cli import main
+
+main()

@@ -1,0 +1,199 @@
+"""``lr``: run the stack, the worker and the API, and administer keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from learning_domain.access import Scope
+from lr import keys_admin
+from lr.settings import Settings, get_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+keys_cli = typer.Typer(no_args_is_help=True, help="Issue, list and revoke API keys.")
+cli.add_typer(keys_cli, name="keys")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command()
+def worker() -> None:
+    """Run the Faust worker: validate, store and tally statements."""
+    import faust
+
+    import streams.agents  # noqa: F401  (registers the agents on the app)
+    from lr.kafka_topics import ensure_topics
+    from streams.app import app, settings
+
+    asyncio.run(ensure_topics(settings.kafka))
+    faust.Worker(
+        app, loglevel=settings.log_level, redirect_stdouts=False
+    ).execute_from_commandline()
+
+
+@cli.command()
+def api() -> None:
+    """Serve the HTTP API."""
+    from api.server import serve
+
+    settings = get_settings()
+    _configure_logging(settings)
+    asyncio.run(serve(settings))
+
+
+def _stack_settings(
+    data_dir: Path | None,
+    api_port: int | None,
+    kafka_port: int | None,
+    redis_port: int | None,
+) -> Settings:
+    from lr.stack.local_stack import for_local_stack
+
+    settings = get_settings()
+    stack = settings.stack
+    kafka = kafka_port or stack.kafka_port
+    updates = {
+        "data_dir": data_dir or stack.data_dir,
+        "kafka_port": kafka,
+        "kafka_controller_port": kafka + 1 if kafka_port else stack.kafka_controller_port,
+        "redis_port": redis_port or stack.redis_port,
+    }
+    settings = settings.model_copy(
+        update={
+            "stack": stack.model_copy(update=updates),
+            "api": settings.api.model_copy(update={"port": api_port or settings.api.port}),
+        }
+    )
+    return for_local_stack(settings)
+
+
+DataDir = Annotated[Path | None, typer.Option(help="State and logs of this stack.")]
+ApiPort = Annotated[int | None, typer.Option(help="API port.")]
+KafkaPort = Annotated[int | None, typer.Option(help="Kafka port (the controller uses the next).")]
+RedisPort = Annotated[int | None, typer.Option(help="Redis port.")]
+
+
+def _wait_for_ctrl_c() -> None:
+    stop = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+def stack(
+    data_dir: DataDir = None,
+    kafka_port: KafkaPort = None,
+    redis_port: RedisPort = None,
+) -> None:
+    """Start the broker and Redis only, until Ctrl-C."""
+    from lr.stack.local_stack import LocalStack
+
+    settings = _stack_settings(data_dir, None, kafka_port, redis_port)
+    with LocalStack(settings) as local:
+        typer.echo(f"starting Kafka and Redis; logs in {local.log_dir}")
+        local.start_services()
+        typer.echo(f"Kafka  {settings.kafka.bootstrap_servers}\nRedis  {settings.redis.url}")
+        typer.echo("Ctrl-C stops both.")
+        _wait_for_ctrl_c()
+
+
+@cli.command()
+def dev(
+    data_dir: DataDir = None,
+    api_port: ApiPort = None,
+    kafka_port: KafkaPort = None,
+    redis_port: RedisPort = None,
+) -> None:
+    """Start broker, Redis, worker and API together, print a sample request, run until Ctrl-C."""
+    from lr.dev_stack import run_dev_stack
+
+    run_dev_stack(_stack_settings(data_dir, api_port, kafka_port, redis_port), _wait_for_ctrl_c)
+
+
+def _parse_scopes(scopes: str) -> tuple[Scope, ...]:
+    try:
+        return tuple(Scope(s.strip()) for s in scopes.split(",") if s.strip())
+    except ValueError as error:
+        valid = ", ".join(s.value for s in Scope)
+        raise typer.BadParameter(f"{error}; valid scopes: {valid}") from error
+
+
+@keys_cli.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="The organisation's store.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "all",
+    plan: Annotated[str, typer.Option(help="Usage plan.")] = "custom",
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Create a key and print its secret, once."""
+    issued = asyncio.run(
+        keys_admin.create_key(
+            get_settings(), tenant=tenant, name=name, scopes=_parse_scopes(scopes), plan=plan
+        )
+    )
+    record = issued.record
+    if json:
+        typer.echo(
+            orjson.dumps(
+                {
+                    "key_id": record.key_id,
+                    "secret": issued.secret,
+                    "api_key": issued.header_value,
+                    "tenant": record.tenant,
+                    "scopes": [s.value for s in record.scopes],
+                    "plan": record.plan,
+                }
+            ).decode()
+        )
+        return
+    typer.echo(f"key id:   {record.key_id}\ntenant:   {record.tenant}\nplan:     {record.plan}")
+    typer.echo(f"scopes:   {', '.join(s.value for s in record.scopes)}")
+    typer.echo(f"x-api-key: {issued.header_value}")
+    typer.echo("The secret is shown only now; store it safely.")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    for record in asyncio.run(keys_admin.list_keys(get_settings())):
+        state = "revoked" if record.revoked else "active"
+        scopes = ",".join(s.value for s in record.scopes)
+        typer.echo(
+            f"{record.key_id}  {record.tenant}  {record.name}  {scopes}  {record.plan}  {state}"
+        )
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key at once, in every API process."""
+    if asyncio.run(keys_admin.revoke_key(get_settings(), key_id)) is None:
+        typer.echo(f"no key {key_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+def main() -> None:
+    cli()

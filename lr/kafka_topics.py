@@ -1,0 +1,54 @@
+"""The topics we own, created idempotently by whichever process starts first."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from lr.settings import KafkaSettings
+
+# One API batch is one record; the broker's 1 MiB default would cap batches far below the API's
+# body limit, so the statements topic and the producers allow this much.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+
+
+def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
+    forever = str(kafka.record_retention_ms)
+    return [
+        # The system of record: never deleted by time unless an operator says so.
+        NewTopic(
+            kafka.statements_topic,
+            kafka.partitions,
+            1,
+            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+        ),
+        # Latest record per key id is what counts, kept forever.
+        NewTopic(
+            kafka.keys_topic,
+            1,
+            1,
+            topic_configs={"cleanup.policy": "compact", "retention.ms": forever},
+        ),
+        NewTopic(
+            kafka.dead_letter_topic,
+            1,
+            1,
+            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+        ),
+    ]
+
+
+async def ensure_topics(kafka: KafkaSettings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in owned_topics(kafka) if t.name not in existing]
+        if missing:
+            # Another process may win the race; the topic is then what we asked for.
+            with suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()

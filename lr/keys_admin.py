@@ -1,0 +1,61 @@
+"""Issue, list and revoke API keys: the compacted keys topic first (durable), then Redis."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+from redis.asyncio import Redis
+
+from learning_domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key
+from lr.kafka_topics import ensure_topics
+from lr.settings import Settings
+from serving.api_keys import cache_key, cached_key, cached_keys
+
+
+async def _publish(settings: Settings, record: ApiKeyRecord) -> None:
+    await ensure_topics(settings.kafka)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka.bootstrap_servers, enable_idempotence=True, acks="all"
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            settings.kafka.keys_topic,
+            key=record.key_id.encode(),
+            value=record.model_dump_json().encode(),
+        )
+    finally:
+        await producer.stop()
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        await cache_key(redis, record)
+    finally:
+        await redis.aclose()
+
+
+async def create_key(
+    settings: Settings, *, tenant: str, name: str, scopes: tuple[Scope, ...], plan: str
+) -> IssuedKey:
+    issued = mint_key(tenant=tenant, name=name, scopes=scopes, plan=plan)
+    await _publish(settings, issued.record)
+    return issued
+
+
+async def revoke_key(settings: Settings, key_id: str) -> ApiKeyRecord | None:
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        record = await cached_key(redis, key_id)
+    finally:
+        await redis.aclose()
+    if record is None:
+        return None
+    revoked = record.model_copy(update={"revoked": True})
+    await _publish(settings, revoked)
+    return revoked
+
+
+async def list_keys(settings: Settings) -> list[ApiKeyRecord]:
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        return await cached_keys(redis)
+    finally:
+        await redis.aclose()

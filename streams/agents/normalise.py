@@ -1,0 +1,126 @@
+"""Validate and normalise input records; store statements; fan them out by learner.
+
+A record that cannot be processed goes to the dead-letter topic with its original bytes and the
+reason, and the agent moves on: one poison message never stops the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import orjson
+from faust.types import EventT, StreamT
+
+from learning_domain import ingest
+from learning_domain.errors import StatementInvalid
+from learning_domain.identity import learner_id, learner_key
+from learning_domain.xapi.statements import Statement
+from serving.statements import store_statements
+from streams.app import app, settings
+from streams.batching import batches
+from streams.redis_client import redis, with_retries
+from streams.topics import dead_letter_topic, learner_events_topic, statements_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    tenant: str
+    statements: list[Statement]
+    documents: list[bytes]  # each statement's JSON, serialised once for Redis and the fan-out
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    event: EventT[bytes]
+    tenant: str
+    reason: str
+
+
+def _decode(event: EventT[bytes]) -> Accepted | Rejected:
+    message = event.message
+    headers = dict(event.headers or {})
+    tenant = ingest.header_text(headers, ingest.TENANT_HEADER) or settings.default_tenant
+    try:
+        statements = ingest.decode_record(
+            message.value,
+            tenant=tenant,
+            from_api=headers.get(ingest.SOURCE_HEADER) == ingest.SOURCE_API,
+            partition=message.partition,
+            offset=message.offset,
+            timestamp_ms=int(message.timestamp * 1000),
+        )
+    except StatementInvalid as error:
+        return Rejected(event, tenant, str(error))
+    except Exception as error:  # a bug must not stop the stream either: park the record
+        log.exception("statement_decode_failed tenant=%s", tenant)
+        return Rejected(event, tenant, f"internal error: {type(error).__name__}")
+    documents = [orjson.dumps(s.to_document()) for s in statements]
+    return Accepted(tenant, statements, documents, message.partition, message.offset)
+
+
+async def _dead_letter(rejected: Rejected) -> None:
+    message = rejected.event.message
+    log.warning(
+        "statement_rejected tenant=%s partition=%s offset=%s reason=%s",
+        rejected.tenant,
+        message.partition,
+        message.offset,
+        rejected.reason,
+    )
+    await dead_letter_topic.send(
+        key=message.key,
+        value=message.value or b"",
+        headers={
+            ingest.TENANT_HEADER: rejected.tenant.encode(),
+            ingest.DLQ_REASON_HEADER: rejected.reason.encode(),
+            "lr-source-topic": message.topic.encode(),
+            "lr-source-partition": str(message.partition).encode(),
+            "lr-source-offset": str(message.offset).encode(),
+        },
+    )
+
+
+async def _store(accepted: Sequence[Accepted]) -> None:
+    by_tenant: dict[str, list[tuple[str, bytes]]] = {}
+    for batch in accepted:
+        by_tenant.setdefault(batch.tenant, []).extend(
+            (str(s.id), doc) for s, doc in zip(batch.statements, batch.documents, strict=True)
+        )
+    for tenant, documents in by_tenant.items():
+        await with_retries(partial(store_statements, redis, tenant, documents), "statements")
+
+
+async def _fan_out(accepted: Sequence[Accepted]) -> None:
+    for batch in accepted:
+        pairs = zip(batch.statements, batch.documents, strict=True)
+        for index, (statement, document) in enumerate(pairs):
+            actor = statement.actor
+            await learner_events_topic.send(
+                key=f"{batch.tenant}|{learner_key(actor)}".encode(),
+                value=orjson.dumps(
+                    {
+                        "tenant": batch.tenant,
+                        "learner_id": learner_id(actor),
+                        "source": [batch.partition, batch.offset, index],
+                        "statement": orjson.Fragment(document),
+                    }
+                ),
+            )
+
+
+@app.agent(statements_topic)
+async def normalise(stream: StreamT[bytes]) -> None:
+    async for events in batches(stream):
+        outcomes = [_decode(event) for event in events]
+        accepted = [o for o in outcomes if isinstance(o, Accepted)]
+        for rejected in (o for o in outcomes if isinstance(o, Rejected)):
+            await _dead_letter(rejected)
+        await _store(accepted)
+        await _fan_out(accepted)

@@ -1,0 +1,30 @@
+"""The Faust app, created once from settings. ``lr worker`` and the tests import this object."""
+
+from __future__ import annotations
+
+import faust
+
+from lr.kafka_topics import MAX_RECORD_BYTES
+from lr.settings import get_settings
+
+settings = get_settings()
+
+
+def _broker_url(bootstrap_servers: str) -> str:
+    return ";".join(f"kafka://{server.strip()}" for server in bootstrap_servers.split(","))
+
+
+app = faust.App(
+    settings.worker.app_id,
+    broker=_broker_url(settings.kafka.bootstrap_servers),
+    store=settings.worker.table_store,
+    autodiscover=False,
+    topic_partitions=settings.kafka.partitions,
+    topic_replication_factor=1,
+    broker_session_timeout=settings.worker.broker_session_timeout_s,
+    broker_heartbeat_interval=settings.worker.broker_heartbeat_interval_s,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    web_enabled=False,
+    producer_max_request_size=MAX_RECORD_BYTES,
+)

@@ -1,0 +1,134 @@
+"""One real broker and one real Redis per test session, on free ports in a temporary folder.
+
+Tests share one worker and one API and isolate themselves by tenant; tests that crash or
+restart a worker get their own topic prefix and consumer group.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from redis.asyncio import Redis
+
+from learning_domain.access import IssuedKey, Scope
+from lr import keys_admin
+from lr.settings import (
+    ApiSettings,
+    KafkaSettings,
+    Settings,
+    StackSettings,
+    WorkerSettings,
+)
+from lr.stack.local_stack import LocalStack, for_local_stack
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.integration
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def isolated_settings(base: Settings, label: str) -> Settings:
+    """Same broker and Redis, but topics and consumer group of its own."""
+    suffix = f"{label}-{uuid.uuid4().hex[:8]}"
+    return base.model_copy(
+        update={
+            "kafka": base.kafka.model_copy(update={"topic_prefix": f"lr-{suffix}"}),
+            "worker": base.worker.model_copy(update={"app_id": f"lr-{suffix}"}),
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    kafka_port, controller_port, redis_port, api_port = free_ports(4)
+    settings = Settings(
+        kafka=KafkaSettings(topic_prefix="lr-shared", partitions=4),
+        api=ApiSettings(port=api_port),
+        worker=WorkerSettings(
+            app_id="lr-shared",
+            broker_session_timeout_s=6.0,
+            broker_heartbeat_interval_s=1.0,
+        ),
+        stack=StackSettings(
+            data_dir=tmp_path_factory.mktemp("stack"),
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
+            redis_port=redis_port,
+            redis_persistence=False,
+            kafka_libs=REPO / ".cache/kafka/libs",
+        ),
+    )
+    return for_local_stack(settings)
+
+
+@pytest.fixture(scope="session")
+def services(stack_settings: Settings) -> Iterator[LocalStack]:
+    """Kafka and Redis, for the whole session."""
+    with LocalStack(stack_settings) as stack:
+        stack.start_services()
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def shared_app(services: LocalStack) -> Iterator[LocalStack]:
+    """One worker and one API on the shared topics."""
+    with LocalStack(services.settings) as app_processes:
+        app_processes.start_worker()
+        app_processes.start_api()
+        yield app_processes
+
+
+@pytest.fixture(scope="session")
+def settings(shared_app: LocalStack) -> Settings:
+    return shared_app.settings
+
+
+@pytest.fixture(scope="session")
+def base_url(settings: Settings) -> str:
+    return f"http://{settings.api.host}:{settings.api.port}/learningrecord/v1"
+
+
+@pytest.fixture(scope="session")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+async def redis(stack_settings: Settings, services: LocalStack) -> AsyncIterator[Redis]:
+    client = Redis.from_url(stack_settings.redis.url)
+    yield client
+    await client.aclose()
+
+
+async def issue_key(
+    settings: Settings, scopes: tuple[Scope, ...] = (Scope.ALL,), tenant: str | None = None
+) -> IssuedKey:
+    return await keys_admin.create_key(
+        settings,
+        tenant=tenant or f"t{uuid.uuid4().hex[:10]}",
+        name="test",
+        scopes=scopes,
+        plan="custom",
+    )
+
+
+@pytest.fixture
+async def tenant_key(settings: Settings) -> IssuedKey:
+    """A key of a tenant no other test uses."""
+    return await issue_key(settings)

@@ -1,0 +1,53 @@
+"""Produce to and read from the real broker, as a direct producer or an operator would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from learning_domain import ingest
+from lr.settings import Settings
+
+
+async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka.bootstrap_servers, enable_idempotence=True, acks="all"
+    )
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(
+                settings.kafka.statements_topic,
+                value=value,
+                headers=[(ingest.TENANT_HEADER, tenant.encode())],
+            )
+    finally:
+        await producer.stop()
+
+
+async def read_matching(
+    settings: Settings,
+    topic: str,
+    wanted: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    expected: int,
+    timeout_s: float = 60,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``topic`` from its start until ``expected`` wanted records are in, or time out."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(r for r in batch if wanted(r))
+    finally:
+        await consumer.stop()
+    return records

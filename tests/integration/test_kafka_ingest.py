@@ -1,0 +1,85 @@
+"""Statements produced straight onto the input topic, and records that must not stop the worker."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+from redis.asyncio import Redis
+
+from learning_domain import ingest
+from learning_domain.identity import learner_id
+from learning_domain.xapi.statements import parse_statement
+from lr.settings import Settings
+from serving.learners import fetch_statement_count
+from serving.statements import fetch_statement
+from tests.integration.kafka_io import produce, read_matching
+from tests.waiting import until
+
+
+def learner_statement(mbox: str) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": mbox},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"id": "https://example.org/activities/quiz-1"},
+        "timestamp": "2026-11-27T10:00:00.123Z",
+    }
+
+
+async def test_direct_statement_is_stored_and_counted_for_its_learner(
+    settings: Settings, redis: Redis
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    sent = [learner_statement("mailto:lin@example.org") for _ in range(3)]
+    learner = learner_id(parse_statement(sent[0]).actor)
+
+    await produce(settings, [orjson.dumps(s) for s in sent], tenant)
+
+    count = await until(
+        lambda: fetch_statement_count(redis, tenant, learner),
+        lambda n: n >= 3,
+        what="learner count",
+    )
+    assert count == 3
+    stored = orjson.loads(await fetch_statement(redis, tenant, str(sent[0]["id"])) or b"null")
+    assert stored["verb"] == sent[0]["verb"]
+    assert stored["authority"] == ingest.kafka_authority(tenant)
+    assert stored["timestamp"] == "2026-11-27T10:00:00.123Z"
+
+
+async def test_statement_without_id_gets_one_derived_from_its_position(
+    settings: Settings, redis: Redis
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    sent = {k: v for k, v in learner_statement("mailto:kim@example.org").items() if k != "id"}
+    learner = learner_id(parse_statement(sent).actor)
+    await produce(settings, [orjson.dumps(sent)], tenant)
+    await until(lambda: fetch_statement_count(redis, tenant, learner), what="learner count")
+
+
+async def test_poison_records_go_to_the_dead_letter_topic_and_the_worker_goes_on(
+    settings: Settings, redis: Redis
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    not_json = b"{this is not json"
+    not_a_statement = orjson.dumps({"actor": {"mbox": "mailto:x@example.org"}, "verb": {}})
+    valid = learner_statement("mailto:after-poison@example.org")
+    learner = learner_id(parse_statement(valid).actor)
+
+    await produce(settings, [not_json, not_a_statement, orjson.dumps(valid)], tenant)
+
+    await until(
+        lambda: fetch_statement_count(redis, tenant, learner), what="valid statement processed"
+    )
+    dead = await read_matching(
+        settings,
+        settings.kafka.dead_letter_topic,
+        lambda r: dict(r.headers).get(ingest.TENANT_HEADER) == tenant.encode(),
+        expected=2,
+    )
+    # Unkeyed records spread over partitions, so the dead letters may come in any order.
+    reasons = {r.value: dict(r.headers)[ingest.DLQ_REASON_HEADER].decode() for r in dead}
+    assert set(reasons) == {not_json, not_a_statement}
+    assert reasons[not_json].startswith("invalid JSON")
+    assert reasons[not_a_statement] == "verb.id: is required"
