@@ -15,7 +15,7 @@ import orjson
 from faust.types import EventT, StreamT
 
 from learning_domain import ingest
-from learning_domain.errors import StatementInvalid
+from learning_domain.errors import StatementInvalid, UnidentifiedActor
 from learning_domain.identity import learner_id, learner_key
 from learning_domain.xapi.statements import Statement
 from serving.statements import store_statements
@@ -102,8 +102,12 @@ async def _fan_out(accepted: Sequence[Accepted]) -> None:
         pairs = zip(batch.statements, batch.documents, strict=True)
         for index, (statement, document) in enumerate(pairs):
             actor = statement.actor
+            try:
+                key = learner_key(actor)
+            except UnidentifiedActor:
+                continue  # an anonymous Group has no identity, so it is nobody's learner record
             await learner_events_topic.send(
-                key=f"{batch.tenant}|{learner_key(actor)}".encode(),
+                key=f"{batch.tenant}|{key}".encode(),
                 value=orjson.dumps(
                     {
                         "tenant": batch.tenant,
