@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import health, statements
+from api import health, statements, xapi_protocol
 from api.middlewares import error_middleware, request_id_middleware
 from api.resources import SETTINGS, kafka_producer, key_directory, redis_pool
+from api.xapi_protocol import xapi_middlewares
 from lr.settings import Settings
 
 BASE_PATH = "/learningrecord/v1"
 
 
 def create_app(settings: Settings) -> web.Application:
+    stamp_xapi_version, check_xapi_request = xapi_middlewares(BASE_PATH)
     app = web.Application(
-        middlewares=[request_id_middleware, error_middleware],
+        middlewares=[
+            request_id_middleware,
+            stamp_xapi_version,
+            error_middleware,
+            check_xapi_request,
+        ],
         client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory])
     app.router.add_get(f"{BASE_PATH}/health", health.health)
+    app.router.add_get(f"{BASE_PATH}/about", xapi_protocol.about)
     app.router.add_post(f"{BASE_PATH}/statements", statements.post_statements)
     app.router.add_get(f"{BASE_PATH}/statements", statements.get_statement)
     return app

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import orjson
 from aiohttp import web
-from learning_domain.xapi.statements import parse_statements
 
 from api.auth import authenticate
 from api.errors import bad_request, not_found
 from api.resources import PRODUCER, REDIS, SETTINGS
 from learning_domain import ingest
 from learning_domain.access import Scope
+from learning_domain.xapi.statements import parse_statements
 from serving.statements import fetch_statement, store_statements
 
 

@@ -59,7 +59,7 @@ async def test_create_list_and_revoke_from_the_command_line(
     assert line.endswith("active")
     assert created["secret"] not in listing
 
-    headers = {"x-api-key": created["api_key"]}
+    headers = {"x-api-key": created["api_key"], "X-Experience-API-Version": "1.0.3"}
     url = f"{base_url}/statements?statementId={uuid.uuid4()}"
     async with http.get(url, headers=headers) as response:
         assert response.status == 404  # authenticated; the statement just does not exist
@@ -80,7 +80,8 @@ async def test_a_key_still_works_after_its_redis_cache_entry_is_lost(
     url = f"{base_url}/statements?statementId={uuid.uuid4()}"
 
     async def status() -> int:
-        async with http.get(url, headers={"x-api-key": key.header_value}) as response:
+        headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+        async with http.get(url, headers=headers) as response:
             return response.status
 
     # 404, not 401: authenticated from the keys topic, which the API follows within a second.

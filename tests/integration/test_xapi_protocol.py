@@ -1,0 +1,84 @@
+"""xAPI 1.0.3 protocol rules on the xAPI resources (Communication 3.3 and 1.2)."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+import pytest
+
+from learning_domain.access import IssuedKey
+
+STATEMENT = {
+    "actor": {"mbox": "mailto:protocol@example.org"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+    "object": {"id": "https://example.org/activities/protocol"},
+}
+
+
+async def test_about_needs_no_version_header_and_lists_1_0_x(
+    http: aiohttp.ClientSession, base_url: str
+) -> None:
+    async with http.get(f"{base_url}/about") as response:
+        assert response.status == 200
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+        assert (await response.json())["version"][0] == "1.0.3"
+
+
+async def test_head_of_about_has_headers_and_no_body(
+    http: aiohttp.ClientSession, base_url: str
+) -> None:
+    async with http.head(f"{base_url}/about") as response:
+        assert response.status == 200
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+        assert await response.read() == b""
+
+
+@pytest.mark.parametrize(
+    ("version", "status"),
+    [(None, 400), ("0.95", 400), ("1.1.0", 400), ("2.0.0", 400), ("1.0", 404), ("1.0.9", 404)],
+    ids=[
+        "missing_3.3.s3.b4.1",
+        "older_3.3.s3.b4",
+        "1.1_3.3.s3.b6",
+        "2.0",
+        "1.0_accepted_3.3.s3.b3",
+        "any_1.0.x_accepted_3.3.s3.b5",
+    ],
+)
+async def test_version_header_rules(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    tenant_key: IssuedKey,
+    version: str | None,
+    status: int,
+) -> None:
+    headers = {"x-api-key": tenant_key.header_value}
+    if version is not None:
+        headers["X-Experience-API-Version"] = version
+    url = f"{base_url}/statements?statementId={uuid.uuid4()}"
+    async with http.get(url, headers=headers) as response:
+        assert response.status == status  # 404: accepted, and no such statement
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+        assert (await response.json())["error"]["message"]
+
+
+async def test_statement_write_with_a_wrong_content_type_is_400(
+    http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey
+) -> None:
+    headers = {
+        "x-api-key": tenant_key.header_value,
+        "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "text/plain",
+    }
+    async with http.post(f"{base_url}/statements", data=b"{}", headers=headers) as response:
+        assert response.status == 400
+        assert "Content-Type" in (await response.json())["error"]["message"]
+
+
+async def test_product_endpoints_do_not_follow_xapi_header_rules(
+    http: aiohttp.ClientSession, base_url: str
+) -> None:
+    async with http.get(f"{base_url}/health") as response:
+        assert response.status == 200
+        assert "X-Experience-API-Version" not in response.headers
