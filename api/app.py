@@ -6,7 +6,13 @@ from aiohttp import web
 
 from api import health, statements, xapi_protocol
 from api.middlewares import error_middleware, request_id_middleware
-from api.resources import SETTINGS, kafka_producer, key_directory, redis_pool
+from api.resources import (
+    SETTINGS,
+    consistency_clock,
+    kafka_producer,
+    key_directory,
+    redis_pool,
+)
 from api.xapi_protocol import xapi_middlewares
 from lr.settings import Settings
 
@@ -25,7 +31,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory])
+    app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory, consistency_clock])
     app.router.add_get(f"{BASE_PATH}/health", health.health)
     app.router.add_get(f"{BASE_PATH}/about", xapi_protocol.about)
     app.router.add_post(f"{BASE_PATH}/statements", statements.post_statements)

@@ -9,7 +9,9 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
+from api.consistency import ConsistencyClock
 from api.key_directory import KeyDirectory
+from lr.consumer_lag import LagReader
 from lr.kafka_topics import MAX_RECORD_BYTES, ensure_topics
 from lr.settings import Settings
 
@@ -17,6 +19,7 @@ SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
+CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
@@ -52,3 +55,15 @@ async def key_directory(app: web.Application) -> AsyncIterator[None]:
     app[KEY_DIRECTORY] = directory
     yield
     await directory.stop()
+
+
+async def consistency_clock(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    # The worker's consumer group is its Faust app id.
+    reader = LagReader(
+        settings.kafka.bootstrap_servers, settings.worker.app_id, settings.kafka.statements_topic
+    )
+    await reader.start()
+    app[CONSISTENCY] = ConsistencyClock(reader)
+    yield
+    await reader.stop()

@@ -9,10 +9,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from api.errors import bad_request
+from api.resources import CONSISTENCY
+from learning_domain.ingest import iso_millis
 
 XAPI_VERSION = "1.0.3"
 SUPPORTED_VERSIONS = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"]
 VERSION_HEADER = "X-Experience-API-Version"
+CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
 
 # 3.3.s3: "1.0" and any "1.0.x" are accepted; anything older or 1.1+ is rejected.
 _ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
@@ -57,6 +60,9 @@ def xapi_middlewares(base_path: str) -> tuple[Middleware, Middleware]:
         response = await handler(request)
         if is_xapi_resource(request.path, base_path):
             response.headers[VERSION_HEADER] = XAPI_VERSION
+            if request.method in ("GET", "HEAD") and request.path == f"{base_path}/statements":
+                through = await request.app[CONSISTENCY].consistent_through()
+                response.headers[CONSISTENT_THROUGH_HEADER] = iso_millis(through)
         return response
 
     @web.middleware

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import aiohttp
+import orjson
 import pytest
 
 from learning_domain.access import IssuedKey
+from lr.settings import Settings
+from tests.integration.conftest import issue_key
+from tests.integration.kafka_io import produce
+from tests.waiting import until
 
 STATEMENT = {
     "actor": {"mbox": "mailto:protocol@example.org"},
@@ -82,3 +88,25 @@ async def test_product_endpoints_do_not_follow_xapi_header_rules(
     async with http.get(f"{base_url}/health") as response:
         assert response.status == 200
         assert "X-Experience-API-Version" not in response.headers
+
+
+async def test_consistent_through_reaches_a_statement_produced_straight_to_kafka(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    key = await issue_key(settings)
+    statement_id = str(uuid.uuid4())
+    await produce(settings, [orjson.dumps(STATEMENT | {"id": statement_id})], key.record.tenant)
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    url = f"{base_url}/statements?statementId={statement_id}"
+
+    async def fetch() -> tuple[int, str, dict[str, object]]:
+        async with http.get(url, headers=headers) as response:
+            body = await response.json()
+            return response.status, response.headers["X-Experience-API-Consistent-Through"], body
+
+    _, _, stored = await until(fetch, lambda r: r[0] == 200, what="statement in the view")
+    # Consistent-through follows the worker's committed offsets (committed every few seconds).
+    _, through, _ = await until(
+        fetch, lambda r: r[1] >= str(stored["stored"]), within_s=30, what="consistent-through"
+    )
+    assert datetime.fromisoformat(through) <= datetime.now(UTC)
