@@ -7,11 +7,11 @@ import asyncio
 import logging
 from contextlib import suppress
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from learning_domain.access import ApiKeyRecord
+from lr.key_topic import apply_records, consume_to_end, key_topic_consumer
 from serving.api_keys import cache_key, cached_key
 
 log = logging.getLogger(__name__)
@@ -21,23 +21,13 @@ class KeyDirectory:
     def __init__(self, bootstrap_servers: str, topic: str, redis: Redis) -> None:
         self._redis = redis
         self._known: dict[str, ApiKeyRecord] = {}
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
+        self._consumer = key_topic_consumer(bootstrap_servers, topic)
         self._follower: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Read the topic up to its current end, then keep following it in the background."""
         await self._consumer.start()
-        partitions = list(self._consumer.assignment())
-        end = await self._consumer.end_offsets(partitions)
-        while [tp for tp in partitions if await self._consumer.position(tp) < end[tp]]:
-            for records in (await self._consumer.getmany(timeout_ms=500)).values():
-                await self._apply(records)
+        await consume_to_end(self._consumer, self._learn)
         self._follower = asyncio.create_task(self._follow())
 
     async def stop(self) -> None:
@@ -64,14 +54,14 @@ class KeyDirectory:
 
     async def _follow(self) -> None:
         while True:
-            for records in (await self._consumer.getmany(timeout_ms=1000)).values():
-                await self._apply(records)
+            try:
+                for records in (await self._consumer.getmany(timeout_ms=1000)).values():
+                    await apply_records(records, self._learn)
+            except Exception:  # keep following: a dead follower would freeze revocations
+                log.exception("key_topic_follow_failed")
+                await asyncio.sleep(1)
 
-    async def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        for message in records:
-            if message.value is None:
-                continue
-            record = ApiKeyRecord.model_validate_json(message.value)
-            self._known[record.key_id] = record
-            with suppress(RedisError):
-                await cache_key(self._redis, record)
+    async def _learn(self, record: ApiKeyRecord) -> None:
+        self._known[record.key_id] = record
+        with suppress(RedisError):
+            await cache_key(self._redis, record)

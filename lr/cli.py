@@ -178,7 +178,7 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys (never their secrets)."""
-    for record in asyncio.run(keys_admin.list_keys(get_settings())):
+    for record in asyncio.run(keys_admin.list_keys(get_settings())).values():
         state = "revoked" if record.revoked else "active"
         scopes = ",".join(s.value for s in record.scopes)
         typer.echo(

@@ -7,8 +7,9 @@ from redis.asyncio import Redis
 
 from learning_domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key
 from lr.kafka_topics import ensure_topics
+from lr.key_topic import read_all_keys
 from lr.settings import Settings
-from serving.api_keys import cache_key, cached_key, cached_keys
+from serving.api_keys import cache_key
 
 
 async def _publish(settings: Settings, record: ApiKeyRecord) -> None:
@@ -41,11 +42,7 @@ async def create_key(
 
 
 async def revoke_key(settings: Settings, key_id: str) -> ApiKeyRecord | None:
-    redis = Redis.from_url(settings.redis.url)
-    try:
-        record = await cached_key(redis, key_id)
-    finally:
-        await redis.aclose()
+    record = (await list_keys(settings)).get(key_id)
     if record is None:
         return None
     revoked = record.model_copy(update={"revoked": True})
@@ -53,9 +50,7 @@ async def revoke_key(settings: Settings, key_id: str) -> ApiKeyRecord | None:
     return revoked
 
 
-async def list_keys(settings: Settings) -> list[ApiKeyRecord]:
-    redis = Redis.from_url(settings.redis.url)
-    try:
-        return await cached_keys(redis)
-    finally:
-        await redis.aclose()
+async def list_keys(settings: Settings) -> dict[str, ApiKeyRecord]:
+    """Every key id with its latest record, from the topic: the durable copy, not the cache."""
+    await ensure_topics(settings.kafka)
+    return await read_all_keys(settings.kafka.bootstrap_servers, settings.kafka.keys_topic)

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class KafkaSettings(BaseModel):
     """How clients reach the broker, and the topics they share."""
 
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: str = "127.0.0.1:19092"
     topic_prefix: str = Field(
         default="lr", description="Prefix of every topic, so several stacks can share a broker."
     )
@@ -45,7 +45,7 @@ class KafkaSettings(BaseModel):
 
 
 class RedisSettings(BaseModel):
-    url: str = "redis://127.0.0.1:6379/0"
+    url: str = "redis://127.0.0.1:16379/0"
 
 
 class ApiSettings(BaseModel):
@@ -67,16 +67,20 @@ class WorkerSettings(BaseModel):
 
 
 class StackSettings(BaseModel):
-    """What ``lr dev`` and ``lr stack`` start on this machine."""
+    """What ``lr dev`` and ``lr stack`` start on this machine.
+
+    The ports are not Kafka's and Redis's usual ones, so that a system Redis or broker already
+    listening there (Debian starts redis-server on 6379 when it installs it) is never in the way.
+    """
 
     data_dir: Path = Path(".lr-data")
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9093
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
     kafka_heap: str = "512m"
     kafka_libs: Path = Field(
         default=Path(".cache/kafka/libs"), description="Broker jars resolved by `make kafka`."
     )
-    redis_port: int = 6379
+    redis_port: int = 16379
     redis_persistence: bool = Field(default=True, description="AOF persistence for Redis.")
 
 
