@@ -56,3 +56,8 @@ $(KAFKA_RESOLVED): deploy/kafka/pom.xml
 
 clean:
 	rm -rf .lr-data .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks: each prints progress and rewrites its own section of docs/benchmarks.md.
+.PHONY: bench
+bench: $(INSTALLED)  ## Measure validation throughput (docs/benchmarks.md).
+	$(BIN)/python -m bench.validation
