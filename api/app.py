@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import health, statements, xapi_protocol
+from api.gateway import rate_limit_headers_middleware
+from api.limits import target_length_middleware
 from api.middlewares import error_middleware, request_id_middleware
 from api.resources import (
     SETTINGS,
@@ -24,8 +26,10 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             request_id_middleware,
+            rate_limit_headers_middleware,
             stamp_xapi_version,
             error_middleware,
+            target_length_middleware,
             check_xapi_request,
         ],
         client_max_size=settings.api.max_body_bytes,

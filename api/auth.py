@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from api.errors import ApiError
+from api.gateway import take_request
 from api.resources import KEY_DIRECTORY
 from learning_domain.access import ApiKeyRecord, Scope, secret_matches, split_api_key
 
@@ -64,6 +65,7 @@ async def authenticate(request: web.Request, needed: Scope) -> Principal:
     record = await request.app[KEY_DIRECTORY].lookup(key_id)
     if record is None or record.revoked or not secret_matches(record, secret):
         raise _unauthorized("invalid or revoked credentials")
+    await take_request(request, record)
     if not record.grants(needed):
         raise ApiError(403, "forbidden", f"this key lacks the scope {needed.value!r}")
     return Principal(record)

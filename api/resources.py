@@ -14,17 +14,20 @@ from api.key_directory import KeyDirectory
 from lr.consumer_lag import LagReader
 from lr.kafka_topics import MAX_RECORD_BYTES, ensure_topics
 from lr.settings import Settings
+from serving.rate_limits import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
 CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
     redis = Redis.from_url(app[SETTINGS].redis.url, socket_timeout=5, health_check_interval=30)
     app[REDIS] = redis
+    app[RATE_LIMITER] = RateLimiter(redis)
     yield
     await redis.aclose()
 

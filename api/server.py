@@ -9,13 +9,19 @@ import signal
 from aiohttp import web
 
 from api.app import create_app
+from api.limits import PARSER_MAX_FIELD_BYTES, PARSER_MAX_LINE_BYTES
 from lr.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings) -> None:
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = web.AppRunner(
+        create_app(settings),
+        access_log=None,
+        max_line_size=PARSER_MAX_LINE_BYTES,
+        max_field_size=PARSER_MAX_FIELD_BYTES,
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.api.host, settings.api.port)
     await site.start()

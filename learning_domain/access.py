@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from learning_domain.plans import CUSTOM, UsagePlan
 
 
 class Scope(StrEnum):
@@ -38,7 +41,10 @@ class ApiKeyRecord(BaseModel):
     tenant: str
     name: str
     scopes: tuple[Scope, ...]
-    plan: str = "custom"
+    plan: str = CUSTOM
+    # Limits of a key on the custom plan; None is unlimited. Other plans take theirs from settings.
+    requests_per_s: int | None = Field(default=None, ge=1)
+    statements_per_month: int | None = Field(default=None, ge=0)
     secret_hash: str
     created_at: datetime
     revoked: bool = False
@@ -49,6 +55,13 @@ class ApiKeyRecord(BaseModel):
         if not TENANT_PATTERN.match(tenant):
             raise ValueError("tenant must be 1-63 lowercase letters, digits, '-' or '_'")
         return tenant
+
+    def usage_plan(self, plans: Mapping[str, UsagePlan]) -> UsagePlan:
+        if self.plan == CUSTOM:
+            return UsagePlan(
+                requests_per_s=self.requests_per_s, statements_per_month=self.statements_per_month
+            )
+        return plans[self.plan]
 
     def grants(self, needed: Scope) -> bool:
         if self.revoked:
@@ -81,7 +94,13 @@ def secret_matches(record: ApiKeyRecord, secret: str) -> bool:
 
 
 def mint_key(
-    *, tenant: str, name: str, scopes: tuple[Scope, ...], plan: str = "custom"
+    *,
+    tenant: str,
+    name: str,
+    scopes: tuple[Scope, ...],
+    plan: str = CUSTOM,
+    requests_per_s: int | None = None,
+    statements_per_month: int | None = None,
 ) -> IssuedKey:
     key_id = "lrk_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
@@ -91,6 +110,8 @@ def mint_key(
         name=name,
         scopes=scopes,
         plan=plan,
+        requests_per_s=requests_per_s,
+        statements_per_month=statements_per_month,
         secret_hash=hash_secret(key_id, secret),
         created_at=datetime.now(UTC),
     )

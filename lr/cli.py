@@ -145,15 +145,30 @@ def keys_create(
     tenant: Annotated[str, typer.Option(help="The organisation's store.")],
     name: Annotated[str, typer.Option(help="What the key is for.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "all",
-    plan: Annotated[str, typer.Option(help="Usage plan.")] = "custom",
+    plan: Annotated[str, typer.Option(help="Usage plan (basic, pro, ultra, custom).")] = "custom",
+    rate: Annotated[
+        int | None, typer.Option(help="custom plan: requests per second (default unlimited).")
+    ] = None,
+    monthly: Annotated[
+        int | None, typer.Option(help="custom plan: statements per month (default unlimited).")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create a key and print its secret, once."""
-    issued = asyncio.run(
-        keys_admin.create_key(
-            get_settings(), tenant=tenant, name=name, scopes=_parse_scopes(scopes), plan=plan
+    try:
+        issued = asyncio.run(
+            keys_admin.create_key(
+                get_settings(),
+                tenant=tenant,
+                name=name,
+                scopes=_parse_scopes(scopes),
+                plan=plan,
+                requests_per_s=rate,
+                statements_per_month=monthly,
+            )
         )
-    )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
     record = issued.record
     if json:
         typer.echo(
@@ -165,6 +180,8 @@ def keys_create(
                     "tenant": record.tenant,
                     "scopes": [s.value for s in record.scopes],
                     "plan": record.plan,
+                    "requests_per_s": record.requests_per_s,
+                    "statements_per_month": record.statements_per_month,
                 }
             ).decode()
         )

@@ -6,6 +6,7 @@ from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from learning_domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key
+from learning_domain.plans import CUSTOM
 from lr.kafka_topics import ensure_topics
 from lr.key_topic import read_all_keys
 from lr.settings import Settings
@@ -34,9 +35,27 @@ async def _publish(settings: Settings, record: ApiKeyRecord) -> None:
 
 
 async def create_key(
-    settings: Settings, *, tenant: str, name: str, scopes: tuple[Scope, ...], plan: str
+    settings: Settings,
+    *,
+    tenant: str,
+    name: str,
+    scopes: tuple[Scope, ...],
+    plan: str,
+    requests_per_s: int | None = None,
+    statements_per_month: int | None = None,
 ) -> IssuedKey:
-    issued = mint_key(tenant=tenant, name=name, scopes=scopes, plan=plan)
+    if plan not in settings.plans:
+        raise ValueError(f"unknown plan {plan!r}; known plans: {', '.join(settings.plans)}")
+    if plan != CUSTOM and (requests_per_s is not None or statements_per_month is not None):
+        raise ValueError(f"plan {plan!r} has its own limits; per-key limits need plan 'custom'")
+    issued = mint_key(
+        tenant=tenant,
+        name=name,
+        scopes=scopes,
+        plan=plan,
+        requests_per_s=requests_per_s,
+        statements_per_month=statements_per_month,
+    )
     await _publish(settings, issued.record)
     return issued
 

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from learning_domain.plans import DEFAULT_PLANS, UsagePlan
+
 
 class KafkaSettings(BaseModel):
     """How clients reach the broker, and the topics they share."""
@@ -99,6 +101,10 @@ class Settings(BaseSettings):
         description="Tenant of statements produced straight to Kafka without an lr-tenant header.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    plans: dict[str, UsagePlan] = Field(
+        default_factory=lambda: dict(DEFAULT_PLANS),
+        description="Usage plans by name; keys on the custom plan carry their own limits.",
+    )
 
 
 @lru_cache(maxsize=1)

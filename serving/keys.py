@@ -31,3 +31,13 @@ def api_key(key_id: str) -> str:
 
 
 API_KEY_INDEX = f"{PREFIX}:keys:index"
+
+
+def request_window(tenant: str, key_id: str) -> str:
+    """``<window number>:<requests in it>`` of one key's rate limit (gateway)."""
+    return f"{_tenant_tag(tenant)}:rate:{key_id}"
+
+
+def statement_quota(tenant: str, key_id: str, month: str) -> str:
+    """Statements one key wrote in a calendar month ``YYYY-MM`` (gateway)."""
+    return f"{_tenant_tag(tenant)}:quota:{key_id}:{month}"

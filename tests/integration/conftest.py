@@ -117,14 +117,18 @@ async def redis(stack_settings: Settings, services: LocalStack) -> AsyncIterator
 
 
 async def issue_key(
-    settings: Settings, scopes: tuple[Scope, ...] = (Scope.ALL,), tenant: str | None = None
+    settings: Settings,
+    scopes: tuple[Scope, ...] = (Scope.ALL,),
+    tenant: str | None = None,
+    plan: str = "custom",
 ) -> IssuedKey:
+    """A key for a test; the custom plan without limits unless the test is about limits."""
     return await keys_admin.create_key(
         settings,
         tenant=tenant or f"t{uuid.uuid4().hex[:10]}",
         name="test",
         scopes=scopes,
-        plan="custom",
+        plan=plan,
     )
 
 

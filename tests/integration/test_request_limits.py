@@ -1,0 +1,75 @@
+"""Limits answered by our code in the JSON error shape, over a real socket to `lr api`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import orjson
+import pytest
+
+from learning_domain.access import IssuedKey
+from lr.settings import Settings
+
+
+async def raw_get(settings: Settings, target: str) -> tuple[int, dict[str, str], bytes]:
+    """Send one GET with exactly this request target; aiohttp's client would rewrite it."""
+    reader, writer = await asyncio.open_connection(settings.api.host, settings.api.port)
+    writer.write(
+        f"GET {target} HTTP/1.1\r\nHost: {settings.api.host}\r\nConnection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
+def target_of_length(length: int) -> str:
+    prefix = "/learningrecord/v1/health?pad="
+    return prefix + "x" * (length - len(prefix))
+
+
+@pytest.mark.parametrize(("length", "status"), [(8192, 200), (8193, 414), (60_000, 414)])
+async def test_request_target_limit_is_8192_bytes(
+    settings: Settings, length: int, status: int
+) -> None:
+    target = target_of_length(length)
+    assert len(target.encode()) == length
+    got, headers, body = await raw_get(settings, target)
+    assert got == status
+    if status == 414:
+        assert headers["Content-Type"].startswith("application/json")
+        error = orjson.loads(body)["error"]
+        assert error["code"] == "uri_too_long"
+        assert error["details"] == {"limit": 8192, "length": length}
+
+
+async def test_unknown_route_is_a_json_404(http: aiohttp.ClientSession, base_url: str) -> None:
+    async with http.get(f"{base_url}/no-such-thing") as response:
+        assert response.status == 404
+        assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_wrong_method_is_405_with_allow(http: aiohttp.ClientSession, base_url: str) -> None:
+    async with http.delete(f"{base_url}/health") as response:
+        assert response.status == 405
+        assert set(response.headers["Allow"].split(",")) == {"GET", "HEAD"}
+        assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_body_over_the_limit_is_413(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    headers = {
+        "x-api-key": tenant_key.header_value,
+        "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "application/json",
+    }
+    body = b"[" + b" " * settings.api.max_body_bytes + b"]"
+    async with http.post(f"{base_url}/statements", data=body, headers=headers) as response:
+        assert response.status == 413
+        assert (await response.json())["error"]["code"] == "request_entity_too_large"
