@@ -39,5 +39,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get(f"{BASE_PATH}/health", health.health)
     app.router.add_get(f"{BASE_PATH}/about", xapi_protocol.about)
     app.router.add_post(f"{BASE_PATH}/statements", statements.post_statements)
-    app.router.add_get(f"{BASE_PATH}/statements", statements.get_statement)
+    app.router.add_get(f"{BASE_PATH}/statements", statements.get_statements)
+    app.router.add_put(f"{BASE_PATH}/statements", statements.put_statement)
     return app

@@ -1,59 +1,208 @@
-"""The statement resource: thin views over the domain and the statement view."""
+"""The statement resource (xAPI Communication 2.1): thin views over the domain and the store.
+
+Accepting a batch: assign id and authority, reserve every id for its content in Redis (all or
+nothing; 409 when an id holds other content), produce the batch as one Kafka record, wait for
+the ack, then write it into the view. An id reserved by a request whose produce failed stays
+"pending": the same content sent again is produced again.
+"""
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
 
-from api.auth import authenticate
-from api.errors import bad_request, not_found
+from api.alternate_syntax import request_body
+from api.auth import Principal, authenticate
+from api.errors import ApiError, bad_request, not_found
+from api.gateway import give_back_statements, take_statements
 from api.resources import PRODUCER, REDIS, SETTINGS
 from learning_domain import ingest
 from learning_domain.access import Scope
-from learning_domain.xapi.statements import parse_statements
-from serving.statements import fetch_statement, store_statements
+from learning_domain.statement_formats import formatted
+from learning_domain.statement_index import (
+    StatementConflict,
+    check_batch,
+    content_digest,
+    voided_target,
+)
+from learning_domain.statement_query import (
+    QueryInvalid,
+    SingleStatement,
+    more_parameters,
+    parse_statement_request,
+)
+from learning_domain.xapi.common import UUID_PATTERN, Timestamp
+from learning_domain.xapi.statements import Statement, parse_statement, parse_statements
+from serving.statement_query import fetch_page
+from serving.statements import (
+    Claim,
+    fetch_single,
+    reserve,
+    stored_text,
+    view_entry,
+    write_view,
+)
+
+_PUT_PARAMETERS = frozenset({"statementId"})
 
 
 async def post_statements(request: web.Request) -> web.Response:
     principal = await authenticate(request, Scope.STATEMENTS_WRITE)
+    statements = parse_statements(await _json_body(request))
+    ids = await _accept(request, principal, statements)
+    return web.json_response(ids, dumps=_dumps)
+
+
+async def put_statement(request: web.Request) -> web.Response:
+    principal = await authenticate(request, Scope.STATEMENTS_WRITE)
+    statement_id = _put_statement_id(request.query)
+    raw = await _json_body(request)
+    if isinstance(raw, list):
+        raise bad_request("PUT stores a single statement, not an array (2.1.1)")
+    statement = parse_statement(raw)
+    if statement.id is not None and uuid.UUID(statement.id) != uuid.UUID(statement_id):
+        raise bad_request(
+            "the statement's id differs from the statementId parameter (2.1.1.s3.b3)",
+            {"path": "id", "statementId": statement_id},
+        )
+    await _accept(request, principal, [statement], single_id=statement_id)
+    return web.Response(status=204)
+
+
+async def get_statements(request: web.Request) -> web.Response:
+    return await query_statements(request, request.query)
+
+
+async def query_statements(request: web.Request, params: Mapping[str, str]) -> web.Response:
+    """GET /statements from its parameters, wherever they came from (query string or form)."""
+    principal = await authenticate(request, Scope.STATEMENTS_READ)
     try:
-        raw = orjson.loads(await request.read())
+        asked = parse_statement_request(params)
+    except QueryInvalid as error:
+        raise bad_request(str(error), {"parameter": error.parameter}) from error
+    redis = request.app[REDIS]
+    language = request.headers.get("Accept-Language")
+    if isinstance(asked, SingleStatement):
+        document = await fetch_single(
+            redis, principal.tenant, asked.statement_id, voided=asked.voided
+        )
+        if document is None:
+            raise not_found(f"no statement with id {asked.statement_id!r}")
+        response = _json(_shaped([document], asked.format, language)[0])
+        response.headers["Last-Modified"] = _http_date(orjson.loads(document)["stored"])
+        return response
+    page = await fetch_page(redis, principal.tenant, asked)
+    more = ""
+    if page.next_cursor is not None:
+        more = f"{request.path}?{urlencode(more_parameters(params, page.next_cursor))}"
+    statements = _shaped(page.documents, asked.format, language)
+    return _json({"statements": statements, "more": more})
+
+
+# --- Accepting statements ---------------------------------------------------------------------
+
+
+async def _accept(
+    request: web.Request,
+    principal: Principal,
+    statements: Sequence[Statement],
+    single_id: str | None = None,
+) -> list[str]:
+    """Reserve, produce and write a batch; the ids of its statements, in order."""
+    now = datetime.now(UTC)
+    documents = [
+        s.with_lrs_fields(
+            id=single_id, stored=ingest.iso_millis(now), authority=principal.authority()
+        ).to_document()
+        for s in statements
+    ]
+    check_batch(documents)
+    claims = [Claim(str(d["id"]), content_digest(d), voided_target(d)) for d in documents]
+    try:
+        reservations = await reserve(
+            request.app[REDIS], principal.tenant, claims, round(now.timestamp() * 1000)
+        )
+    except StatementConflict as error:
+        raise ApiError(409, "conflict", str(error), {"statementId": error.statement_id}) from error
+    due: list[dict[str, Any]] = []
+    for document, reservation in zip(documents, reservations, strict=True):
+        if reservation.state != "stored":
+            document["stored"] = stored_text(reservation.stored_ms)
+            due.append(document)
+    if due:
+        await _produce_and_write(request, principal, due)
+    return [str(d["id"]) for d in documents]
+
+
+async def _produce_and_write(
+    request: web.Request, principal: Principal, documents: Sequence[dict[str, Any]]
+) -> None:
+    tenant = principal.tenant
+    serialised = [orjson.dumps(d) for d in documents]
+    # Only statements stored now count against the monthly quota, not same-content repeats.
+    await take_statements(request, principal.key, len(documents))
+    try:
+        # The whole batch is one record: Kafka stores all of it or none of it.
+        await request.app[PRODUCER].send_and_wait(
+            request.app[SETTINGS].kafka.statements_topic,
+            value=b"[" + b",".join(serialised) + b"]",
+            key=str(documents[0]["id"]).encode(),
+            headers=[
+                (ingest.TENANT_HEADER, tenant.encode()),
+                (ingest.SOURCE_HEADER, ingest.SOURCE_API),
+            ],
+        )
+    except BaseException:
+        await give_back_statements(request, principal.key, len(documents))
+        raise
+    # Read-your-writes: the view has the batch before the client hears of it.
+    entries = [view_entry(d, s) for d, s in zip(documents, serialised, strict=True)]
+    await write_view(request.app[REDIS], tenant, entries)
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return orjson.loads(await request_body(request))
     except orjson.JSONDecodeError as error:
         raise bad_request(f"malformed JSON: {error}") from error
-    stored = ingest.iso_millis(datetime.now(UTC))
-    authority = principal.authority()
-    statements = [
-        s.with_lrs_fields(id=None, stored=stored, authority=authority)
-        for s in parse_statements(raw)
-    ]
-    documents = [(str(s.id), orjson.dumps(s.to_document())) for s in statements]
-    # The whole batch is one record: Kafka stores all of it or none of it.
-    record = b"[" + b",".join(document for _, document in documents) + b"]"
-    await request.app[PRODUCER].send_and_wait(
-        request.app[SETTINGS].kafka.statements_topic,
-        value=record,
-        key=documents[0][0].encode(),
-        headers=[
-            (ingest.TENANT_HEADER, principal.tenant.encode()),
-            (ingest.SOURCE_HEADER, ingest.SOURCE_API),
-        ],
-    )
-    # Read-your-writes: the view has the batch before the client hears of it.
-    await store_statements(request.app[REDIS], principal.tenant, documents)
-    return web.json_response([statement_id for statement_id, _ in documents], dumps=_dumps)
 
 
-async def get_statement(request: web.Request) -> web.Response:
-    principal = await authenticate(request, Scope.STATEMENTS_READ)
-    statement_id = request.query.get("statementId")
+def _put_statement_id(params: Mapping[str, str]) -> str:
+    unknown = sorted(set(params) - _PUT_PARAMETERS)
+    if unknown:
+        raise bad_request(f"{unknown[0]}: is not a parameter of PUT /statements")
+    statement_id = params.get("statementId")
     if not statement_id:
-        raise bad_request("statementId is required")
-    document = await fetch_statement(request.app[REDIS], principal.tenant, statement_id)
-    if document is None:
-        raise not_found(f"no statement with id {statement_id!r}")
-    return web.Response(body=document, content_type="application/json")
+        raise bad_request("statementId is required to PUT a statement (2.1.1)")
+    if re.fullmatch(UUID_PATTERN, statement_id) is None:
+        raise bad_request("statementId: must be a UUID")
+    return statement_id
+
+
+def _shaped(documents: Sequence[bytes], shape: str, language: str | None) -> list[Any]:
+    if shape == "exact":
+        return [orjson.Fragment(document) for document in documents]
+    return [formatted(orjson.loads(document), shape, language) for document in documents]
+
+
+def _json(value: Any) -> web.Response:
+    return web.Response(body=orjson.dumps(value), content_type="application/json")
+
+
+def _http_date(stored: str) -> str:
+    # 2.1.3.s2.b8: the Last-Modified of a statement is its stored time.
+    return format_datetime(Timestamp.parse(stored).as_datetime.astimezone(UTC), usegmt=True)
 
 
 def _dumps(value: object) -> str:

@@ -4,6 +4,27 @@ Every key of a tenant carries the hash tag ``{t:<tenant>}``, so that the keys on
 touches live in one slot on Redis Cluster and one Lua script or MULTI may span them.
 
     lr:{t:<tenant>}:stmt:<statement id>          statement document (JSON), first write wins
+    lr:{t:<tenant>}:claim:<statement id>         hash: the id's reservation and bookkeeping
+                                                 d=content digest, s=sequence, t=stored (Unix
+                                                 ms), m=stored mark (t when absent), v=1 if it
+                                                 voids, w=1 once in the view, ix=JSON list of
+                                                 the index keys it is in
+    lr:{t:<tenant>}:stmt-seq                     counter: the last sequence handed out
+    lr:{t:<tenant>}:stmt-last-stored             the last stored mark handed out (Unix ms)
+    lr:{t:<tenant>}:stmt-order                   zset: every queryable statement, member id,
+                                                 score sequence (what a query without filter walks)
+    lr:{t:<tenant>}:stmt-ix:<kind>:<value>       zset: statements matching one filter value
+                                                 (statement_index.index_terms), member id,
+                                                 score sequence
+    lr:{t:<tenant>}:stmt-stored                  zset: member zero-padded sequence, score
+                                                 stored (Unix ms): checks since/until
+    lr:{t:<tenant>}:stmt-stored-mark             zset: member zero-padded sequence, score
+                                                 max(stored, previous marks), never decreasing
+                                                 along sequences: since/until to sequences
+    lr:{t:<tenant>}:voided-by:<statement id>     id of the statement voiding this one
+    lr:{t:<tenant>}:targeted-by:<statement id>   set: statements whose StatementRef points to
+                                                 this one (JSON: id and their claim, voided-by,
+                                                 targeted-by keys)
     lr:{t:<tenant>}:learner:<learner id>         hash of the learner's mirrored counters
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
     lr:keys:index                                set of every key id, for `lr keys list`
@@ -20,6 +41,43 @@ def _tenant_tag(tenant: str) -> str:
 
 def statement(tenant: str, statement_id: str) -> str:
     return f"{_tenant_tag(tenant)}:stmt:{statement_id}"
+
+
+def statement_claim(tenant: str, statement_id: str) -> str:
+    return f"{_tenant_tag(tenant)}:claim:{statement_id}"
+
+
+def statement_sequence(tenant: str) -> str:
+    return f"{_tenant_tag(tenant)}:stmt-seq"
+
+
+def statement_last_stored(tenant: str) -> str:
+    return f"{_tenant_tag(tenant)}:stmt-last-stored"
+
+
+def statement_order(tenant: str) -> str:
+    return f"{_tenant_tag(tenant)}:stmt-order"
+
+
+def statement_index(tenant: str, term: str) -> str:
+    """The index of one filter term (``verb:<iri>``, ``agent:<ifi>``…)."""
+    return f"{_tenant_tag(tenant)}:stmt-ix:{term}"
+
+
+def statement_stored_times(tenant: str) -> str:
+    return f"{_tenant_tag(tenant)}:stmt-stored"
+
+
+def statement_stored_marks(tenant: str) -> str:
+    return f"{_tenant_tag(tenant)}:stmt-stored-mark"
+
+
+def targeted_by(tenant: str, statement_id: str) -> str:
+    return f"{_tenant_tag(tenant)}:targeted-by:{statement_id}"
+
+
+def voided_by(tenant: str, statement_id: str) -> str:
+    return f"{_tenant_tag(tenant)}:voided-by:{statement_id}"
 
 
 def learner(tenant: str, learner_id: str) -> str:

@@ -1,32 +1,189 @@
-"""The statement view: statement documents by tenant and id. Writes are first-write-wins, so the
-API's write after Kafka's ack and the worker's later write of the same statement agree."""
+"""The statement store: ids reserved for their content, statement documents, their indexes.
+
+Writers: the API reserves a batch's ids (``reserve``), produces it to Kafka, then writes it
+(``write_view``); the worker writes what it consumes (``write_view`` again). Writes are
+first-write-wins, so the API's write and the worker's later write of the same statement agree,
+and a replay rebuilds the same view. The Lua scripts are in ``serving.statement_scripts``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
-from serving import keys
+from learning_domain.statement_index import (
+    StatementConflict,
+    VoidingVoidingStatement,
+    content_digest,
+    index_terms,
+    referred_statement,
+    voided_target,
+)
+from learning_domain.xapi.common import Timestamp
+from serving import keys, statement_scripts
 
 
-def queue_statement_writes(
-    pipe: Pipeline, tenant: str, documents: Iterable[tuple[str, bytes]]
-) -> None:
-    """Queue ``SET NX`` of each (id, JSON document) on ``pipe``; the caller executes it."""
-    for statement_id, document in documents:
-        pipe.set(keys.statement(tenant, statement_id), document, nx=True)
+@dataclass(frozen=True, slots=True)
+class ViewEntry:
+    """A statement as the store keeps it."""
+
+    statement_id: str
+    document: bytes  # the JSON served
+    digest: str  # statement_index.content_digest
+    stored_ms: int
+    voids: str | None  # the id of the statement it voids
+    refers_to: str | None  # the id its StatementRef object points to (voiding or not)
+    terms: list[str]  # statement_index.index_terms
 
 
-async def store_statements(
-    redis: Redis, tenant: str, documents: Iterable[tuple[str, bytes]]
-) -> None:
-    async with redis.pipeline(transaction=False) as pipe:
-        queue_statement_writes(pipe, tenant, documents)
-        await pipe.execute()
+def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
+    """The entry of a validated statement document that has its id and stored."""
+    stored = Timestamp.parse(document["stored"]).as_datetime
+    return ViewEntry(
+        statement_id=str(document["id"]),
+        document=serialised,
+        digest=content_digest(document),
+        stored_ms=round(stored.timestamp() * 1000),
+        voids=voided_target(document),
+        refers_to=referred_statement(document),
+        terms=index_terms(document),
+    )
+
+
+def stored_text(stored_ms: int) -> str:
+    """A stored time as the statement carries it (ISO 8601, milliseconds, UTC)."""
+    moment = datetime.fromtimestamp(stored_ms / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- Reservation ------------------------------------------------------------------------------
+
+ReservationState = Literal["new", "pending", "stored"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """An id held for its content: ``new`` now, ``pending`` since an earlier request that did
+    not reach the view (produce it again), or ``stored`` (nothing to do)."""
+
+    state: ReservationState
+    sequence: int
+    stored_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    statement_id: str
+    digest: str
+    voids: str | None
+
+
+async def reserve(
+    redis: Redis, tenant: str, claims: Sequence[Claim], now_ms: int
+) -> list[Reservation]:
+    """Reserve every id of a batch for its content, atomically: all or none.
+
+    Raises ``StatementConflict`` when an id is held for other content, even by a concurrent
+    request, and ``VoidingVoidingStatement`` when a known target voids another statement.
+    Stored times handed out never decrease, so the sequence order is the stored order.
+    """
+    targets = [c.voids for c in claims if c.voids is not None]
+    keys_ = [
+        keys.statement_sequence(tenant),
+        keys.statement_last_stored(tenant),
+        *(keys.statement_claim(tenant, c.statement_id) for c in claims),
+        *(keys.statement_claim(tenant, target) for target in targets),
+    ]
+    args: list[str | int] = [now_ms]
+    next_target = 2 + len(claims) + 1  # Lua's 1-based index of the first target claim
+    for claim in claims:
+        args += [claim.digest, "1" if claim.voids else "0", next_target if claim.voids else 0]
+        next_target += 1 if claim.voids else 0
+    script = redis.register_script(statement_scripts.RESERVE)
+    outcome = cast(list[Any], await script(keys=keys_, args=args))
+    verdict = outcome[0].decode()
+    if verdict == "conflict":
+        raise StatementConflict(claims[int(outcome[1]) - 1].statement_id)
+    if verdict == "voids_voiding":
+        index = int(outcome[1]) - 1
+        raise VoidingVoidingStatement(
+            f"[{index}].object.id" if len(claims) > 1 else "object.id",
+            "voids a voiding statement, which cannot be voided (xAPI Data 2.3.2.s1)",
+        )
+    return [
+        Reservation(cast(ReservationState, state.decode()), int(sequence), int(stored))
+        for state, sequence, stored in outcome[1]
+    ]
+
+
+# --- The view ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    written: int
+    conflicts: list[str]  # ids claimed for other content: not written
+
+
+async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) -> WriteOutcome:
+    """Write statements and their index entries; those already in the view are left alone."""
+    keys_ = [
+        keys.statement_sequence(tenant),
+        keys.statement_last_stored(tenant),
+        keys.statement_order(tenant),
+        keys.statement_stored_times(tenant),
+        keys.statement_stored_marks(tenant),
+    ]
+    args: list[str | int | bytes] = []
+    for entry in entries:
+        keys_ += [
+            keys.statement(tenant, entry.statement_id),
+            keys.statement_claim(tenant, entry.statement_id),
+            keys.voided_by(tenant, entry.statement_id),
+            keys.targeted_by(tenant, entry.statement_id),
+        ]
+        if entry.refers_to is not None:
+            keys_ += [
+                keys.statement_claim(tenant, entry.refers_to),
+                keys.voided_by(tenant, entry.refers_to),
+                keys.targeted_by(tenant, entry.refers_to),
+            ]
+        keys_ += [keys.statement_index(tenant, term) for term in entry.terms]
+        args += [
+            entry.statement_id,
+            entry.document,
+            entry.digest,
+            entry.stored_ms,
+            "1" if entry.voids else "0",
+            len(entry.terms),
+            entry.refers_to or "",
+        ]
+    script = redis.register_script(statement_scripts.WRITE)
+    written, conflicts = cast(list[Any], await script(keys=keys_, args=args))
+    return WriteOutcome(int(written), [c.decode() for c in conflicts])
 
 
 async def fetch_statement(redis: Redis, tenant: str, statement_id: str) -> bytes | None:
+    """The stored document, voided or not."""
     return cast(bytes | None, await redis.get(keys.statement(tenant, statement_id)))
+
+
+async def fetch_single(
+    redis: Redis, tenant: str, statement_id: str, *, voided: bool
+) -> bytes | None:
+    """The statement asked by statementId (``voided=False``: None when it is voided) or by
+    voidedStatementId (``voided=True``: None unless it is voided), xAPI 2.1.4.s1.b1."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(keys.statement(tenant, statement_id))
+        pipe.exists(keys.voided_by(tenant, statement_id))
+        pipe.hget(keys.statement_claim(tenant, statement_id), "v")
+        document, has_voider, voids = await pipe.execute()
+    if document is None:
+        return None
+    # A voiding statement cannot be voided (xAPI Data 2.3.2.s2.b3).
+    is_voided = bool(has_voider) and voids != b"1"
+    return cast(bytes, document) if is_voided == voided else None

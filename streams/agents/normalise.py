@@ -18,13 +18,17 @@ from learning_domain import ingest
 from learning_domain.errors import StatementInvalid, UnidentifiedActor
 from learning_domain.identity import learner_id, learner_key
 from learning_domain.xapi.statements import Statement
-from serving.statements import store_statements
+from serving.statements import ViewEntry, view_entry, write_view
 from streams.app import app, settings
 from streams.batching import batches
+from streams.partitioning import partition_of
 from streams.redis_client import redis, with_retries
 from streams.topics import dead_letter_topic, learner_events_topic, statements_topic
 
 log = logging.getLogger(__name__)
+
+# Statements per store script call: keeps each atomic script short, so Redis stays responsive.
+_WRITE_CHUNK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +92,23 @@ async def _dead_letter(rejected: Rejected) -> None:
 
 
 async def _store(accepted: Sequence[Accepted]) -> None:
-    by_tenant: dict[str, list[tuple[str, bytes]]] = {}
+    by_tenant: dict[str, list[ViewEntry]] = {}
     for batch in accepted:
         by_tenant.setdefault(batch.tenant, []).extend(
-            (str(s.id), doc) for s, doc in zip(batch.statements, batch.documents, strict=True)
+            view_entry(statement.to_document(), document)
+            for statement, document in zip(batch.statements, batch.documents, strict=True)
         )
-    for tenant, documents in by_tenant.items():
-        await with_retries(partial(store_statements, redis, tenant, documents), "statements")
+    for tenant, entries in by_tenant.items():
+        for start in range(0, len(entries), _WRITE_CHUNK):
+            chunk = entries[start : start + _WRITE_CHUNK]
+            await with_retries(partial(_write_view, tenant, chunk), "statements")
+
+
+async def _write_view(tenant: str, entries: list[ViewEntry]) -> None:
+    outcome = await write_view(redis, tenant, entries)
+    for statement_id in outcome.conflicts:
+        # The API reserved this id for other content: its statement is the one kept.
+        log.warning("statement_id_conflict tenant=%s statement_id=%s", tenant, statement_id)
 
 
 async def _fan_out(accepted: Sequence[Accepted]) -> None:
@@ -106,8 +120,10 @@ async def _fan_out(accepted: Sequence[Accepted]) -> None:
                 key = learner_key(actor)
             except UnidentifiedActor:
                 continue  # an anonymous Group has no identity, so it is nobody's learner record
+            learner_event_key = f"{batch.tenant}|{key}".encode()
             await learner_events_topic.send(
-                key=f"{batch.tenant}|{key}".encode(),
+                key=learner_event_key,
+                partition=partition_of(learner_event_key),
                 value=orjson.dumps(
                     {
                         "tenant": batch.tenant,
