@@ -8,6 +8,7 @@ import re
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from api import alternate_syntax
 from api.errors import bad_request
 from api.resources import CONSISTENCY
 from learning_domain.ingest import iso_millis
@@ -60,16 +61,22 @@ def xapi_middlewares(base_path: str) -> tuple[Middleware, Middleware]:
         response = await handler(request)
         if is_xapi_resource(request.path, base_path):
             response.headers[VERSION_HEADER] = XAPI_VERSION
-            if request.method in ("GET", "HEAD") and request.path == f"{base_path}/statements":
+            method = alternate_syntax.intended_method(request)
+            if method in ("GET", "HEAD") and request.path == f"{base_path}/statements":
                 through = await request.app[CONSISTENCY].consistent_through()
                 response.headers[CONSISTENT_THROUGH_HEADER] = iso_millis(through)
         return response
 
     @web.middleware
     async def check_request(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if is_xapi_resource(request.path, base_path):
-            _check_version(request, base_path)
-            _check_content_type(request, base_path)
+        if not is_xapi_resource(request.path, base_path):
+            return await handler(request)
+        if alternate_syntax.is_alternate(request):
+            # The headers to check are in the form: check the request it stands for.
+            request = await alternate_syntax.rewritten(request)
+            handler = alternate_syntax.dispatch
+        _check_version(request, base_path)
+        _check_content_type(request, base_path)
         return await handler(request)
 
     return stamp_version, check_request

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from learning_domain.access import IssuedKey
+from learning_domain.access import IssuedKey, Scope
+from lr import keys_admin
 from lr.settings import Settings
 from lr.stack.local_stack import LocalStack
 from tests.integration.conftest import free_ports, issue_key
@@ -81,3 +82,43 @@ async def test_unlimited_keys_get_no_rate_headers(
     async with http.get(url, headers=lookup_headers(tenant_key)) as response:
         assert response.status == 404
         assert "RateLimit-Limit" not in response.headers
+
+
+def statements(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "actor": {"mbox": "mailto:quota@example.org"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": {"id": f"https://example.org/activities/quota-{i}"},
+        }
+        for i in range(count)
+    ]
+
+
+async def test_monthly_quota_counts_statements_and_refuses_a_whole_batch(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    key = await keys_admin.create_key(
+        settings,
+        tenant=f"t{uuid.uuid4().hex[:10]}",
+        name="quota",
+        scopes=(Scope.ALL,),
+        plan="custom",
+        statements_per_month=100,
+    )
+    headers = {**lookup_headers(key), "Content-Type": "application/json"}
+    url = f"{base_url}/statements"
+
+    async with http.post(url, json=statements(60), headers=headers) as response:
+        assert response.status == 200
+    async with http.post(url, json=statements(41), headers=headers) as response:
+        assert response.status == 429
+        error = (await response.json())["error"]
+    assert error["code"] == "quota_exhausted"
+    assert "quota, not the request rate" in error["message"]
+    assert error["details"] == {"quota": 100, "used": 60, "batch": 41, "plan": "custom"}
+    assert int(response.headers["Retry-After"]) >= 1
+    async with http.post(url, json=statements(40), headers=headers) as response:
+        assert response.status == 200  # the refused batch used nothing: 60 + 40 = 100
+    async with http.post(url, json=statements(1), headers=headers) as response:
+        assert response.status == 429
