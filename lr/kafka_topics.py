@@ -31,6 +31,17 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
             1,
             topic_configs={"cleanup.policy": "compact", "retention.ms": forever},
         ),
+        # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever.
+        NewTopic(
+            kafka.attachments_topic,
+            kafka.partitions,
+            1,
+            topic_configs={
+                "cleanup.policy": "compact",
+                "retention.ms": forever,
+                "max.message.bytes": str(MAX_RECORD_BYTES),
+            },
+        ),
         NewTopic(
             kafka.dead_letter_topic,
             1,

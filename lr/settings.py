@@ -45,6 +45,10 @@ class KafkaSettings(BaseModel):
     def keys_topic(self) -> str:
         return f"{self.topic_prefix}.keys"
 
+    @property
+    def attachments_topic(self) -> str:
+        return f"{self.topic_prefix}.attachments"
+
 
 class RedisSettings(BaseModel):
     url: str = "redis://127.0.0.1:16379/0"
