@@ -44,6 +44,14 @@ def header_text(headers: Mapping[str, bytes], name: str) -> str | None:
     return value.decode("utf-8", "replace") if value else None
 
 
+def record_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
+    return header_text(headers, TENANT_HEADER) or default_tenant
+
+
+def written_by_api(headers: Mapping[str, bytes]) -> bool:
+    return headers.get(SOURCE_HEADER) == SOURCE_API
+
+
 def decode_record(
     value: bytes | None,
     *,

@@ -132,6 +132,27 @@ def dev(
     run_dev_stack(_stack_settings(data_dir, api_port, kafka_port, redis_port), _wait_for_ctrl_c)
 
 
+@cli.command()
+def replay(
+    tenant: Annotated[str | None, typer.Option(help="Rebuild only this tenant's view.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask before deleting the view.")
+    ] = False,
+) -> None:
+    """Rebuild the Redis statement view from the statements topic, from scratch."""
+    from lr.replay import replay as replay_topic
+
+    scope = f"tenant {tenant!r}" if tenant else "every tenant"
+    if not yes:
+        typer.confirm(f"Delete and rebuild the statement view of {scope}?", abort=True)
+    report = asyncio.run(replay_topic(get_settings(), tenant))
+    typer.echo(
+        f"replayed {report.records} records: {report.statements} statements of "
+        f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "
+        f"{report.deleted_keys} old keys deleted"
+    )
+
+
 def _parse_scopes(scopes: str) -> tuple[Scope, ...]:
     try:
         return tuple(Scope(s.strip()) for s in scopes.split(",") if s.strip())

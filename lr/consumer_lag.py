@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from lr.kafka_topics import topic_partitions
+
 
 @dataclass(frozen=True, slots=True)
 class PartitionLag:
@@ -35,6 +37,7 @@ class LagReader:
     def __init__(self, bootstrap_servers: str, group_id: str, topic: str) -> None:
         self._group_id = group_id
         self._topic = topic
+        self._partitions: list[int] = []
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -52,11 +55,9 @@ class LagReader:
         await self._admin.close()
 
     async def read(self) -> list[PartitionLag]:
-        partitions = self._consumer.partitions_for_topic(self._topic)
-        if partitions is None:
-            await self._consumer.topics()  # refreshes metadata: the topic was not seen yet
-            partitions = self._consumer.partitions_for_topic(self._topic) or set()
-        tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+        if not self._partitions:
+            self._partitions = await topic_partitions(self._admin, self._topic)
+        tps = [TopicPartition(self._topic, p) for p in self._partitions]
         if not tps:
             return []
         committed = await self._admin.list_consumer_group_offsets(self._group_id, partitions=tps)

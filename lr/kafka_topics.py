@@ -63,3 +63,9 @@ async def ensure_topics(kafka: KafkaSettings) -> None:
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def topic_partitions(admin: AIOKafkaAdminClient, topic: str) -> list[int]:
+    """The partition numbers of ``topic``, from the broker's metadata ([] when it is missing)."""
+    (description,) = await admin.describe_topics([topic])
+    return sorted(p["partition"] for p in description.get("partitions", []))

@@ -25,6 +25,10 @@ touches live in one slot on Redis Cluster and one Lua script or MULTI may span t
     lr:{t:<tenant>}:targeted-by:<statement id>   set: statements whose StatementRef points to
                                                  this one (JSON: id and their claim, voided-by,
                                                  targeted-by keys)
+    lr:{t:<tenant>}:attachment:<sha2>            hash: type=content type, data=raw content of
+                                                 one attachment, by the lowercase hex SHA-2 of
+                                                 its content; the serving copy of the record
+                                                 "<tenant>|<sha2>" on the attachments topic
     lr:{t:<tenant>}:learner:<learner id>         hash of the learner's mirrored counters
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
     lr:keys:index                                set of every key id, for `lr keys list`
@@ -80,6 +84,11 @@ def voided_by(tenant: str, statement_id: str) -> str:
     return f"{_tenant_tag(tenant)}:voided-by:{statement_id}"
 
 
+def attachment(tenant: str, sha2: str) -> str:
+    """One attachment's content and content type; ``sha2`` is lowercase hex."""
+    return f"{_tenant_tag(tenant)}:attachment:{sha2}"
+
+
 def learner(tenant: str, learner_id: str) -> str:
     return f"{_tenant_tag(tenant)}:learner:{learner_id}"
 
@@ -99,3 +108,10 @@ def request_window(tenant: str, key_id: str) -> str:
 def statement_quota(tenant: str, key_id: str, month: str) -> str:
     """Statements one key wrote in a calendar month ``YYYY-MM`` (gateway)."""
     return f"{_tenant_tag(tenant)}:quota:{key_id}:{month}"
+
+
+def statement_view_patterns(tenant: str = "*") -> list[str]:
+    """SCAN patterns of every key of the statement view (documents, claims, indexes, voiding
+    links) of one tenant, or of all with ``*``: what ``lr replay`` rebuilds from the topic."""
+    tag = _tenant_tag(tenant)
+    return [f"{tag}:stmt*", f"{tag}:claim:*", f"{tag}:voided-by:*", f"{tag}:targeted-by:*"]

@@ -187,3 +187,18 @@ async def fetch_single(
     # A voiding statement cannot be voided (xAPI Data 2.3.2.s2.b3).
     is_voided = bool(has_voider) and voids != b"1"
     return cast(bytes, document) if is_voided == voided else None
+
+
+async def forget_view(redis: Redis, tenant: str = "*") -> int:
+    """Delete the statement view of one tenant (or all, ``*``); the number of keys deleted."""
+    deleted = 0
+    for pattern in keys.statement_view_patterns(tenant):
+        batch: list[bytes] = []
+        async for key in redis.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                deleted += int(await redis.unlink(*batch))
+                batch.clear()
+        if batch:
+            deleted += int(await redis.unlink(*batch))
+    return deleted

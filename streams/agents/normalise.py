@@ -50,12 +50,12 @@ class Rejected:
 def _decode(event: EventT[bytes]) -> Accepted | Rejected:
     message = event.message
     headers = dict(event.headers or {})
-    tenant = ingest.header_text(headers, ingest.TENANT_HEADER) or settings.default_tenant
+    tenant = ingest.record_tenant(headers, settings.default_tenant)
     try:
         statements = ingest.decode_record(
             message.value,
             tenant=tenant,
-            from_api=headers.get(ingest.SOURCE_HEADER) == ingest.SOURCE_API,
+            from_api=ingest.written_by_api(headers),
             partition=message.partition,
             offset=message.offset,
             timestamp_ms=int(message.timestamp * 1000),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 
 import aiohttp
@@ -12,22 +9,10 @@ import orjson
 from redis.asyncio import Redis
 
 from lr.settings import Settings
-from lr.stack.local_stack import settings_env
 from serving import keys
 from tests.integration.conftest import issue_key
+from tests.integration.lr_cli import run_lr
 from tests.waiting import until
-
-
-def lr(settings: Settings, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "lr", *args],
-        env={**os.environ, **settings_env(settings)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout
 
 
 async def test_create_list_and_revoke_from_the_command_line(
@@ -35,7 +20,7 @@ async def test_create_list_and_revoke_from_the_command_line(
 ) -> None:
     tenant = f"t{uuid.uuid4().hex[:10]}"
     created = orjson.loads(
-        lr(
+        await run_lr(
             settings,
             "keys",
             "create",
@@ -53,7 +38,7 @@ async def test_create_list_and_revoke_from_the_command_line(
     assert created["plan"] == "custom"
     assert created["api_key"] == f"{created['key_id']}.{created['secret']}"
 
-    listing = lr(settings, "keys", "list")
+    listing = await run_lr(settings, "keys", "list")
     (line,) = [row for row in listing.splitlines() if created["key_id"] in row]
     assert tenant in line
     assert line.endswith("active")
@@ -65,8 +50,8 @@ async def test_create_list_and_revoke_from_the_command_line(
         assert response.status == 404  # authenticated; the statement just does not exist
 
     assert (
-        lr(settings, "keys", "revoke", created["key_id"]).strip() == f"revoked {created['key_id']}"
-    )
+        await run_lr(settings, "keys", "revoke", created["key_id"])
+    ).strip() == f"revoked {created['key_id']}"
     async with http.get(url, headers=headers) as response:
         assert response.status == 401
 

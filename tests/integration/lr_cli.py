@@ -1,0 +1,26 @@
+"""Run the `lr` command line as an operator would, against the test stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from lr.settings import Settings
+from lr.stack.local_stack import settings_env
+
+
+async def run_lr(settings: Settings, *args: str, timeout_s: float = 120) -> str:
+    """The command's standard output; fails the test with its standard error when it fails."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lr",
+        *args,
+        env={**os.environ, **settings_env(settings)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
+    assert process.returncode == 0, f"lr {' '.join(args)} failed:\n{stderr.decode()}"
+    return stdout.decode()
