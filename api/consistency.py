@@ -14,6 +14,8 @@ from lr.consumer_lag import LagReader, now_ms
 
 log = logging.getLogger(__name__)
 
+_EPOCH = datetime.fromtimestamp(0, UTC)
+
 
 class ConsistencyClock:
     def __init__(self, reader: LagReader, cache_s: float = 1.0) -> None:
@@ -35,9 +37,10 @@ class ConsistencyClock:
         try:
             lags = await self._reader.read()
         except Exception:
+            # Claim nothing we cannot show: keep the last value, or the epoch before the first.
+            log.warning("consistency_check_failed", exc_info=True)
             if self._value is None:
-                raise
-            log.warning("consistency_check_failed keeping=%s", self._value.isoformat())
+                self._value = _EPOCH
             return
         behind = [lag.oldest_unprocessed_ms for lag in lags if lag.oldest_unprocessed_ms]
         through_ms = min(behind) - 1 if behind else checked_ms

@@ -1,9 +1,13 @@
 """The statement resource (xAPI Communication 2.1): thin views over the domain and the store.
 
 Accepting a batch: assign id and authority, reserve every id for its content in Redis (all or
-nothing; 409 when an id holds other content), produce the batch as one Kafka record, wait for
-the ack, then write it into the view. An id reserved by a request whose produce failed stays
-"pending": the same content sent again is produced again.
+nothing; 409 when an id holds other content), store its attachments' content (``api.attachments``),
+produce the batch as one Kafka record, wait for the ack, then write it into the view. An id
+reserved by a request whose produce failed stays "pending": the same content sent again is
+produced again.
+
+Statements come as application/json, or as multipart/mixed with their attachments' content
+(Communication 1.5); signed statements are verified while the body is read (Data 2.6).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import orjson
 from aiohttp import web
 
 from api.alternate_syntax import request_body
+from api.attachments import multipart_response, referenced_sha2s, store_attachments
 from api.auth import Principal, authenticate
 from api.errors import ApiError, bad_request, not_found
 from api.gateway import give_back_statements, take_statements
@@ -39,8 +44,11 @@ from learning_domain.statement_query import (
     more_parameters,
     parse_statement_request,
 )
+from learning_domain.xapi import multipart
 from learning_domain.xapi.common import UUID_PATTERN, Timestamp
-from learning_domain.xapi.statements import Statement, parse_statement, parse_statements
+from learning_domain.xapi.multipart import StatementRequest, check_json_only_attachments
+from learning_domain.xapi.statements import Statement, parse_statements
+from serving.attachments import AttachmentContent
 from serving.statement_query import fetch_page
 from serving.statements import (
     Claim,
@@ -56,24 +64,22 @@ _PUT_PARAMETERS = frozenset({"statementId"})
 
 async def post_statements(request: web.Request) -> web.Response:
     principal = await authenticate(request, Scope.STATEMENTS_WRITE)
-    statements = parse_statements(await _json_body(request))
-    ids = await _accept(request, principal, statements)
+    received = await _statement_body(request)
+    ids = await _accept(request, principal, received.statements, _contents(received))
     return web.json_response(ids, dumps=_dumps)
 
 
 async def put_statement(request: web.Request) -> web.Response:
     principal = await authenticate(request, Scope.STATEMENTS_WRITE)
     statement_id = _put_statement_id(request.query)
-    raw = await _json_body(request)
-    if isinstance(raw, list):
-        raise bad_request("PUT stores a single statement, not an array (2.1.1)")
-    statement = parse_statement(raw)
+    received = await _statement_body(request, single=True)
+    statement = received.statements[0]
     if statement.id is not None and uuid.UUID(statement.id) != uuid.UUID(statement_id):
         raise bad_request(
             "the statement's id differs from the statementId parameter (2.1.1.s3.b3)",
             {"path": "id", "statementId": statement_id},
         )
-    await _accept(request, principal, [statement], single_id=statement_id)
+    await _accept(request, principal, [statement], _contents(received), single_id=statement_id)
     return web.Response(status=204)
 
 
@@ -90,13 +96,16 @@ async def query_statements(request: web.Request, params: Mapping[str, str]) -> w
         raise bad_request(str(error), {"parameter": error.parameter}) from error
     redis = request.app[REDIS]
     language = request.headers.get("Accept-Language")
+    # Checked by parse_statement_request: "true" or "false", default false.
+    with_attachments = params.get("attachments") == "true"
     if isinstance(asked, SingleStatement):
         document = await fetch_single(
             redis, principal.tenant, asked.statement_id, voided=asked.voided
         )
         if document is None:
             raise not_found(f"no statement with id {asked.statement_id!r}")
-        response = _json(_shaped([document], asked.format, language)[0])
+        shaped = _shaped([document], asked.format, language)[0]
+        response = await _answer(request, principal.tenant, shaped, [document], with_attachments)
         response.headers["Last-Modified"] = _http_date(orjson.loads(document)["stored"])
         return response
     page = await fetch_page(redis, principal.tenant, asked)
@@ -104,7 +113,21 @@ async def query_statements(request: web.Request, params: Mapping[str, str]) -> w
     if page.next_cursor is not None:
         more = f"{request.path}?{urlencode(more_parameters(params, page.next_cursor))}"
     statements = _shaped(page.documents, asked.format, language)
-    return _json({"statements": statements, "more": more})
+    result = {"statements": statements, "more": more}
+    return await _answer(request, principal.tenant, result, page.documents, with_attachments)
+
+
+async def _answer(
+    request: web.Request,
+    tenant: str,
+    value: Any,
+    documents: Sequence[bytes],
+    with_attachments: bool,
+) -> web.Response:
+    """JSON, or multipart/mixed with the statements' attachments when asked (2.1.3.s2.b6-7)."""
+    if not with_attachments:
+        return _json(value)
+    return await multipart_response(request, tenant, orjson.dumps(value), documents)
 
 
 # --- Accepting statements ---------------------------------------------------------------------
@@ -114,9 +137,12 @@ async def _accept(
     request: web.Request,
     principal: Principal,
     statements: Sequence[Statement],
+    attachments: Mapping[str, AttachmentContent],
     single_id: str | None = None,
 ) -> list[str]:
-    """Reserve, produce and write a batch; the ids of its statements, in order."""
+    """Reserve, produce and write a batch; the ids of its statements, in order.
+
+    ``attachments`` is the content received with the batch, by lowercase hex SHA-2."""
     now = datetime.now(UTC)
     documents = [
         s.with_lrs_fields(
@@ -138,18 +164,27 @@ async def _accept(
             document["stored"] = stored_text(reservation.stored_ms)
             due.append(document)
     if due:
-        await _produce_and_write(request, principal, due)
+        # Statements stored earlier had their attachments stored with them.
+        due_attachments = {
+            sha2: attachments[sha2] for sha2 in referenced_sha2s(due) if sha2 in attachments
+        }
+        await _produce_and_write(request, principal, due, due_attachments)
     return [str(d["id"]) for d in documents]
 
 
 async def _produce_and_write(
-    request: web.Request, principal: Principal, documents: Sequence[dict[str, Any]]
+    request: web.Request,
+    principal: Principal,
+    documents: Sequence[dict[str, Any]],
+    attachments: Mapping[str, AttachmentContent],
 ) -> None:
     tenant = principal.tenant
     serialised = [orjson.dumps(d) for d in documents]
     # Only statements stored now count against the monthly quota, not same-content repeats.
     await take_statements(request, principal.key, len(documents))
     try:
+        # Acknowledged statements never point to content that is not stored (1.5.2).
+        await store_attachments(request, tenant, attachments)
         # The whole batch is one record: Kafka stores all of it or none of it.
         await request.app[PRODUCER].send_and_wait(
             request.app[SETTINGS].kafka.statements_topic,
@@ -171,11 +206,41 @@ async def _produce_and_write(
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-async def _json_body(request: web.Request) -> Any:
+async def _statement_body(request: web.Request, *, single: bool = False) -> StatementRequest:
+    """The statements of a PUT (``single``) or POST, with the attachment content they came with.
+
+    multipart/mixed is split and matched by ``multipart.parse_statement_request``; in
+    application/json every attachment needs a fileUrl (1.5.2.s2.b1). Either way signatures are
+    verified (Data 2.6) and a failed check is a ``StatementInvalid`` (400).
+    """
+    body = await request_body(request)
+    if request.content_type == multipart.MULTIPART_MIXED:
+        # The raw header: the parser needs its boundary parameter.
+        received = multipart.parse_statement_request(body, request.headers["Content-Type"])
+        if single and received.in_array:
+            raise _array_in_put()
+        return received
     try:
-        return orjson.loads(await request_body(request))
+        raw = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise bad_request(f"malformed JSON: {error}") from error
+    in_array = isinstance(raw, list)
+    if single and in_array:
+        raise _array_in_put()
+    statements = parse_statements(raw)
+    check_json_only_attachments(statements, in_array=in_array)
+    return StatementRequest(statements, attachments={}, content_types={}, in_array=in_array)
+
+
+def _array_in_put() -> ApiError:
+    return bad_request("PUT stores a single statement, not an array (2.1.1)")
+
+
+def _contents(received: StatementRequest) -> dict[str, AttachmentContent]:
+    return {
+        sha2: AttachmentContent(received.content_types[sha2], data)
+        for sha2, data in received.attachments.items()
+    }
 
 
 def _put_statement_id(params: Mapping[str, str]) -> str:

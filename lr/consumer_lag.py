@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from lr.kafka_topics import topic_partitions
 
@@ -60,7 +61,12 @@ class LagReader:
         tps = [TopicPartition(self._topic, p) for p in self._partitions]
         if not tps:
             return []
-        committed = await self._admin.list_consumer_group_offsets(self._group_id, partitions=tps)
+        try:
+            committed = await self._admin.list_consumer_group_offsets(
+                self._group_id, partitions=tps
+            )
+        except GroupCoordinatorNotAvailableError:
+            committed = {}  # the group has no coordinator yet: nothing was ever committed
         log_end = await self._consumer.end_offsets(tps)
         lags = []
         for tp in tps:
