@@ -1,5 +1,14 @@
 """Domain errors: a small typed hierarchy, each subclass mapped once to an HTTP status."""
 
+from pydantic import ValidationError
+
+
+def first_validation_message(error: ValidationError) -> str:
+    """``<path>: <message>`` of the first error pydantic found."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
 
 class DomainError(Exception):
     """Base class of every error the domain raises on purpose."""

@@ -7,10 +7,13 @@ domain part is case-insensitive), except the SHA-1 hex digest, whose case carrie
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from learning_domain.errors import UnidentifiedActor
-from learning_domain.xapi.agents import Agent, Group
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from learning_domain.errors import UnidentifiedActor, first_validation_message
+from learning_domain.xapi.agents import Actor, Agent, Group
 
 
 def ifi_of(agent: Agent | Group) -> str:
@@ -60,3 +63,33 @@ def learner_id(agent: Agent | Group) -> str:
 def learner_id_of_ifi(ifi: str) -> str:
     """``learner_id`` from an IFI string already computed (by ``ifi_of`` or ``ifi_of_raw``)."""
     return hashlib.sha256(ifi.encode()).hexdigest()[:32]
+
+
+_IFI_PROPERTIES = ("objectType", "mbox", "mbox_sha1sum", "openid", "account")
+
+
+def ifi_properties(actor: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifying part of an actor document (no name, no members): what may be shown of a
+    learner by its opaque id."""
+    return {name: actor[name] for name in _IFI_PROPERTIES if name in actor}
+
+
+# Actor is an Annotated union, which TypeAdapter's signature does not describe.
+_ACTOR = cast("TypeAdapter[Agent | Group]", TypeAdapter(Actor))  # type: ignore[arg-type]
+
+
+def ifi_of_json(value: str | Mapping[str, Any]) -> str:
+    """The IFI of an Agent or identified Group given as JSON text or a decoded object, as query
+    parameters carry them; ``ValueError`` saying what is wrong otherwise."""
+    try:
+        decoded = orjson.loads(value) if isinstance(value, str) else value
+        actor = _ACTOR.validate_python(decoded)
+    except orjson.JSONDecodeError:
+        raise ValueError("must be an Agent or identified Group as JSON") from None
+    except ValidationError as error:
+        reason = first_validation_message(error)
+        raise ValueError(f"is not a valid Agent or Group: {reason}") from None
+    try:
+        return ifi_of(actor)
+    except UnidentifiedActor:
+        raise ValueError("must identify an Agent or Group; an anonymous Group has no IFI") from None

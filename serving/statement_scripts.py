@@ -50,9 +50,10 @@ return {'ok', states}
 """
 
 # Write statements into the view and its indexes; first write wins.
-# KEYS: sequence, last mark, order, stored times, stored marks, then per statement: document,
-#       claim, voided-by and targeted-by of itself, [claim, voided-by and targeted-by of the
-#       statement its StatementRef object points to, when it has one], its n index keys.
+# KEYS: sequence, last mark, order, stored times, stored marks, expiry, then per statement:
+#       document, claim, voided-by and targeted-by of itself, [claim, voided-by and
+#       targeted-by of the statement its StatementRef object points to, when it has one], its
+#       n index keys.
 # ARGV: per statement: id, document, digest, stored (Unix ms), voiding ("1"/"0"), n, the id its
 #       StatementRef object points to ("" when none).
 # A statement without a claim (produced straight to Kafka) gets its sequence now. One whose id
@@ -82,9 +83,11 @@ end
 local function pass_on(targeted_by, terms, seen)
   for _, member in ipairs(redis.call('SMEMBERS', targeted_by)) do
     local referrer = cjson.decode(member)
-    if not seen[referrer.id] then
+    local held = redis.call('HMGET', referrer.claim, 's', 'ix')
+    if not held[1] then
+      redis.call('SREM', targeted_by, member)  -- purged by retention: nothing to pass on
+    elseif not seen[referrer.id] then
       seen[referrer.id] = true
-      local held = redis.call('HMGET', referrer.claim, 's', 'ix')
       local has, added = {}, {}
       local all = decoded(held[2])
       for _, key in ipairs(all) do has[key] = true end
@@ -102,7 +105,7 @@ local function pass_on(targeted_by, terms, seen)
   end
 end
 local written, conflicts = 0, {}
-local k, a = 6, 1
+local k, a = 7, 1
 while a <= #ARGV do
   local id, document, digest = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local stored, voiding, n = tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5])
@@ -133,6 +136,7 @@ while a <= #ARGV do
       redis.call('HSET', claim, 'd', digest, 's', sequence, 't', at, 'm', mark, 'v', voiding)
     end
     redis.call('SET', doc_key, document, 'NX')
+    redis.call('ZADD', KEYS[6], at, id)
     redis.call('ZADD', KEYS[4], at, pad(sequence))
     redis.call('ZADD', KEYS[5], mark, pad(sequence))
     if target_id ~= '' then
@@ -161,6 +165,31 @@ while a <= #ARGV do
   end
 end
 return {written, conflicts}
+"""
+
+# Forget the statements stored before a time (view retention; Kafka keeps them).
+# KEYS: order, stored times, stored marks, expiry.
+# ARGV: the tenant's key prefix (serving.keys.tenant_prefix), cutoff (Unix ms), most to purge.
+# Keys of a purged statement are built here from the prefix, as serving.keys builds them.
+# Returns how many were purged.
+PURGE = """
+local function pad(sequence) return string.format('%015d', sequence) end
+local prefix = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do
+  local claim = prefix .. ':claim:' .. id
+  local held = redis.call('HMGET', claim, 's', 'ix')
+  for _, key in ipairs(cjson.decode(held[2] or '[]')) do redis.call('ZREM', key, id) end
+  redis.call('ZREM', KEYS[1], id)
+  if held[1] then
+    redis.call('ZREM', KEYS[2], pad(tonumber(held[1])))
+    redis.call('ZREM', KEYS[3], pad(tonumber(held[1])))
+  end
+  redis.call('DEL', prefix .. ':stmt:' .. id, claim, prefix .. ':voided-by:' .. id,
+    prefix .. ':targeted-by:' .. id)
+  redis.call('ZREM', KEYS[4], id)
+end
+return #ids
 """
 
 # One page of a query, walking the smallest of the candidate indexes and checking the others.

@@ -137,6 +137,7 @@ async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) ->
         keys.statement_order(tenant),
         keys.statement_stored_times(tenant),
         keys.statement_stored_marks(tenant),
+        keys.statement_expiry(tenant),
     ]
     args: list[str | int | bytes] = []
     for entry in entries:
@@ -202,3 +203,49 @@ async def forget_view(redis: Redis, tenant: str = "*") -> int:
         if batch:
             deleted += int(await redis.unlink(*batch))
     return deleted
+
+
+@dataclass(frozen=True, slots=True)
+class VoidFacts:
+    """What the view knows about voids, for the indicators: the documents of voided targets
+    already stored, and which statements a voiding statement already points to."""
+
+    target_documents: dict[str, bytes]
+    voided: set[str]
+
+
+async def void_facts(
+    redis: Redis, tenant: str, targets: Sequence[str], counted: Sequence[str]
+) -> VoidFacts:
+    async with redis.pipeline(transaction=False) as pipe:
+        for target in targets:
+            pipe.get(keys.statement(tenant, target))
+        for statement_id in counted:
+            pipe.exists(keys.voided_by(tenant, statement_id))
+        replies = await pipe.execute()
+    documents, flags = replies[: len(targets)], replies[len(targets) :]
+    return VoidFacts(
+        {t: d for t, d in zip(targets, documents, strict=True) if d is not None},
+        {s for s, flag in zip(counted, flags, strict=True) if flag},
+    )
+
+
+async def purge_view(redis: Redis, tenant: str, before_ms: int, most: int = 500) -> int:
+    """Forget up to ``most`` statements of the view stored before ``before_ms`` (retention: the
+    statements topic keeps them); the number forgotten."""
+    script = redis.register_script(statement_scripts.PURGE)
+    purged = await script(
+        keys=[
+            keys.statement_order(tenant),
+            keys.statement_stored_times(tenant),
+            keys.statement_stored_marks(tenant),
+            keys.statement_expiry(tenant),
+        ],
+        args=[keys.tenant_prefix(tenant), before_ms, most],
+    )
+    return int(purged)
+
+
+async def tenants_with_statements(redis: Redis) -> list[str]:
+    found = [key async for key in redis.scan_iter(match=keys.statement_expiry("*"), count=1000)]
+    return sorted({keys.tenant_of_key(key.decode()) for key in found})

@@ -18,6 +18,7 @@ app = faust.App(
     settings.worker.app_id,
     broker=_broker_url(settings.kafka.bootstrap_servers),
     store=settings.worker.table_store,
+    datadir=str(settings.worker.data_dir / "{conf.name}"),
     autodiscover=False,
     topic_partitions=settings.kafka.partitions,
     topic_replication_factor=1,

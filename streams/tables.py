@@ -1,9 +1,12 @@
-"""Tables of the worker, each backed by a changelog topic and keyed like learner_events_topic,
-with changelog partitions computed from the key (see streams.partitioning)."""
+"""Tables of the worker, each backed by a changelog topic. Keys are ``<routing key>`` +
+``ROUTING_END`` + ``<entity>|<entity key>|<kind>|<bucket>`` (see streams.indicator_state), with
+changelog partitions computed from the routing key (see streams.partitioning)."""
 
 from __future__ import annotations
 
 from streams.partitioning import key_partitioned_table
 
-# b"<tenant>|<learner key>" -> {"statements": n, "applied": {source partition: [offset, index]}}
-learner_tallies = key_partitioned_table("learner-tallies", default=dict)
+# Learners and learner-activity pairs, in the learner's partition.
+learner_state = key_partitioned_table("learner-state", default=dict)
+# Activities, in the activity's partition.
+activity_state = key_partitioned_table("activity-state", default=dict)

@@ -9,10 +9,20 @@ statements_topic = app.topic(
     settings.kafka.statements_topic, key_serializer="raw", value_serializer="raw"
 )
 
-# Internal, keyed by "<tenant>|<learner key>": every statement of a learner meets its tables in
-# the same partition, whichever input partition it came from.
+# Internal, keyed by "<tenant>|<learner IFI>" and "<tenant>|<activity id>": every contribution to
+# (or retraction from) an entity meets the entity's table entries in one partition, whichever
+# input partition the statement came from. Record timestamps are the statements' stored times.
 learner_events_topic = app.topic(
     settings.kafka.learner_events_topic,
+    key_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=settings.kafka.partitions,
+    internal=True,
+)
+
+activity_events_topic = app.topic(
+    settings.kafka.activity_events_topic,
     key_type=bytes,
     key_serializer="raw",
     value_serializer="raw",

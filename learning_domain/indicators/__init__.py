@@ -16,6 +16,7 @@ from learning_domain.indicators.readers import (
     activity_indicators,
     learner_indicators,
     progress_indicators,
+    read_indicators,
 )
 from learning_domain.indicators.state import (
     Entity,
@@ -58,6 +59,7 @@ __all__ = [
     "parse_as_of",
     "parse_window",
     "progress_indicators",
+    "read_indicators",
     "retract",
     "voided_target",
     "window_bounds",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from learning_domain.indicators.state import BOOKKEEPING
+from learning_domain.indicators.state import BOOKKEEPING, Entity
 from learning_domain.indicators.windows import iso_utc
 
 Multiset = dict[str, int]
@@ -85,11 +85,16 @@ def learner_indicators(values: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def activity_indicators(values: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """An activity's indicators from its lifetime value, or from its buckets of a window."""
+def activity_indicators(
+    values: Iterable[Mapping[str, Any]], members: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """An activity's indicators from its buckets of a window, or from its lifetime value with
+    ``members``: how many learners have statements, and completions, on it (member values)."""
     merged = _Merged(values)
-    learners = len(merged.items("learners"))
-    completed = len(merged.items("completed_learners"))
+    learners, completed = members or (
+        len(merged.items("learners")),
+        len(merged.items("completed_learners")),
+    )
     return {
         "statements": merged.count("statements"),
         "learners": learners,
@@ -112,3 +117,14 @@ def progress_indicators(values: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "first_seen": merged.first_time(),
         "last_seen": merged.last_time(),
     }
+
+
+def read_indicators(
+    entity: Entity, values: Iterable[Mapping[str, Any]], members: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The indicators of any entity; ``members`` as for ``activity_indicators``."""
+    if entity is Entity.ACTIVITY:
+        return activity_indicators(values, members)
+    if entity is Entity.LEARNER:
+        return learner_indicators(values)
+    return progress_indicators(values)

@@ -15,6 +15,11 @@ which it was told to retract (``voided``, kept even when the retraction came fir
 later application of that id is skipped). Minute bucket and lifetime change only when the hour
 bucket says that the statement was newly applied or really removed. Every bucket records the
 newest ``stored`` time it saw (``stored_max``), on which retention is judged (``expired``).
+
+Values are written to the changelog one key at a time, so a crash can leave an operation in
+some values and not in others. Each value therefore marks the last operation position it took
+per input partition (``marks``), and the hour bucket records which operation applied (or
+retracted) each id: a redelivered operation completes the values it missed and no other.
 """
 
 from collections.abc import Callable
@@ -31,7 +36,11 @@ StateValue = dict[str, Any]
 APPLIED = "applied"
 VOIDED = "voided"
 STORED_MAX = "stored_max"
-BOOKKEEPING = frozenset({APPLIED, VOIDED, STORED_MAX})
+MARKS = "marks"
+BOOKKEEPING = frozenset({APPLIED, VOIDED, STORED_MAX, MARKS})
+
+# Where an operation was read: (input partition, offset).
+Position = tuple[int, int]
 
 
 class Entity(StrEnum):
@@ -44,11 +53,16 @@ class Entity(StrEnum):
 
 @dataclass(slots=True)
 class EntityState:
-    """The three values a statement changes for one entity (loaded, or new and empty)."""
+    """The values a statement changes for one entity (loaded, or new and empty).
+
+    An activity also has one ``member`` value per learner (their statements and completions on
+    it): its lifetime learner counts are the number of members with statements (completions),
+    so that no value grows with the number of learners of a popular activity."""
 
     lifetime: StateValue
     minute: StateValue
     hour: StateValue
+    member: StateValue | None = None
 
 
 # What a contribution adds to a value: counters (name, amount) and multiset items (name, item).
@@ -62,42 +76,98 @@ def entities_of(contribution: Contribution) -> list[Entity]:
     return [Entity.LEARNER, Entity.ACTIVITY, Entity.LEARNER_ACTIVITY]
 
 
-def apply(entity: Entity, state: EntityState, contribution: Contribution) -> bool:
-    """Count a statement in an entity's values; False (and nothing changed but ``stored_max``)
-    when its hour bucket already applied it or was told to retract it."""
+def apply(
+    entity: Entity, state: EntityState, contribution: Contribution, position: Position | None = None
+) -> bool:
+    """Count a statement in an entity's values; False when its hour bucket already applied it
+    (through another operation) or was told to retract it.
+
+    ``position`` is where the operation was read (input partition, offset). Each value marks the
+    last position it took per partition, so that an operation redelivered after a crash that
+    left only some values written completes the others, and counts nowhere twice.
+    """
     hour = state.hour
     _record_stored(hour, contribution)
     statement_id = contribution.statement_id
-    if statement_id in hour.get(APPLIED, ()) or statement_id in hour.get(VOIDED, ()):
+    if statement_id in hour.get(VOIDED, ()):
         return False
-    hour.setdefault(APPLIED, {})[statement_id] = 1
-    tally = _TALLIES[entity](contribution)
-    _add(hour, tally, 1)
-    _add(state.minute, tally, 1)
+    applied = hour.setdefault(APPLIED, {})
+    if statement_id in applied:
+        if position is None or applied[statement_id] != list(position):
+            return False  # a duplicate: another operation applied it
+    else:
+        applied[statement_id] = list(position) if position is not None else 1
     _record_stored(state.minute, contribution)
-    _add(state.lifetime, tally, 1)
+    _change(entity, state, contribution, position, 1, (hour, state.minute))
     return True
 
 
-def retract(entity: Entity, state: EntityState, contribution: Contribution) -> bool:
+def retract(
+    entity: Entity, state: EntityState, contribution: Contribution, position: Position | None = None
+) -> bool:
     """Take a statement back out of an entity's values (it was voided); True when it had been
-    applied. Either way the hour bucket remembers the id, so that it is never applied later."""
+    applied. Either way the hour bucket remembers the id, so that it is never applied later.
+    ``position`` as for ``apply``."""
     hour = state.hour
     _record_stored(hour, contribution)
     statement_id = contribution.statement_id
-    hour.setdefault(VOIDED, {})[statement_id] = 1
-    applied = hour.get(APPLIED, {})
-    if statement_id not in applied:
-        return False
-    del applied[statement_id]
-    if not applied:
-        del hour[APPLIED]
-    tally = _TALLIES[entity](contribution)
-    _add(hour, tally, -1)
+    voided = hour.setdefault(VOIDED, {})
+    if statement_id in voided:
+        # Only a redelivery of the very retraction that removed it may finish removing it.
+        if position is None or voided[statement_id] != [*position, 1]:
+            return False
+    else:
+        applied = hour.get(APPLIED, {})
+        removed = statement_id in applied
+        voided[statement_id] = [*position, int(removed)] if position is not None else 1
+        if not removed:
+            return False
+        del applied[statement_id]
+        if not applied:
+            del hour[APPLIED]
     # A minute bucket already purged (it expires no later than its hour) has nothing to give back.
-    if state.minute.get("statements"):
-        _add(state.minute, tally, -1)
-    _add(state.lifetime, tally, -1)
+    buckets = (hour, state.minute) if state.minute.get("statements") else (hour,)
+    _change(entity, state, contribution, position, -1, buckets)
+    return True
+
+
+def member_counts(member: StateValue) -> tuple[int, int]:
+    """(statements, completions) of one learner on an activity, from its member value."""
+    return member.get("statements", 0), member.get("completions", 0)
+
+
+def _change(
+    entity: Entity,
+    state: EntityState,
+    contribution: Contribution,
+    position: Position | None,
+    sign: int,
+    buckets: tuple[StateValue, ...],
+) -> None:
+    """Add (or take back) a statement in each value that has not taken this operation yet."""
+    tally = _TALLIES[entity](contribution)
+    for value in buckets:
+        if _first_time(value, position):
+            _add(value, tally, sign)
+    if entity is Entity.ACTIVITY:
+        if state.member is None:
+            raise ValueError("an activity's state needs the member value of the learner")
+        if _first_time(state.member, position):
+            _add(state.member, _member_tally(contribution), sign)
+        tally = (tally[0], [item for item in tally[1] if item[0] not in _MEMBER_ITEMS])
+    if _first_time(state.lifetime, position):
+        _add(state.lifetime, tally, sign)
+
+
+def _first_time(value: StateValue, position: Position | None) -> bool:
+    """Whether ``value`` has not taken the operation at ``position`` yet; marks it taken."""
+    if position is None:
+        return True
+    partition, offset = str(position[0]), position[1]
+    marks = value.setdefault(MARKS, {})
+    if marks.get(partition, -1) >= offset:
+        return False
+    marks[partition] = offset
     return True
 
 
@@ -155,6 +225,14 @@ def _learner_activity_tally(c: Contribution) -> Tally:
     if c.score is not None:
         items.append(("scores", c.score))
     return counters, items
+
+
+# In an activity's lifetime, these are counted by member values instead (see EntityState).
+_MEMBER_ITEMS = frozenset({"learners", "completed_learners"})
+
+
+def _member_tally(c: Contribution) -> Tally:
+    return [("statements", 1), *([("completions", 1)] if c.completes else [])], []
 
 
 _TALLIES: dict[Entity, Callable[[Contribution], Tally]] = {

@@ -1,5 +1,17 @@
-"""Importing this package registers every agent on the app."""
+"""Importing this package registers every agent and timer on the app."""
 
-from streams.agents import learner_tallies, normalise
+from streams.agents import (
+    activity_indicators,
+    bucket_retention,
+    learner_indicators,
+    normalise,
+    view_retention,
+)
 
-__all__ = ["learner_tallies", "normalise"]
+__all__ = [
+    "activity_indicators",
+    "bucket_retention",
+    "learner_indicators",
+    "normalise",
+    "view_retention",
+]

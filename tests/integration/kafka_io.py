@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from learning_domain import ingest
@@ -23,6 +25,26 @@ async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:
                 value=value,
                 headers=[(ingest.TENANT_HEADER, tenant.encode())],
             )
+    finally:
+        await producer.stop()
+
+
+async def produce_many(settings: Settings, statements: list[dict[str, Any]], tenant: str) -> None:
+    """A bulk replay: every statement as its own record, batched by the producer."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=20,
+    )
+    await producer.start()
+    try:
+        headers = [(ingest.TENANT_HEADER, tenant.encode())]
+        for statement in statements:
+            await producer.send(
+                settings.kafka.statements_topic, orjson.dumps(statement), headers=headers
+            )
+        await producer.flush()
     finally:
         await producer.stop()
 

@@ -12,6 +12,15 @@ from lr.stack.local_stack import settings_env
 
 async def run_lr(settings: Settings, *args: str, timeout_s: float = 120) -> str:
     """The command's standard output; fails the test with its standard error when it fails."""
+    code, stdout, stderr = await run_lr_status(settings, *args, timeout_s=timeout_s)
+    assert code == 0, f"lr {' '.join(args)} failed:\n{stderr}"
+    return stdout
+
+
+async def run_lr_status(
+    settings: Settings, *args: str, timeout_s: float = 120
+) -> tuple[int | None, str, str]:
+    """(exit code, standard output, standard error) of an `lr` command."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -22,5 +31,4 @@ async def run_lr(settings: Settings, *args: str, timeout_s: float = 120) -> str:
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
-    assert process.returncode == 0, f"lr {' '.join(args)} failed:\n{stderr.decode()}"
-    return stdout.decode()
+    return process.returncode, stdout.decode(), stderr.decode()

@@ -3,49 +3,20 @@ and by actor through the HTTP query filters, against counts taken from the file 
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
-from learning_domain import ingest
 from learning_domain.access import IssuedKey
 from lr.settings import Settings
 from serving import keys
+from tests.integration.fun_mooc import fun_mooc_statements
+from tests.integration.kafka_io import produce_many
 from tests.waiting import until
-
-DATASET = Path(__file__).resolve().parents[1] / "data" / "fun-mooc-video-statements.json.gz"
-
-
-def dataset() -> list[dict[str, Any]]:
-    with gzip.open(DATASET) as lines:
-        return [orjson.loads(line) for line in lines]
-
-
-async def replay(settings: Settings, statements: list[dict[str, Any]], tenant: str) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka.bootstrap_servers,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=20,
-    )
-    await producer.start()
-    try:
-        headers = [(ingest.TENANT_HEADER, tenant.encode())]
-        for statement in statements:
-            await producer.send(
-                settings.kafka.statements_topic, orjson.dumps(statement), headers=headers
-            )
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def count_matching(
@@ -73,10 +44,10 @@ async def test_fun_mooc_replay_counts_by_verb_and_actor_match_the_file(
     tenant_key: IssuedKey,
     redis: Redis,
 ) -> None:
-    statements = dataset()
+    statements = fun_mooc_statements()
     tenant = tenant_key.record.tenant
     started = time.monotonic()
-    await replay(settings, statements, tenant)
+    await produce_many(settings, statements, tenant)
 
     async def stored() -> int:
         return int(await redis.zcard(keys.statement_order(tenant)))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+import aiohttp
 import orjson
 from redis.asyncio import Redis
 
 from learning_domain import ingest
-from learning_domain.identity import learner_id
-from learning_domain.xapi.statements import parse_statement
 from lr.settings import Settings
-from serving.learners import fetch_statement_count
 from serving.statements import fetch_statement
+from tests.integration.conftest import issue_key
+from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching
 from tests.waiting import until
 
@@ -28,16 +28,16 @@ def learner_statement(mbox: str) -> dict[str, object]:
 
 
 async def test_direct_statement_is_stored_and_counted_for_its_learner(
-    settings: Settings, redis: Redis
+    settings: Settings, redis: Redis, http: aiohttp.ClientSession, base_url: str
 ) -> None:
-    tenant = f"t{uuid.uuid4().hex[:10]}"
+    key = await issue_key(settings)
+    tenant = key.record.tenant
     sent = [learner_statement("mailto:lin@example.org") for _ in range(3)]
-    learner = learner_id(parse_statement(sent[0]).actor)
 
     await produce(settings, [orjson.dumps(s) for s in sent], tenant)
 
     count = await until(
-        lambda: fetch_statement_count(redis, tenant, learner),
+        lambda: learner_statement_count(http, base_url, key, {"mbox": "mailto:lin@example.org"}),
         lambda n: n >= 3,
         what="learner count",
     )
@@ -49,28 +49,33 @@ async def test_direct_statement_is_stored_and_counted_for_its_learner(
 
 
 async def test_statement_without_id_gets_one_derived_from_its_position(
-    settings: Settings, redis: Redis
+    settings: Settings, http: aiohttp.ClientSession, base_url: str
 ) -> None:
-    tenant = f"t{uuid.uuid4().hex[:10]}"
+    key = await issue_key(settings)
     sent = {k: v for k, v in learner_statement("mailto:kim@example.org").items() if k != "id"}
-    learner = learner_id(parse_statement(sent).actor)
-    await produce(settings, [orjson.dumps(sent)], tenant)
-    await until(lambda: fetch_statement_count(redis, tenant, learner), what="learner count")
+    await produce(settings, [orjson.dumps(sent)], key.record.tenant)
+    agent = {"mbox": "mailto:kim@example.org"}
+    count = await until(
+        lambda: learner_statement_count(http, base_url, key, agent), what="learner count"
+    )
+    assert count == 1
 
 
 async def test_poison_records_go_to_the_dead_letter_topic_and_the_worker_goes_on(
-    settings: Settings, redis: Redis
+    settings: Settings, http: aiohttp.ClientSession, base_url: str
 ) -> None:
-    tenant = f"t{uuid.uuid4().hex[:10]}"
+    key = await issue_key(settings)
+    tenant = key.record.tenant
     not_json = b"{this is not json"
     not_a_statement = orjson.dumps({"actor": {"mbox": "mailto:x@example.org"}, "verb": {}})
     valid = learner_statement("mailto:after-poison@example.org")
-    learner = learner_id(parse_statement(valid).actor)
 
     await produce(settings, [not_json, not_a_statement, orjson.dumps(valid)], tenant)
 
+    agent = {"mbox": "mailto:after-poison@example.org"}
     await until(
-        lambda: fetch_statement_count(redis, tenant, learner), what="valid statement processed"
+        lambda: learner_statement_count(http, base_url, key, agent),
+        what="valid statement processed",
     )
     dead = await read_matching(
         settings,

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable
 
+import aiohttp
 import orjson
-from redis.asyncio import Redis
 
-from learning_domain.identity import learner_id, learner_key
+from learning_domain.identity import learner_key
 from learning_domain.xapi.statements import parse_statement
 from lr.stack.local_stack import LocalStack
-from serving.learners import fetch_statement_count
-from tests.integration.conftest import isolated_settings
+from streams.partitioning import ROUTING_END
+from tests.integration.conftest import isolated_settings, issue_key
+from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching
 from tests.waiting import until
 
+AGENT = {"mbox": "mailto:restart@example.org"}
 
-def attempt(mbox: str) -> bytes:
+
+def attempt() -> bytes:
     return orjson.dumps(
         {
-            "actor": {"mbox": mbox},
+            "actor": AGENT,
             "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
             "object": {"id": "https://example.org/activities/quiz-2"},
         }
@@ -27,30 +30,31 @@ def attempt(mbox: str) -> bytes:
 
 
 async def test_learner_count_survives_sigkill_through_the_changelog(
-    services: LocalStack, redis: Redis
+    services: LocalStack, http: aiohttp.ClientSession, base_url: str
 ) -> None:
     settings = isolated_settings(services.settings, "restart")
     assert settings.worker.table_store == "memory://"  # nothing on disk to come back from
-    tenant = f"t{uuid.uuid4().hex[:10]}"
-    mbox = "mailto:restart@example.org"
-    learner = learner_id(parse_statement(orjson.loads(attempt(mbox))).actor)
-    count = lambda: fetch_statement_count(redis, tenant, learner)  # noqa: E731
+    key = await issue_key(settings)
+    tenant = key.record.tenant
+
+    def count() -> Awaitable[int]:
+        return learner_statement_count(http, base_url, key, AGENT)
 
     with LocalStack(settings) as processes:
         worker = processes.start_worker("worker-before-kill")
-        await produce(settings, [attempt(mbox) for _ in range(5)], tenant)
+        await produce(settings, [attempt() for _ in range(5)], tenant)
         assert await until(count, lambda n: n >= 5, within_s=90, what="5 counted") == 5
         worker.kill()
 
         # The only copy of the state the new worker can restore from.
-        changelog = f"{settings.worker.app_id}-learner-tallies-changelog"
-        key = f"{tenant}|{learner_key_of(mbox)}".encode()
-        assert await read_matching(settings, changelog, lambda r: r.key == key, expected=1)
+        changelog = f"{settings.worker.app_id}-learner-state-changelog"
+        routing = f"{tenant}|{learner_key(parse_statement(orjson.loads(attempt())).actor)}"
+        prefix = routing.encode() + ROUTING_END
+        assert await read_matching(
+            settings, changelog, lambda r: (r.key or b"").startswith(prefix), expected=1
+        )
 
         processes.start_worker("worker-after-kill")
-        await produce(settings, [attempt(mbox)], tenant)
+        await produce(settings, [attempt()], tenant)
+        # Restored state: 5 + 1. A worker that lost its state would mirror 1 over the 5.
         assert await until(count, lambda n: n != 5, within_s=90, what="6th counted") == 6
-
-
-def learner_key_of(mbox: str) -> str:
-    return learner_key(parse_statement(orjson.loads(attempt(mbox))).actor)

@@ -16,27 +16,20 @@ from learning_domain.indicators import (
     EntityState,
     StateValue,
     Window,
-    activity_indicators,
     apply,
     bucket_ids,
     buckets_for_window,
     contribution_of,
     entities_of,
-    learner_indicators,
-    progress_indicators,
+    read_indicators,
     retract,
     voided_target,
 )
+from learning_domain.indicators.state import member_counts
 from learning_domain.indicators.windows import Granularity
 
 # (entity, entity key, "lifetime" | "minute" | "hour", bucket id or 0)
 StateKey = tuple[Entity, str, str, int]
-
-_READERS = {
-    Entity.LEARNER: learner_indicators,
-    Entity.ACTIVITY: activity_indicators,
-    Entity.LEARNER_ACTIVITY: progress_indicators,
-}
 
 
 def entity_key(entity: Entity, contribution: Contribution) -> str:
@@ -71,7 +64,16 @@ class MemoryState:
             kind = "minute" if window.granularity is Granularity.MINUTE else "hour"
             keys = [(entity, key, kind, b) for b in buckets_for_window(window, as_of_ms)]
         values = [self.values[k] for k in keys if k in self.values]
-        return _READERS[entity](values)
+        if entity is Entity.ACTIVITY and window is Window.ALL:
+            members = [
+                member_counts(value)
+                for (e, k, kind, _), value in self.values.items()
+                if e is entity and k == key and kind.startswith("member:")
+            ]
+            learners = sum(1 for statements, _ in members if statements > 0)
+            completed = sum(1 for _, completions in members if completions > 0)
+            return read_indicators(entity, values, (learners, completed))
+        return read_indicators(entity, values)
 
     def round_trip(self) -> None:
         """Serialise every value to JSON and back, as a changelog restore would."""
@@ -80,10 +82,12 @@ class MemoryState:
     def _state(self, entity: Entity, contribution: Contribution) -> EntityState:
         key = entity_key(entity, contribution)
         minute, hour = bucket_ids(contribution.event_ms)
+        member_key = (entity, key, f"member:{contribution.learner_id}", 0)
         return EntityState(
             lifetime=self.values.setdefault((entity, key, "lifetime", 0), {}),
             minute=self.values.setdefault((entity, key, "minute", minute), {}),
             hour=self.values.setdefault((entity, key, "hour", hour), {}),
+            member=self.values.setdefault(member_key, {}) if entity is Entity.ACTIVITY else None,
         )
 
 

@@ -53,7 +53,7 @@ def contribution(**overrides: Any) -> Contribution:
 
 
 def new_state() -> EntityState:
-    return EntityState(lifetime={}, minute={}, hour={})
+    return EntityState(lifetime={}, minute={}, hour={}, member={})
 
 
 def test_a_statement_counts_once_however_often_it_is_applied() -> None:

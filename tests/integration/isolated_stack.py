@@ -1,0 +1,44 @@
+"""A worker group of its own (topics, consumer group) with an API of its own, on the session's
+broker and Redis: for tests that kill, stop or add workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lr.consumer_lag import GroupLag, LagReader
+from lr.settings import Settings
+from lr.stack.local_stack import LocalStack
+from lr.stack.ports import free_ports
+from tests.integration.conftest import isolated_settings
+
+
+@contextmanager
+def isolated_stack(base: Settings, label: str) -> Iterator[LocalStack]:
+    """Processes are started by the test (``start_worker``, ``start_api``) and stopped here."""
+    (api_port,) = free_ports(1)
+    settings = isolated_settings(base, label)
+    settings = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"port": api_port})}
+    )
+    with LocalStack(settings) as processes:
+        yield processes
+
+
+def base_url_of(settings: Settings) -> str:
+    return f"http://{settings.api.host}:{settings.api.port}/learningrecord/v1"
+
+
+async def read_statements_lag(settings: Settings, *, discover: bool = False) -> GroupLag:
+    """The worker group's lag on the statements topic; ``discover`` also asks who owns what."""
+    reader = LagReader(
+        settings.kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [settings.kafka.statements_topic],
+        discover=discover,
+    )
+    await reader.start()
+    try:
+        return await reader.read()
+    finally:
+        await reader.stop()

@@ -1,0 +1,159 @@
+"""Exact indicators when workers crash, and when a second worker shares and then takes over."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from learning_domain.access import IssuedKey
+from learning_domain.identity import ifi_of_json
+from learning_domain.indicators import iso_utc
+from learning_domain.indicators.reference import compute_indicators
+from lr.settings import Settings
+from lr.stack.local_stack import LocalStack
+from tests.integration.conftest import issue_key
+from tests.integration.fun_mooc import fun_mooc_statements
+from tests.integration.indicator_history import history
+from tests.integration.indicator_reads import consistent_through, query_indicators
+from tests.integration.isolated_stack import base_url_of, isolated_stack, read_statements_lag
+from tests.integration.kafka_io import produce_many
+from tests.waiting import until
+
+WINDOWS = ["1h", "24h", "7d", "30d", "all"]
+
+
+async def settle(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, *, within_s: float
+) -> None:
+    sent_by = iso_utc(int(datetime.now(UTC).timestamp() * 1000))
+    await until(
+        lambda: consistent_through(http, base_url, key),
+        lambda through: through >= sent_by,
+        within_s=within_s,
+        what="indicators consistent through everything sent",
+    )
+
+
+async def compare_learners_and_activities(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    key: IssuedKey,
+    documents: list[dict[str, Any]],
+    as_of: datetime,
+) -> int:
+    """Every learner and activity of ``documents``, every window; the number compared."""
+    everything = compute_indicators(documents, "all", as_of)
+    agents = {ifi: None for ifi in everything.learners}
+    actors = {ifi_of_json(d["actor"]): d["actor"] for d in documents if "member" not in d["actor"]}
+    learners = [actors[ifi] for ifi in agents if ifi in actors]
+    activities = sorted(everything.activities)
+    as_of_text = iso_utc(int(as_of.timestamp() * 1000))
+    compared = 0
+    for window in WINDOWS:
+        reference = compute_indicators(documents, window, as_of)
+        for first in range(0, len(learners), 900):
+            chunk = learners[first : first + 900]
+            answer = await query_indicators(
+                http, base_url, key, learners=chunk, activities=[], window=window, as_of=as_of_text
+            )
+            for agent, served in zip(chunk, answer["learners"], strict=True):
+                assert served["indicators"] == reference.learner(ifi_of_json(agent)), window
+                compared += 1
+        answer = await query_indicators(
+            http, base_url, key, learners=[], activities=activities, window=window, as_of=as_of_text
+        )
+        for activity, served in zip(activities, answer["activities"], strict=True):
+            assert served["indicators"] == reference.activity(activity), (window, activity)
+            compared += 1
+    return compared
+
+
+@pytest.mark.timeout(900)
+async def test_sigkill_during_a_50000_statement_replay_leaves_indicators_exact(
+    services: LocalStack, http: aiohttp.ClientSession
+) -> None:
+    now = datetime.now(UTC)
+    statements = fun_mooc_statements() + history(seed=50_000, count=28_000, now=now).everything
+    assert len(statements) >= 50_000
+    with isolated_stack(services.settings, "sigkill") as processes:
+        settings = processes.settings
+        processes.start_api()
+        base_url = base_url_of(settings)
+        key = await issue_key(settings)
+        worker = processes.start_worker("worker-killed")
+        await produce_many(settings, statements, key.record.tenant)
+
+        # Kill only once offsets were committed, and before everything was processed.
+        lag = await until(
+            lambda: read_statements_lag(settings),
+            lambda lag: sum(p.committed for p in lag.partitions) > 0,
+            within_s=120,
+            what="offsets committed",
+        )
+        assert lag.messages > 0, "the worker finished before it could be killed"
+        worker.kill()
+
+        restarted = processes.start_worker("worker-restarted")
+        await settle(http, base_url, key, within_s=600)
+        log = restarted.log_path.read_text()
+        skipped = sum(
+            int(line.rsplit("skipped=", 1)[1].split()[0])
+            for line in log.splitlines()
+            if "indicator_skips" in line
+        )
+        assert skipped > 0, "nothing was redelivered after the restart: the test proved nothing"
+
+        compared = await compare_learners_and_activities(
+            http, base_url, key, statements, now + timedelta(seconds=1)
+        )
+        # Again at the time of the FUN-MOOC data (2021), so that its windows are not empty.
+        fun_time = max(datetime.fromisoformat(s["timestamp"]) for s in statements[:22_000])
+        compared += await compare_learners_and_activities(http, base_url, key, statements, fun_time)
+        assert compared == 2 * 5 * (1452 + 6 + 10 + 5)
+
+
+async def owners_of_statements(settings: Settings) -> set[str]:
+    lag = await read_statements_lag(settings, discover=True)
+    return {p.owner.member_id for p in lag.partitions if p.owner is not None}
+
+
+@pytest.mark.timeout(600)
+async def test_two_workers_share_partitions_and_one_takes_over_exactly(
+    services: LocalStack, http: aiohttp.ClientSession
+) -> None:
+    now = datetime.now(UTC)
+    generated = history(seed=2, count=4_000, now=now)
+    first, second = generated.statements[:2_000], generated.statements[2_000:]
+    with isolated_stack(services.settings, "scale-out") as processes:
+        settings = processes.settings
+        processes.start_api()
+        base_url = base_url_of(settings)
+        key = await issue_key(settings)
+        doomed = processes.start_worker("worker-a")
+        processes.start_worker("worker-b")
+        await until(
+            lambda: owners_of_statements(settings),
+            lambda owners: len(owners) == 2,
+            within_s=120,
+            what="two workers sharing the partitions",
+        )
+        await produce_many(settings, generated.voids_first + first, key.record.tenant)
+        await settle(http, base_url, key, within_s=180)
+
+        doomed.kill()
+        await produce_many(settings, second + generated.voids_after, key.record.tenant)
+        await until(
+            lambda: owners_of_statements(settings),
+            lambda owners: len(owners) == 1,
+            within_s=120,
+            what="the survivor owning every partition",
+        )
+        await settle(http, base_url, key, within_s=300)
+
+        compared = await compare_learners_and_activities(
+            http, base_url, key, generated.everything, now + timedelta(seconds=1)
+        )
+        assert compared == 5 * (6 + 5)
