@@ -7,6 +7,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from api.schemas import ErrorBody, ErrorDetail
+
 
 class ApiError(Exception):
     """An error the API answers on purpose, with its HTTP status."""
@@ -34,7 +36,8 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    body = orjson.dumps({"error": {"code": code, "message": message, "details": details}})
+    shaped = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
+    body = orjson.dumps(shaped.model_dump(mode="json"))
     return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 

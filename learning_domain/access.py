@@ -9,10 +9,13 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from learning_domain.identity import ifi_of_raw
 from learning_domain.plans import CUSTOM, UsagePlan
+from learning_domain.statement_index import LRS_AUTHORITY_HOMEPAGE_PREFIX, RELATED_AGENT, term
 
 
 class Scope(StrEnum):
@@ -27,7 +30,12 @@ class Scope(StrEnum):
     ALL_READ = "all/read"
 
 
+# What ``all/read`` grants: "unrestricted read access" (xAPI Communication 4.2), to learning
+# records only. ``ops`` shows the whole deployment, across tenants: never implied by a read.
 _READ_SCOPES = {Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE, Scope.INDICATORS_READ}
+
+# The authority of statements an API key writes: an account the spec's rules accept as an Agent.
+KEY_AUTHORITY_HOMEPAGE = f"{LRS_AUTHORITY_HOMEPAGE_PREFIX}api-key"
 
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -48,6 +56,9 @@ class ApiKeyRecord(BaseModel):
     secret_hash: str
     created_at: datetime
     revoked: bool = False
+    # Bumped by every change (rotation, revocation): caches keep the highest revision they see,
+    # so a late copy of an older record never brings back an old secret.
+    revision: int = Field(default=0, ge=0)
 
     @field_validator("tenant")
     @classmethod
@@ -69,6 +80,31 @@ class ApiKeyRecord(BaseModel):
         if Scope.ALL in self.scopes or needed in self.scopes:
             return True
         return Scope.ALL_READ in self.scopes and needed in _READ_SCOPES
+
+
+def key_authority(key_id: str) -> dict[str, Any]:
+    """The authority the LRS gives the statements a key writes (xAPI Data 2.4.9)."""
+    return {"objectType": "Agent", "account": {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": key_id}}
+
+
+def key_authority_term(key_id: str) -> str:
+    """The index term of every statement naming the key's authority as a related agent: a
+    superset of the key's own statements, which ``written_by_key`` then checks one by one."""
+    return term(RELATED_AGENT, ifi_of_raw(key_authority(key_id)))
+
+
+def written_by_key(document: Mapping[str, Any], key_id: str) -> bool:
+    """Whether a stored statement's authority is this key: what ``statements/read/mine`` reads
+    ("with an authority matching what the LRS would assign", xAPI Communication 4.2)."""
+    authority = document.get("authority")
+    if not isinstance(authority, dict) or authority.get("objectType", "Agent") != "Agent":
+        return False
+    return bool(authority.get("account") == {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": key_id})
+
+
+def is_lrs_account(home_page: str) -> bool:
+    """An account homePage only the LRS may assign: a client claiming it is overruled."""
+    return home_page.startswith(LRS_AUTHORITY_HOMEPAGE_PREFIX)
 
 
 class IssuedKey(BaseModel):
@@ -116,6 +152,22 @@ def mint_key(
         created_at=datetime.now(UTC),
     )
     return IssuedKey(record=record, secret=secret)
+
+
+def rotated(record: ApiKeyRecord) -> IssuedKey:
+    """The same key (id, tenant, scopes, plan) with a new secret: the old one stops working."""
+    secret = secrets.token_urlsafe(32)
+    updated = record.model_copy(
+        update={
+            "secret_hash": hash_secret(record.key_id, secret),
+            "revision": record.revision + 1,
+        }
+    )
+    return IssuedKey(record=updated, secret=secret)
+
+
+def revoked(record: ApiKeyRecord) -> ApiKeyRecord:
+    return record.model_copy(update={"revoked": True, "revision": record.revision + 1})
 
 
 def split_api_key(header_value: str) -> tuple[str, str] | None:

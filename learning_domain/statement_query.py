@@ -11,22 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
-import orjson
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
-from learning_domain.errors import DomainError, UnidentifiedActor
-from learning_domain.identity import ifi_of
+from learning_domain.errors import DomainError
+from learning_domain.identity import ifi_of_json
 from learning_domain.statement_index import (
     ACTIVITY,
     AGENT,
@@ -36,7 +35,6 @@ from learning_domain.statement_index import (
     VERB,
     term,
 )
-from learning_domain.xapi.agents import Actor, Agent, Group
 from learning_domain.xapi.common import IRI_PATTERN, UUID_PATTERN, Timestamp
 
 # The most statements one page holds; "limit=0" means this many (2.1.3.s1, "limit").
@@ -108,21 +106,8 @@ def _timestamp_ms(value: Any) -> Any:
     return Timestamp.parse(value).as_datetime.timestamp() * 1000
 
 
-# Actor is an Annotated union, which TypeAdapter's signature does not describe.
-_ACTOR = cast("TypeAdapter[Agent | Group]", TypeAdapter(Actor))  # type: ignore[arg-type]
-
-
 def _agent(value: Any) -> Any:
-    try:
-        actor = _ACTOR.validate_python(orjson.loads(value))
-    except orjson.JSONDecodeError:
-        raise ValueError("must be an Agent or identified Group as JSON") from None
-    except ValidationError as error:
-        raise ValueError(f"is not a valid Agent or Group: {_first_message(error)}") from None
-    try:
-        return ifi_of(actor)
-    except UnidentifiedActor:
-        raise ValueError("must identify an Agent or Group; an anonymous Group has no IFI") from None
+    return ifi_of_json(value)
 
 
 def _cursor(value: Any) -> Any:
@@ -132,15 +117,17 @@ def _cursor(value: Any) -> Any:
     return Cursor(int(match[1]), int(match[2]))
 
 
-def _first_message(error: ValidationError) -> str:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}" if where else first["msg"]
-
-
 QueryBool = Annotated[bool, BeforeValidator(_boolean)]
 QueryUuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 QueryIri = Annotated[str, StringConstraints(pattern=IRI_PATTERN)]
+# What the parameters look like on the wire, for the OpenAPI document (they are parsed into
+# other types: an IFI, Unix milliseconds, a Cursor).
+_AGENT_JSON = WithJsonSchema(
+    {"type": "string", "contentMediaType": "application/json"},
+)
+_TIMESTAMP_TEXT = WithJsonSchema({"type": "string", "format": "date-time"})
+_CURSOR_TEXT = WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,18}\.[0-9]{1,18}$"})
+_COUNT = WithJsonSchema({"type": "integer", "minimum": 0})
 
 
 class StatementParameters(BaseModel):
@@ -150,19 +137,23 @@ class StatementParameters(BaseModel):
 
     statement_id: QueryUuid | None = Field(None, alias="statementId")
     voided_statement_id: QueryUuid | None = Field(None, alias="voidedStatementId")
-    agent: Annotated[str, BeforeValidator(_agent)] | None = None  # its IFI
+    agent: Annotated[str, BeforeValidator(_agent), _AGENT_JSON] | None = Field(
+        None, description="An Agent or identified Group, as JSON."
+    )  # parsed into its IFI
     verb: QueryIri | None = None
     activity: QueryIri | None = None
     registration: QueryUuid | None = None
     related_activities: QueryBool = False
     related_agents: QueryBool = False
-    since: Annotated[float, BeforeValidator(_timestamp_ms)] | None = None
-    until: Annotated[float, BeforeValidator(_timestamp_ms)] | None = None
-    limit: Annotated[int, BeforeValidator(_non_negative_integer)] = 0
+    since: Annotated[float, BeforeValidator(_timestamp_ms), _TIMESTAMP_TEXT] | None = None
+    until: Annotated[float, BeforeValidator(_timestamp_ms), _TIMESTAMP_TEXT] | None = None
+    limit: Annotated[int, BeforeValidator(_non_negative_integer), _COUNT] = 0
     format: StatementFormat = "exact"
     attachments: QueryBool = False
     ascending: QueryBool = False
-    cursor: Annotated[Cursor, BeforeValidator(_cursor)] | None = None
+    cursor: Annotated[Cursor, BeforeValidator(_cursor), _CURSOR_TEXT] | None = Field(
+        None, description="Where a page starts; only in the more IRL this server gave out."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,11 +1,15 @@
-"""Issue, list and revoke API keys: the compacted keys topic first (durable), then Redis."""
+"""Issue, rotate, list and revoke API keys: the compacted keys topic first (durable), then the
+Redis cache that every API process reads first, so a change holds in all of them at once."""
 
 from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
-from learning_domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key
+from learning_domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key, revoked, rotated
 from learning_domain.plans import CUSTOM
 from lr.kafka_topics import ensure_topics
 from lr.key_topic import read_all_keys
@@ -64,9 +68,44 @@ async def revoke_key(settings: Settings, key_id: str) -> ApiKeyRecord | None:
     record = (await list_keys(settings)).get(key_id)
     if record is None:
         return None
-    revoked = record.model_copy(update={"revoked": True})
-    await _publish(settings, revoked)
-    return revoked
+    revocation = revoked(record)
+    await _publish(settings, revocation)
+    return revocation
+
+
+class KeyNotRotatable(ValueError):
+    """No such key, or a revoked one: a revoked key stays revoked."""
+
+
+async def rotate_key(settings: Settings, key_id: str) -> IssuedKey:
+    """A new secret for the key, same id, tenant, scopes and plan; the old secret stops working
+    once this returns."""
+    record = (await list_keys(settings)).get(key_id)
+    if record is None:
+        raise KeyNotRotatable(f"no key {key_id}")
+    if record.revoked:
+        raise KeyNotRotatable(f"key {key_id} is revoked; create a new one")
+    issued = rotated(record)
+    await _publish(settings, issued.record)
+    return issued
+
+
+@dataclass(frozen=True, slots=True)
+class TenantKeys:
+    tenant: str
+    active: int
+    revoked: int
+
+
+async def list_tenants(settings: Settings) -> list[TenantKeys]:
+    """Every tenant that has keys, with how many are active and revoked, from the keys topic."""
+    counts: dict[str, Counter[bool]] = defaultdict(Counter)
+    for record in (await list_keys(settings)).values():
+        counts[record.tenant][record.revoked] += 1
+    return [
+        TenantKeys(tenant, active=count[False], revoked=count[True])
+        for tenant, count in sorted(counts.items())
+    ]
 
 
 async def list_keys(settings: Settings) -> dict[str, ApiKeyRecord]:

@@ -9,6 +9,7 @@ entries. Voided statements are not in any index (the write script removes them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -29,9 +30,46 @@ class Page:
     next_cursor: Cursor | None  # None when nothing follows
 
 
-async def fetch_page(redis: Redis, tenant: str, query: StatementQuery) -> Page:
+async def fetch_page(
+    redis: Redis,
+    tenant: str,
+    query: StatementQuery,
+    keep: Callable[[bytes], bool] | None = None,
+) -> Page:
+    """One page of ``query``; with ``keep``, only the statements it accepts (the index walk
+    goes on until the page is full, so paging stays exact: ``statements/read/mine``)."""
+    kept: list[tuple[bytes, int]] = []
+    cursor = query.cursor
+    while True:
+        bound, matches = await _matches(redis, tenant, query, cursor)
+        # limit + 1 kept statements tell that another page follows.
+        candidates = matches[: query.limit + 1 - len(kept)]
+        if not candidates:
+            break
+        documents = cast(
+            list[bytes | None],
+            await redis.mget([keys.statement(tenant, sid) for sid, _ in candidates]),
+        )
+        kept += [
+            (document, sequence)
+            for (_, sequence), document in zip(candidates, documents, strict=True)
+            if document is not None and (keep is None or keep(document))
+        ]
+        exhausted = len(matches) <= query.limit
+        if len(kept) > query.limit or exhausted:
+            break
+        cursor = Cursor(candidates[-1][1], bound)
+    shown = kept[: query.limit]
+    next_cursor = Cursor(shown[-1][1], bound) if len(kept) > query.limit else None
+    return Page([document for document, _ in shown], next_cursor)
+
+
+async def _matches(
+    redis: Redis, tenant: str, query: StatementQuery, cursor: Cursor | None
+) -> tuple[int, list[tuple[str, int]]]:
+    """The query's bound and up to ``limit + 1`` (id, sequence) after ``cursor``."""
     indexes = [keys.statement_index(tenant, term) for term in query.terms]
-    cursor, until = query.cursor, query.until_ms
+    until = query.until_ms
     script = redis.register_script(statement_scripts.PAGE)
     found = cast(
         list[Any],
@@ -53,16 +91,8 @@ async def fetch_page(redis: Redis, tenant: str, query: StatementQuery) -> Page:
             ],
         ),
     )
-    bound = int(found[0])
     matches = [(found[i].decode(), int(found[i + 1])) for i in range(1, len(found), 2)]
-    shown = matches[: query.limit]
-    next_cursor = Cursor(shown[-1][1], bound) if len(matches) > query.limit else None
-    if not shown:
-        return Page([], None)
-    documents = cast(
-        list[bytes | None], await redis.mget([keys.statement(tenant, sid) for sid, _ in shown])
-    )
-    return Page([d for d in documents if d is not None], next_cursor)
+    return int(found[0]), matches
 
 
 def _milliseconds(value: float | None) -> str:

@@ -6,10 +6,13 @@ import uuid
 
 import aiohttp
 import orjson
+import pytest
 from redis.asyncio import Redis
 
+from lr import keys_admin
 from lr.settings import Settings
 from serving import keys
+from serving.api_keys import cache_key
 from tests.integration.conftest import issue_key
 from tests.integration.lr_cli import run_lr
 from tests.waiting import until
@@ -72,3 +75,80 @@ async def test_a_key_still_works_after_its_redis_cache_entry_is_lost(
     # 404, not 401: authenticated from the keys topic, which the API follows within a second.
     assert await until(status, lambda s: s != 401, within_s=10, what="key known") == 404
     assert await redis.exists(keys.api_key(key.record.key_id)) == 1  # and cached again
+
+
+async def status_with(http: aiohttp.ClientSession, base: str, api_key: str) -> int:
+    headers = {"x-api-key": api_key, "X-Experience-API-Version": "1.0.3"}
+    async with http.get(
+        f"{base}/statements", params={"statementId": str(uuid.uuid4())}, headers=headers
+    ) as response:
+        return response.status
+
+
+async def test_rotate_gives_a_new_secret_and_the_old_one_fails_at_once_everywhere(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str, second_api: str
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    created = orjson.loads(
+        await run_lr(
+            settings,
+            *("keys", "create", "--tenant", tenant, "--name", "lms"),
+            *("--scopes", "statements/read", "--plan", "pro", "--json"),
+        )
+    )
+    for base in (base_url, second_api):
+        assert await status_with(http, base, created["api_key"]) == 404  # authenticated
+
+    rotated = orjson.loads(await run_lr(settings, "keys", "rotate", created["key_id"], "--json"))
+
+    assert rotated["key_id"] == created["key_id"]
+    assert rotated["tenant"] == tenant
+    assert rotated["secret"] != created["secret"]
+    # No waiting: the rotation is in the cache every API process reads first.
+    for base in (base_url, second_api):
+        assert await status_with(http, base, created["api_key"]) == 401
+        assert await status_with(http, base, rotated["api_key"]) == 404
+    listing = await run_lr(settings, "keys", "list")
+    (line,) = [row for row in listing.splitlines() if created["key_id"] in row]
+    assert line == f"{created['key_id']}  {tenant}  lms  statements/read  pro  active"
+
+
+async def test_an_older_copy_of_a_key_never_overwrites_its_rotation_in_the_cache(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str, redis: Redis
+) -> None:
+    before = await issue_key(settings)
+    after = await keys_admin.rotate_key(settings, before.record.key_id)
+    assert after.record.revision == before.record.revision + 1
+
+    # What an API process following the topic does when it reads the creation record late.
+    assert await cache_key(redis, before.record) is False
+
+    assert await status_with(http, base_url, before.header_value) == 401
+    assert await status_with(http, base_url, after.header_value) == 404
+
+
+async def test_a_revoked_key_cannot_be_rotated_back_to_life(settings: Settings) -> None:
+    key = await issue_key(settings)
+    await keys_admin.revoke_key(settings, key.record.key_id)
+    with pytest.raises(keys_admin.KeyNotRotatable, match="revoked"):
+        await keys_admin.rotate_key(settings, key.record.key_id)
+    with pytest.raises(keys_admin.KeyNotRotatable, match="no key"):
+        await keys_admin.rotate_key(settings, "lrk_0000000000000000")
+
+
+async def test_tenants_list_counts_active_and_revoked_keys_per_tenant(settings: Settings) -> None:
+    first, second = (f"t{uuid.uuid4().hex[:10]}" for _ in range(2))
+    keys_of_first = [await issue_key(settings, tenant=first) for _ in range(3)]
+    await issue_key(settings, tenant=second)
+    await keys_admin.revoke_key(settings, keys_of_first[0].record.key_id)
+
+    rows = orjson.loads(await run_lr(settings, "tenants", "list", "--json"))
+    mine = [row for row in rows if row["tenant"] in (first, second)]
+
+    assert sorted(mine, key=lambda row: row["tenant"] != first) == [
+        {"tenant": first, "active": 2, "revoked": 1},
+        {"tenant": second, "active": 1, "revoked": 0},
+    ]
+    assert [row["tenant"] for row in rows] == sorted(row["tenant"] for row in rows)
+    text = await run_lr(settings, "tenants", "list")
+    assert f"{first}  active=2  revoked=1" in text.splitlines()

@@ -6,28 +6,13 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 
 import aiohttp
-import pytest
 
 from learning_domain.access import IssuedKey, Scope
 from lr import keys_admin
 from lr.settings import Settings
-from lr.stack.local_stack import LocalStack
-from tests.integration.conftest import free_ports, issue_key
-
-
-@pytest.fixture(scope="module")
-def second_api(services: LocalStack, shared_app: LocalStack) -> Iterator[str]:
-    """Another API process on the same Redis and broker."""
-    (port,) = free_ports(1)
-    settings = shared_app.settings.model_copy(
-        update={"api": shared_app.settings.api.model_copy(update={"port": port})}
-    )
-    with LocalStack(settings) as processes:
-        processes.start_api()
-        yield f"http://{settings.api.host}:{port}/learningrecord/v1"
+from tests.integration.conftest import issue_key
 
 
 def lookup_headers(key: IssuedKey) -> dict[str, str]:
@@ -69,6 +54,11 @@ async def test_two_api_processes_admit_exactly_the_plan_rate_per_window(
     # windows (the tolerance of the issue: at most one request per key per window).
     remaining = Counter(int(h["RateLimit-Remaining"]) for h in admitted)
     windows = remaining[4]
+    print(
+        f"\nrate limit 5/s, 8 clients on 2 API processes for 3 s: {len(results)} requests, "
+        f"{len(admitted)} admitted in {windows} windows (at most {5 * windows}), "
+        f"RateLimit-Remaining seen {dict(sorted(remaining.items()))}"
+    )
     assert 3 <= windows <= 4  # 3 s of traffic touches 3 or 4 one-second windows
     assert all(count in (windows - 1, windows) for count in remaining.values())
     assert set(remaining) == {0, 1, 2, 3, 4}

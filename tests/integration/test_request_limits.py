@@ -73,3 +73,34 @@ async def test_body_over_the_limit_is_413(
     async with http.post(f"{base_url}/statements", data=body, headers=headers) as response:
         assert response.status == 413
         assert (await response.json())["error"]["code"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+async def test_product_endpoint_body_of_another_media_type_is_415(
+    http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey, content_type: str
+) -> None:
+    headers = {"x-api-key": tenant_key.header_value, "Content-Type": content_type}
+    async with http.post(
+        f"{base_url}/indicators/query", data=b'{"learners": []}', headers=headers
+    ) as response:
+        assert response.status == 415
+        assert response.headers["Accept-Post"] == "application/json"
+        error = (await response.json())["error"]
+    assert error["code"] == "unsupported_media_type"
+    assert error["details"] == {"supported": ["application/json"]}
+
+
+async def test_product_endpoint_reads_json_and_xapi_resources_keep_their_400(
+    http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey
+) -> None:
+    headers = {"x-api-key": tenant_key.header_value, "Content-Type": "application/json"}
+    async with http.post(
+        f"{base_url}/indicators/query", data=b'{"learners": []}', headers=headers
+    ) as response:
+        assert response.status == 200
+        assert (await response.json())["learners"] == []
+    xapi = {**headers, "X-Experience-API-Version": "1.0.3", "Content-Type": "text/plain"}
+    async with http.post(f"{base_url}/statements", data=b"{}", headers=xapi) as response:
+        assert response.status == 400  # xAPI Communication 1.5 / 2.1.2: the spec's answer

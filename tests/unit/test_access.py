@@ -8,9 +8,14 @@ from pydantic import ValidationError
 from learning_domain.access import (
     Scope,
     hash_secret,
+    key_authority,
+    key_authority_term,
     mint_key,
+    revoked,
+    rotated,
     secret_matches,
     split_api_key,
+    written_by_key,
 )
 
 
@@ -36,6 +41,12 @@ def test_the_same_secret_hashes_differently_under_another_key_id() -> None:
         ((Scope.ALL_READ,), Scope.STATEMENTS_READ, True),
         ((Scope.ALL_READ,), Scope.INDICATORS_READ, True),
         ((Scope.ALL_READ,), Scope.STATEMENTS_WRITE, False),
+        ((Scope.ALL_READ,), Scope.STATEMENTS_READ_MINE, True),
+        ((Scope.ALL_READ,), Scope.OPS, False),
+        ((Scope.ALL_READ,), Scope.ADMIN, False),
+        ((Scope.STATEMENTS_READ_MINE,), Scope.STATEMENTS_READ, False),
+        ((Scope.STATEMENTS_READ,), Scope.STATEMENTS_READ_MINE, False),
+        ((Scope.ADMIN,), Scope.STATEMENTS_READ, False),
     ],
     ids=[
         "own_scope",
@@ -44,6 +55,12 @@ def test_the_same_secret_hashes_differently_under_another_key_id() -> None:
         "all_read_reads",
         "all_read_indicators",
         "all_read_cannot_write",
+        "all_read_reads_mine",
+        "all_read_is_not_ops",
+        "all_read_is_not_admin",
+        "mine_is_not_everything",
+        "read_does_not_list_mine_it_is_checked_by_the_view",
+        "admin_reads_no_statements",
     ],
 )
 def test_scopes(scopes: tuple[Scope, ...], needed: Scope, granted: bool) -> None:
@@ -74,3 +91,74 @@ def test_tenant_must_be_a_slug(tenant: str) -> None:
 )
 def test_split_api_key(header: str, expected: tuple[str, str] | None) -> None:
     assert split_api_key(header) == expected
+
+
+def test_a_keys_authority_is_an_account_agent_and_its_index_term() -> None:
+    assert key_authority("lrk_1") == {
+        "objectType": "Agent",
+        "account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_1"},
+    }
+    assert key_authority_term("lrk_1") == "related-agent:account:urn:learningrecord:api-key|lrk_1"
+
+
+@pytest.mark.parametrize(
+    ("authority", "mine"),
+    [
+        (
+            {
+                "objectType": "Agent",
+                "account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_1"},
+            },
+            True,
+        ),
+        ({"account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_1"}}, True),
+        (
+            {
+                "objectType": "Agent",
+                "account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_2"},
+            },
+            False,
+        ),
+        (
+            {
+                "objectType": "Agent",
+                "account": {"homePage": "urn:learningrecord:kafka", "name": "lrk_1"},
+            },
+            False,
+        ),
+        (
+            {
+                "objectType": "Group",
+                "member": [
+                    {"account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_1"}},
+                    {"mbox": "mailto:user@example.org"},
+                ],
+            },
+            False,
+        ),
+        (None, False),
+    ],
+    ids=["agent", "objecttype_omitted", "other_key", "kafka_producer", "oauth_group", "none"],
+)
+def test_written_by_key_is_the_exact_authority_the_key_gets(
+    authority: dict[str, object] | None, mine: bool
+) -> None:
+    document = {"id": "x"} if authority is None else {"id": "x", "authority": authority}
+    assert written_by_key(document, "lrk_1") is mine
+
+
+def test_rotation_keeps_the_key_and_replaces_only_its_secret() -> None:
+    issued = mint_key(tenant="acme", name="k", scopes=(Scope.STATEMENTS_READ,), plan="pro")
+    new = rotated(issued.record)
+    assert new.record.model_dump(exclude={"secret_hash", "revision"}) == issued.record.model_dump(
+        exclude={"secret_hash", "revision"}
+    )
+    assert new.record.revision == issued.record.revision + 1
+    assert secret_matches(new.record, new.secret)
+    assert not secret_matches(new.record, issued.secret)
+
+
+def test_revocation_is_a_new_revision() -> None:
+    record = mint_key(tenant="acme", name="k", scopes=(Scope.ALL,)).record
+    assert revoked(record).revoked
+    assert revoked(record).revision == 1
