@@ -6,9 +6,11 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 KAFKA_LIBS := .cache/kafka/libs
 KAFKA_RESOLVED := .cache/kafka/.resolved
+NODE_DIR := .cache/node
+NODE_DRIVER := $(NODE_DIR)/.installed
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run test lint format deps system-packages kafka clean
+.PHONY: run test lint format deps system-packages kafka browser-driver clean contract
 
 run: deps  ## Start broker, Redis, worker and API; print a sample request.
 	$(BIN)/lr dev
@@ -25,14 +27,22 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-deps: system-packages $(INSTALLED) kafka
+# Rewrite the committed API contract from the code: only for a change meant to be public
+# (docs/security.md, "Contract"). tests/unit/test_contract.py fails on anything it breaks.
+contract: $(INSTALLED)
+	$(BIN)/python -m api.contract docs/contract/openapi-v1.json
 
-# Java, Maven and redis-server come from Debian's packages when missing.
+deps: system-packages $(INSTALLED) kafka browser-driver
+
+# Java, Maven, redis-server, Chromium and Node (the dashboard's browser test) come from Debian's
+# packages when missing.
 system-packages:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "==> installing from Debian:$$missing"; \
 	  $(APT_GET) update -q && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q $$missing; \
@@ -52,6 +62,14 @@ $(KAFKA_RESOLVED): deploy/kafka/pom.xml
 	rm -rf $(KAFKA_LIBS)
 	mvn -B -ntp -f deploy/kafka/pom.xml dependency:copy-dependencies \
 	  -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS) -DincludeScope=runtime
+	touch $@
+
+# playwright-core from npm drives Debian's Chromium in the dashboard test (no browser download).
+browser-driver: $(NODE_DRIVER)
+$(NODE_DRIVER): $(firstword $(MAKEFILE_LIST))
+	@echo "==> installing playwright-core into $(NODE_DIR)"
+	mkdir -p $(NODE_DIR)
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --no-save playwright-core@1
 	touch $@
 
 clean:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import health, statements, xapi_protocol
+from api import health, indicators, statements, xapi_protocol
+from api.cors import POLICY, OriginPolicy, cors_middleware
+from api.docs import add_docs_routes
 from api.gateway import rate_limit_headers_middleware
-from api.limits import target_length_middleware
+from api.limits import media_type_middleware, target_length_middleware
+from api.metrics import client_errors_middleware, request_metrics_middleware
 from api.middlewares import error_middleware, request_id_middleware
+from api.ops import add_ops_routes
 from api.resources import (
     SETTINGS,
-    consistency_clock,
+    consistency_clocks,
     kafka_producer,
     key_directory,
+    ops_monitor,
     redis_pool,
 )
 from api.xapi_protocol import xapi_middlewares
@@ -26,18 +31,30 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             request_id_middleware,
+            request_metrics_middleware,
+            cors_middleware,
             rate_limit_headers_middleware,
             stamp_xapi_version,
             error_middleware,
+            client_errors_middleware,
             target_length_middleware,
+            media_type_middleware(BASE_PATH),
             check_xapi_request,
         ],
         client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory, consistency_clock])
+    app[POLICY] = OriginPolicy.from_settings(settings.cors)
+    app.cleanup_ctx.extend([redis_pool, kafka_producer, key_directory, consistency_clocks])
+    app.cleanup_ctx.append(ops_monitor)
+    add_ops_routes(app, BASE_PATH)
     app.router.add_get(f"{BASE_PATH}/health", health.health)
     app.router.add_get(f"{BASE_PATH}/about", xapi_protocol.about)
+    add_docs_routes(app, BASE_PATH)  # the OpenAPI document of every route above and below
+    for path, view in indicators.ROUTES:
+        app.router.add_get(f"{BASE_PATH}{path}", view)
+        app.router.add_post(f"{BASE_PATH}{path}", view)  # parameters in a JSON body
+    app.router.add_post(f"{BASE_PATH}/indicators/query", indicators.batch)
     app.router.add_post(f"{BASE_PATH}/statements", statements.post_statements)
     app.router.add_get(f"{BASE_PATH}/statements", statements.get_statements)
     app.router.add_put(f"{BASE_PATH}/statements", statements.put_statement)

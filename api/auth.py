@@ -9,15 +9,21 @@ from typing import Any
 
 from aiohttp import web
 
+from api.cors import check_origin
 from api.errors import ApiError
 from api.gateway import take_request
 from api.resources import KEY_DIRECTORY
-from learning_domain.access import ApiKeyRecord, Scope, secret_matches, split_api_key
+from learning_domain.access import (
+    ApiKeyRecord,
+    Scope,
+    key_authority,
+    key_authority_term,
+    secret_matches,
+    split_api_key,
+)
+from lr import logs
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="learningrecord", charset="UTF-8"'}
-
-# The authority of statements an API key writes: an account the spec's rules accept as an Agent.
-KEY_AUTHORITY_HOMEPAGE = "urn:learningrecord:api-key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +35,13 @@ class Principal:
         return self.key.tenant
 
     def authority(self) -> dict[str, Any]:
-        return {
-            "objectType": "Agent",
-            "account": {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": self.key.key_id},
-        }
+        return key_authority(self.key.key_id)
+
+    def authority_term(self) -> str:
+        return key_authority_term(self.key.key_id)
+
+    def may(self, scope: Scope) -> bool:
+        return self.key.grants(scope)
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -59,13 +68,24 @@ def _credentials(request: web.Request) -> tuple[str, str]:
     return key_id, secret
 
 
-async def authenticate(request: web.Request, needed: Scope) -> Principal:
-    """The caller's principal, or 401 (no valid credential) / 403 (valid, missing scope)."""
+async def authenticate(request: web.Request, needed: Scope, *alternatives: Scope) -> Principal:
+    """The caller's principal, or 401 (no valid credential) / 403 (valid, but none of the
+    scopes ``needed`` or ``alternatives``: a view that serves less to a narrower scope, as
+    ``statements/read/mine``, names it as an alternative and asks ``Principal.may``)."""
     key_id, secret = _credentials(request)
     record = await request.app[KEY_DIRECTORY].lookup(key_id)
     if record is None or record.revoked or not secret_matches(record, secret):
         raise _unauthorized("invalid or revoked credentials")
+    logs.tenant.set(record.tenant)  # on every line logged while serving the request
+    check_origin(request, record.tenant)  # a browser page of an origin the tenant allows
     await take_request(request, record)
-    if not record.grants(needed):
-        raise ApiError(403, "forbidden", f"this key lacks the scope {needed.value!r}")
+    accepted = (needed, *alternatives)
+    if not any(record.grants(scope) for scope in accepted):
+        names = " or ".join(repr(scope.value) for scope in accepted)
+        raise ApiError(
+            403,
+            "forbidden",
+            f"this key lacks the scope {names}",
+            {"needed": [scope.value for scope in accepted]},
+        )
     return Principal(record)

@@ -35,7 +35,7 @@ class ConsistencyClock:
     async def _refresh(self) -> None:
         checked_ms = now_ms()
         try:
-            lags = await self._reader.read()
+            lags = (await self._reader.read()).partitions
         except Exception:
             # Claim nothing we cannot show: keep the last value, or the epoch before the first.
             log.warning("consistency_check_failed", exc_info=True)

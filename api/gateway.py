@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 from api.errors import ApiError
 from api.resources import RATE_LIMITER, SETTINGS
 from learning_domain.access import ApiKeyRecord
+from lr import metrics
 from serving.rate_limits import RateDecision
 
 _RATE_DECISION = "rate_decision"
@@ -28,6 +29,7 @@ async def take_request(request: web.Request, key: ApiKeyRecord) -> None:
     decision = await request.app[RATE_LIMITER].take_request(key.tenant, key.key_id, limit)
     request[_RATE_DECISION] = decision
     if not decision.allowed:
+        metrics.RATE_LIMITED.labels(metrics.API, key.plan, "requests").inc()
         raise ApiError(
             429,
             "rate_limited",
@@ -45,6 +47,7 @@ async def take_statements(request: web.Request, key: ApiKeyRecord, count: int) -
         return
     decision = await request.app[RATE_LIMITER].take_statements(key.tenant, key.key_id, count, quota)
     if not decision.allowed:
+        metrics.RATE_LIMITED.labels(metrics.API, key.plan, "statements").inc()
         raise ApiError(
             429,
             "quota_exhausted",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from aiohttp import web
@@ -10,14 +11,20 @@ from aiohttp.typedefs import Handler
 
 from api.errors import ApiError, error_response
 from learning_domain.errors import StatementInvalid
+from lr import logs
 
 log = logging.getLogger(__name__)
+
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    # A client's own id is kept when it is a plain token: it is echoed and written to logs.
+    asked = request.headers.get("X-Request-Id", "")
+    request_id = asked if REQUEST_ID_PATTERN.fullmatch(asked) else uuid.uuid4().hex
     request["request_id"] = request_id
+    logs.request_id.set(request_id)  # on every line logged while serving it
     response = await handler(request)
     response.headers["X-Request-Id"] = request_id
     return response

@@ -3,6 +3,7 @@ closed by ``cleanup_ctx``: the settings, a Redis pool, the Kafka producer, the k
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 
 from api.consistency import ConsistencyClock
 from api.key_directory import KeyDirectory
+from api.ops_monitor import OpsMonitor, stop_task
 from lr.consumer_lag import LagReader
 from lr.kafka_topics import MAX_RECORD_BYTES, ensure_topics
 from lr.settings import Settings
@@ -21,7 +23,9 @@ REDIS = web.AppKey("redis", Redis)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
 CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
+INDICATOR_CONSISTENCY = web.AppKey("indicator_consistency", ConsistencyClock)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+OPS = web.AppKey("ops", OpsMonitor)
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
@@ -60,13 +64,43 @@ async def key_directory(app: web.Application) -> AsyncIterator[None]:
     await directory.stop()
 
 
-async def consistency_clock(app: web.Application) -> AsyncIterator[None]:
+async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    # The worker's consumer group is its Faust app id.
+    kafka = settings.kafka
+    # The worker's consumer group is its Faust app id. The statement view waits for the
+    # statements topic only; the indicators for the topics that carry what statements count.
+    view_reader = LagReader(
+        kafka.bootstrap_servers, settings.worker.app_id, [kafka.statements_topic]
+    )
+    indicator_reader = LagReader(
+        kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [kafka.statements_topic, kafka.learner_events_topic, kafka.activity_events_topic],
+    )
+    await view_reader.start()
+    await indicator_reader.start()
+    app[CONSISTENCY] = ConsistencyClock(view_reader)
+    app[INDICATOR_CONSISTENCY] = ConsistencyClock(indicator_reader)
+    yield
+    await indicator_reader.stop()
+    await view_reader.stop()
+
+
+async def ops_monitor(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    # Every topic the worker's group reads, found from its offsets and assignments, with owners.
     reader = LagReader(
-        settings.kafka.bootstrap_servers, settings.worker.app_id, settings.kafka.statements_topic
+        settings.kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [settings.kafka.statements_topic],
+        discover=True,
+        cache_s=settings.ops.lag_cache_s,
     )
     await reader.start()
-    app[CONSISTENCY] = ConsistencyClock(reader)
+    monitor = OpsMonitor(settings, app[REDIS], reader)
+    app[OPS] = monitor
+    flusher = asyncio.create_task(monitor.flush_totals_forever())
     yield
+    await stop_task(flusher)
+    await monitor.flush_totals()
     await reader.stop()

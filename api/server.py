@@ -10,6 +10,8 @@ from aiohttp import web
 
 from api.app import create_app
 from api.limits import PARSER_MAX_FIELD_BYTES, PARSER_MAX_LINE_BYTES
+from api.metrics import metrics_app
+from api.tls import serve_redirect, server_context
 from lr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,9 +25,17 @@ async def serve(settings: Settings) -> None:
         max_field_size=PARSER_MAX_FIELD_BYTES,
     )
     await runner.setup()
-    site = web.TCPSite(runner, settings.api.host, settings.api.port)
+    tls = server_context(settings.api)
+    site = web.TCPSite(runner, settings.api.host, settings.api.port, ssl_context=tls)
     await site.start()
-    log.info("api_listening host=%s port=%s", settings.api.host, settings.api.port)
+    log.info(
+        "api_listening host=%s port=%s tls=%s",
+        settings.api.host,
+        settings.api.port,
+        tls is not None,
+    )
+    redirect_runner = await serve_redirect(settings.api)
+    metrics_runner = await _serve_metrics_apart(settings, runner.app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -33,4 +43,23 @@ async def serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
+        if redirect_runner is not None:
+            await redirect_runner.cleanup()
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()
+
+
+async def _serve_metrics_apart(settings: Settings, app: web.Application) -> web.AppRunner | None:
+    """/metrics on a host and port of its own, when the settings give one."""
+    if settings.api.metrics_port == 0:
+        return None
+    runner = web.AppRunner(metrics_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.api.metrics_host, settings.api.metrics_port).start()
+    log.info(
+        "api_metrics_listening host=%s port=%s",
+        settings.api.metrics_host,
+        settings.api.metrics_port,
+    )
+    return runner

@@ -12,9 +12,9 @@ Statements come as application/json, or as multipart/mixed with their attachment
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -22,15 +22,19 @@ from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.alternate_syntax import request_body
 from api.attachments import multipart_response, referenced_sha2s, store_attachments
 from api.auth import Principal, authenticate
 from api.errors import ApiError, bad_request, not_found
 from api.gateway import give_back_statements, take_statements
+from api.metrics import count_accepted
+from api.openapi import Operation, Reply, documented
 from api.resources import PRODUCER, REDIS, SETTINGS
+from api.schemas import StatementResult
 from learning_domain import ingest
-from learning_domain.access import Scope
+from learning_domain.access import Scope, is_lrs_account, written_by_key
 from learning_domain.statement_formats import formatted
 from learning_domain.statement_index import (
     StatementConflict,
@@ -40,12 +44,15 @@ from learning_domain.statement_index import (
 )
 from learning_domain.statement_query import (
     QueryInvalid,
+    QueryUuid,
     SingleStatement,
+    StatementParameters,
     more_parameters,
     parse_statement_request,
 )
 from learning_domain.xapi import multipart
-from learning_domain.xapi.common import UUID_PATTERN, Timestamp
+from learning_domain.xapi.agents import Agent
+from learning_domain.xapi.common import Timestamp
 from learning_domain.xapi.multipart import StatementRequest, check_json_only_attachments
 from learning_domain.xapi.statements import Statement, parse_statements
 from serving.attachments import AttachmentContent
@@ -62,6 +69,36 @@ from serving.statements import (
 _PUT_PARAMETERS = frozenset({"statementId"})
 
 
+class PutParameters(BaseModel):
+    """PUT /statements parameters (2.1.1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    statement_id: QueryUuid = Field(alias="statementId")
+
+
+# --- The contract (api.openapi) ----------------------------------------------------------------
+
+_MULTIPART = {
+    "type": "string",
+    "description": "multipart/mixed: the statements (application/json) first, then one part per "
+    "attachment's data, with X-Experience-API-Hash (Communication 1.5.2).",
+}
+_STATEMENTS_IN = {"application/json": Statement | list[Statement], "multipart/mixed": _MULTIPART}
+
+
+@documented(
+    "POST",
+    Operation(
+        summary="Store one statement or a batch, all or nothing (Communication 2.1.2)",
+        tag="statements",
+        xapi=True,
+        scopes=(Scope.STATEMENTS_WRITE,),
+        body=_STATEMENTS_IN,
+        errors=(409,),
+        replies={200: Reply("The statements' ids, in order.", {"application/json": list[str]})},
+    ),
+)
 async def post_statements(request: web.Request) -> web.Response:
     principal = await authenticate(request, Scope.STATEMENTS_WRITE)
     received = await _statement_body(request)
@@ -69,6 +106,19 @@ async def post_statements(request: web.Request) -> web.Response:
     return web.json_response(ids, dumps=_dumps)
 
 
+@documented(
+    "PUT",
+    Operation(
+        summary="Store one statement under the given id (Communication 2.1.1)",
+        tag="statements",
+        xapi=True,
+        scopes=(Scope.STATEMENTS_WRITE,),
+        query=PutParameters,
+        body={"application/json": Statement, "multipart/mixed": _MULTIPART},
+        errors=(409,),
+        replies={204: Reply("Stored, or the same statement was already stored.")},
+    ),
+)
 async def put_statement(request: web.Request) -> web.Response:
     principal = await authenticate(request, Scope.STATEMENTS_WRITE)
     statement_id = _put_statement_id(request.query)
@@ -83,13 +133,44 @@ async def put_statement(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+@documented(
+    "GET",
+    Operation(
+        summary="One statement by id, or a page of a query (Communication 2.1.3)",
+        tag="statements",
+        xapi=True,
+        scopes=(Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE),
+        query=StatementParameters,
+        errors=(404,),
+        description="With statementId or voidedStatementId: that statement. Otherwise a page "
+        "of the statements matching every filter, newest stored first unless ascending=true; "
+        "more is the next page. A key with statements/read/mine sees only the statements whose "
+        "authority is itself. Long queries can be sent as POST with method=GET and a form body "
+        "(Communication 1.3).",
+        replies={
+            200: Reply(
+                "The statement, or a StatementResult; multipart/mixed with attachments=true.",
+                {
+                    "application/json": Statement | StatementResult,
+                    "multipart/mixed": {"type": "string"},
+                },
+                headers=("Last-Modified",),
+                required_headers=("X-Experience-API-Consistent-Through",),
+            )
+        },
+    ),
+)
 async def get_statements(request: web.Request) -> web.Response:
     return await query_statements(request, request.query)
 
 
 async def query_statements(request: web.Request, params: Mapping[str, str]) -> web.Response:
-    """GET /statements from its parameters, wherever they came from (query string or form)."""
-    principal = await authenticate(request, Scope.STATEMENTS_READ)
+    """GET /statements from its parameters, wherever they came from (query string or form).
+
+    A key with ``statements/read/mine`` only (xAPI Communication 4.2) sees the statements whose
+    authority is itself, as if the others did not exist: a 404 by id, absent from queries."""
+    principal = await authenticate(request, Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE)
+    keep = None if principal.may(Scope.STATEMENTS_READ) else _written_by(principal)
     try:
         asked = parse_statement_request(params)
     except QueryInvalid as error:
@@ -102,13 +183,16 @@ async def query_statements(request: web.Request, params: Mapping[str, str]) -> w
         document = await fetch_single(
             redis, principal.tenant, asked.statement_id, voided=asked.voided
         )
-        if document is None:
+        if document is None or (keep is not None and not keep(document)):
             raise not_found(f"no statement with id {asked.statement_id!r}")
         shaped = _shaped([document], asked.format, language)[0]
         response = await _answer(request, principal.tenant, shaped, [document], with_attachments)
         response.headers["Last-Modified"] = _http_date(orjson.loads(document)["stored"])
         return response
-    page = await fetch_page(redis, principal.tenant, asked)
+    if keep is not None:
+        # Narrow the walk to the statements related to the key's authority (2.1.3.s1).
+        asked = replace(asked, terms=(*asked.terms, principal.authority_term()))
+    page = await fetch_page(redis, principal.tenant, asked, keep)
     more = ""
     if page.next_cursor is not None:
         more = f"{request.path}?{urlencode(more_parameters(params, page.next_cursor))}"
@@ -130,6 +214,11 @@ async def _answer(
     return await multipart_response(request, tenant, orjson.dumps(value), documents)
 
 
+def _written_by(principal: Principal) -> Callable[[bytes], bool]:
+    key_id = principal.key.key_id
+    return lambda document: written_by_key(orjson.loads(document), key_id)
+
+
 # --- Accepting statements ---------------------------------------------------------------------
 
 
@@ -145,9 +234,11 @@ async def _accept(
     ``attachments`` is the content received with the batch, by lowercase hex SHA-2."""
     now = datetime.now(UTC)
     documents = [
-        s.with_lrs_fields(
+        _without_claimed_lrs_authority(s)
+        .with_lrs_fields(
             id=single_id, stored=ingest.iso_millis(now), authority=principal.authority()
-        ).to_document()
+        )
+        .to_document()
         for s in statements
     ]
     check_batch(documents)
@@ -201,6 +292,7 @@ async def _produce_and_write(
     # Read-your-writes: the view has the batch before the client hears of it.
     entries = [view_entry(d, s) for d, s in zip(documents, serialised, strict=True)]
     await write_view(request.app[REDIS], tenant, entries)
+    count_accepted(request, len(documents))
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -232,6 +324,16 @@ async def _statement_body(request: web.Request, *, single: bool = False) -> Stat
     return StatementRequest(statements, attachments={}, content_types={}, in_array=in_array)
 
 
+def _without_claimed_lrs_authority(statement: Statement) -> Statement:
+    """The statement without an authority in the LRS's own namespace, which only the LRS
+    assigns (Data 2.4.9: it SHOULD overwrite the authority from the credentials): a client
+    cannot pass its statements off as another key's, nor as a direct Kafka producer's."""
+    account = statement.authority.account if isinstance(statement.authority, Agent) else None
+    if account is not None and is_lrs_account(str(account.home_page)):
+        return statement.model_copy(update={"authority": None})
+    return statement
+
+
 def _array_in_put() -> ApiError:
     return bad_request("PUT stores a single statement, not an array (2.1.1)")
 
@@ -247,12 +349,12 @@ def _put_statement_id(params: Mapping[str, str]) -> str:
     unknown = sorted(set(params) - _PUT_PARAMETERS)
     if unknown:
         raise bad_request(f"{unknown[0]}: is not a parameter of PUT /statements")
-    statement_id = params.get("statementId")
-    if not statement_id:
+    if not params.get("statementId"):
         raise bad_request("statementId is required to PUT a statement (2.1.1)")
-    if re.fullmatch(UUID_PATTERN, statement_id) is None:
-        raise bad_request("statementId: must be a UUID")
-    return statement_id
+    try:
+        return PutParameters.model_validate(dict(params)).statement_id
+    except ValidationError as error:
+        raise bad_request("statementId: must be a UUID") from error
 
 
 def _shaped(documents: Sequence[bytes], shape: str, language: str | None) -> list[Any]:

@@ -10,7 +10,9 @@ from aiohttp.typedefs import Handler, Middleware
 
 from api import alternate_syntax
 from api.errors import bad_request
+from api.openapi import Operation, Reply, documented
 from api.resources import CONSISTENCY
+from api.schemas import About
 from learning_domain.ingest import iso_millis
 
 XAPI_VERSION = "1.0.3"
@@ -82,5 +84,15 @@ def xapi_middlewares(base_path: str) -> tuple[Middleware, Middleware]:
     return stamp_version, check_request
 
 
+@documented(
+    "GET",
+    Operation(
+        summary="The xAPI versions this LRS speaks (Communication 2.8)",
+        tag="xapi",
+        xapi=True,
+        version_header_required=False,
+        replies={200: Reply("The versions.", {"application/json": About})},
+    ),
+)
 async def about(request: web.Request) -> web.Response:
-    return web.json_response({"version": SUPPORTED_VERSIONS})
+    return web.json_response(About(version=SUPPORTED_VERSIONS).model_dump())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 import signal
-import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -13,34 +14,38 @@ import orjson
 import typer
 
 from learning_domain.access import Scope
-from lr import keys_admin
+from lr import keys_admin, logs, metrics
 from lr.settings import Settings, get_settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-keys_cli = typer.Typer(no_args_is_help=True, help="Issue, list and revoke API keys.")
+keys_cli = typer.Typer(no_args_is_help=True, help="Issue, rotate, list and revoke API keys.")
 cli.add_typer(keys_cli, name="keys")
+tenants_cli = typer.Typer(no_args_is_help=True, help="Tenants, as the keys topic knows them.")
+cli.add_typer(tenants_cli, name="tenants")
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(settings: Settings, component: str) -> None:
+    logging.config.dictConfig(logs.logging_config(settings, component))
 
 
 @cli.command()
 def worker() -> None:
-    """Run the Faust worker: validate, store and tally statements."""
+    """Run the Faust worker: validate and store statements, keep the indicators."""
     import faust
 
-    import streams.agents  # noqa: F401  (registers the agents on the app)
+    # Registers the agents, the heartbeat timer and the worker's /metrics server on the app.
+    import streams.agents
+    import streams.heartbeat  # noqa: F401
     from lr.kafka_topics import ensure_topics
     from streams.app import app, settings
 
     asyncio.run(ensure_topics(settings.kafka))
+    settings.worker.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
     faust.Worker(
-        app, loglevel=settings.log_level, redirect_stdouts=False
+        app,
+        loglevel=settings.log_level,
+        logging_config=logs.logging_config(settings, metrics.WORKER),
+        redirect_stdouts=False,
     ).execute_from_commandline()
 
 
@@ -50,7 +55,7 @@ def api() -> None:
     from api.server import serve
 
     settings = get_settings()
-    _configure_logging(settings)
+    _configure_logging(settings, metrics.API)
     asyncio.run(serve(settings))
 
 
@@ -71,10 +76,15 @@ def _stack_settings(
         "kafka_controller_port": kafka + 1 if kafka_port else stack.kafka_controller_port,
         "redis_port": redis_port or stack.redis_port,
     }
+    worker = settings.worker
     settings = settings.model_copy(
         update={
             "stack": stack.model_copy(update=updates),
             "api": settings.api.model_copy(update={"port": api_port or settings.api.port}),
+            # A stack of its own keeps its worker's files in its own folder too.
+            "worker": worker.model_copy(update={"data_dir": data_dir / "worker"})
+            if data_dir
+            else worker,
         }
     )
     return for_local_stack(settings)
@@ -151,6 +161,34 @@ def replay(
         f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "
         f"{report.deleted_keys} old keys deleted"
     )
+
+
+@cli.command()
+def lag(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh in place until Ctrl-C.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes.")] = 1.0,
+) -> None:
+    """Consumer lag of the worker's group, per topic-partition, read from the broker."""
+    from lr.lag_view import show_lag
+
+    with suppress(KeyboardInterrupt):  # the way out of --watch
+        asyncio.run(show_lag(get_settings(), as_json=json, watch=watch, interval_s=interval))
+
+
+@cli.command()
+def verify(
+    tenant: Annotated[str | None, typer.Option(help="Verify only this tenant.")] = None,
+) -> None:
+    """Compare live indicators with the batch reference over a replay of the topic."""
+    from lr.verify import verify as verify_indicators
+
+    report = asyncio.run(verify_indicators(get_settings(), tenant))
+    for difference in report.differences[:20]:
+        typer.echo(difference)
+    typer.echo(f"compared {report.compared} indicator sets: {len(report.differences)} differences")
+    if report.differences:
+        raise typer.Exit(1)
 
 
 def _parse_scopes(scopes: str) -> tuple[Scope, ...]:
@@ -231,6 +269,47 @@ def keys_revoke(key_id: str) -> None:
         typer.echo(f"no key {key_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    key_id: str,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Give a key a new secret (same id, tenant, scopes and plan); the old one stops at once."""
+    try:
+        issued = asyncio.run(keys_admin.rotate_key(get_settings(), key_id))
+    except keys_admin.KeyNotRotatable as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    if json:
+        typer.echo(
+            orjson.dumps(
+                {
+                    "key_id": issued.record.key_id,
+                    "secret": issued.secret,
+                    "api_key": issued.header_value,
+                    "tenant": issued.record.tenant,
+                }
+            ).decode()
+        )
+        return
+    typer.echo(f"rotated {key_id}\nx-api-key: {issued.header_value}")
+    typer.echo("The new secret is shown only now; the old one no longer works.")
+
+
+@tenants_cli.command("list")
+def tenants_list(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List tenants with their active and revoked key counts."""
+    tenants = asyncio.run(keys_admin.list_tenants(get_settings()))
+    if json:
+        rows = [{"tenant": t.tenant, "active": t.active, "revoked": t.revoked} for t in tenants]
+        typer.echo(orjson.dumps(rows).decode())
+        return
+    for tenant in tenants:
+        typer.echo(f"{tenant.tenant}  active={tenant.active}  revoked={tenant.revoked}")
 
 
 def main() -> None:

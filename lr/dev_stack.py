@@ -97,6 +97,7 @@ def run_dev_stack(settings: Settings, wait: Callable[[], None]) -> None:
         print(
             f"\nLearning Record API  {base_url}\n"
             f"Health               {base_url}/health\n"
+            f"Ops dashboard        {base_url}/ops/dashboard  (the dev key has scope ops)\n"
             f"Kafka                {settings.kafka.bootstrap_servers}\n"
             f"Redis                {settings.redis.url}\n"
             f"Logs                 {local.log_dir}\n"

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from learning_domain.plans import DEFAULT_PLANS, UsagePlan
@@ -38,6 +38,10 @@ class KafkaSettings(BaseModel):
         return f"{self.topic_prefix}.learner-events"
 
     @property
+    def activity_events_topic(self) -> str:
+        return f"{self.topic_prefix}.activity-events"
+
+    @property
     def dead_letter_topic(self) -> str:
         return f"{self.topic_prefix}.statements.dlq"
 
@@ -52,24 +56,109 @@ class KafkaSettings(BaseModel):
 
 class RedisSettings(BaseModel):
     url: str = "redis://127.0.0.1:16379/0"
+    statement_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days a statement stays in the Redis view after it was stored; None keeps "
+        "them all. Kafka keeps every statement either way (lr replay rebuilds the view).",
+    )
 
 
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface of /metrics when it has a port of its own."
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, description="A separate port for /metrics; 0 serves it on the API port."
+    )
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate (chain) file: with tls_key, serve HTTPS."
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+    http_redirect_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="With TLS on, a plain-HTTP port that answers 308 to the HTTPS URL.",
+    )
+
+    @model_validator(mode="after")
+    def _tls_needs_certificate_and_key(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("api.tls_cert and api.tls_key go together")
+        if self.http_redirect_port is not None and self.tls_cert is None:
+            raise ValueError("api.http_redirect_port redirects to HTTPS: it needs TLS on")
+        return self
+
+
+class CorsSettings(BaseModel):
+    """Origins whose browser pages may call the API (H5P, e-learning packages)."""
+
+    default_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins every tenant allows, e.g. ["https://lms.example.org"]; "*" is any.',
+    )
+    origins: dict[str, list[str]] = Field(
+        default_factory=dict, description="Origins by tenant, added to default_origins."
+    )
+    max_age_s: int = Field(default=600, ge=0, description="How long browsers keep a preflight.")
 
 
 class WorkerSettings(BaseModel):
     app_id: str = Field(default="lr-worker", description="Faust app id: the consumer group.")
+    data_dir: Path = Field(
+        default=Path(".lr-data/worker"),
+        description="Where the worker keeps local files (Faust's data directory per app id).",
+    )
     table_store: str = Field(
         default="memory://",
         description="Faust table store; memory:// rebuilds tables from their changelog at start.",
     )
     batch_size: int = Field(default=500, ge=1)
     batch_within_s: float = Field(default=0.05, gt=0)
+    minute_bucket_retention_s: int = Field(
+        default=26 * 3600,
+        ge=3600,
+        description="How long minute buckets (1h and 24h windows) are kept, judged on the newest "
+        "stored time they saw.",
+    )
+    hour_bucket_retention_s: int = Field(
+        default=32 * 86400,
+        ge=86400,
+        description="How long hour buckets (7d and 30d windows) are kept, likewise.",
+    )
     broker_session_timeout_s: float = Field(default=30.0, gt=0)
     broker_heartbeat_interval_s: float = Field(default=3.0, gt=0)
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface of the worker's /metrics."
+    )
+    metrics_port: int = Field(
+        default=9250,
+        ge=0,
+        description="First port tried for the worker's /metrics; the next free one of the 16 from "
+        "there is taken, so several workers share a machine. 0 disables it.",
+    )
+
+
+class OpsSettings(BaseModel):
+    """Worker heartbeats, readiness and the consumer lag readings."""
+
+    heartbeat_interval_s: float = Field(
+        default=2.0, gt=0, description="How often each worker writes its heartbeat to Redis."
+    )
+    heartbeat_timeout_s: float = Field(
+        default=10.0, gt=0, description="A heartbeat older than this is stale: not ready."
+    )
+    stall_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A partition with records waiting whose committed offset stood still this "
+        "long is stalled: not ready.",
+    )
+    lag_cache_s: float = Field(default=1.0, ge=0, description="How long a lag reading is reused.")
 
 
 class StackSettings(BaseModel):
@@ -100,11 +189,16 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     worker: WorkerSettings = WorkerSettings()
     stack: StackSettings = StackSettings()
+    ops: OpsSettings = OpsSettings()
+    cors: CorsSettings = CorsSettings()
     default_tenant: str = Field(
         default="default",
         description="Tenant of statements produced straight to Kafka without an lr-tenant header.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
     plans: dict[str, UsagePlan] = Field(
         default_factory=lambda: dict(DEFAULT_PLANS),
         description="Usage plans by name; keys on the custom plan carry their own limits.",

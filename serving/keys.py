@@ -16,6 +16,8 @@ touches live in one slot on Redis Cluster and one Lua script or MULTI may span t
     lr:{t:<tenant>}:stmt-ix:<kind>:<value>       zset: statements matching one filter value
                                                  (statement_index.index_terms), member id,
                                                  score sequence
+    lr:{t:<tenant>}:stmt-expiry                  zset: member statement id, score stored (Unix
+                                                 ms): view retention purges from its low end
     lr:{t:<tenant>}:stmt-stored                  zset: member zero-padded sequence, score
                                                  stored (Unix ms): checks since/until
     lr:{t:<tenant>}:stmt-stored-mark             zset: member zero-padded sequence, score
@@ -30,8 +32,21 @@ touches live in one slot on Redis Cluster and one Lua script or MULTI may span t
                                                  its content; the serving copy of the record
                                                  "<tenant>|<sha2>" on the attachments topic
     lr:{t:<tenant>}:learner:<learner id>         hash of the learner's mirrored counters
+    lr:{t:<tenant>}:ind:<entity>:<entity id>     hash: the indicator state of one learner,
+                                                 activity or learner-activity pair, mirrored
+                                                 from the worker's tables: field "all" (lifetime),
+                                                 "m:<minute>" and "h:<hour>" buckets, "agent"
+                                                 (learners: the IFI properties)
+    lr:{t:<tenant>}:ind:activity:<ref>:learners  hash: learner id -> statements on the activity
+    lr:{t:<tenant>}:ind:activity:<ref>:completed hash: learner id -> completions on it; HLEN
+                                                 of each is the activity's lifetime count
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
-    lr:keys:index                                set of every key id, for `lr keys list`
+    lr:ops:{g:<group>}:workers                   hash: worker id -> that worker's last heartbeat
+                                                 (JSON: time, partitions, processed offsets,
+                                                 freshness) for the consumer group <group>
+    lr:ops:{g:<group>}:totals                    hash: counters every process adds to (accepted
+                                                 statements by path, dead letters, processed
+                                                 records…), read by the ops dashboard
 """
 
 from __future__ import annotations
@@ -68,6 +83,21 @@ def statement_index(tenant: str, term: str) -> str:
     return f"{_tenant_tag(tenant)}:stmt-ix:{term}"
 
 
+def statement_expiry(tenant: str) -> str:
+    """zset: member statement id, score stored (Unix ms): what view retention purges first."""
+    return f"{_tenant_tag(tenant)}:stmt-expiry"
+
+
+def tenant_prefix(tenant: str) -> str:
+    """The start of every key of a tenant, for scripts that build a statement's keys by id."""
+    return _tenant_tag(tenant)
+
+
+def tenant_of_key(key: str) -> str:
+    """The tenant a key belongs to (every tenant key carries ``{t:<tenant>}``)."""
+    return key.split("{t:", 1)[1].split("}", 1)[0]
+
+
 def statement_stored_times(tenant: str) -> str:
     return f"{_tenant_tag(tenant)}:stmt-stored"
 
@@ -97,9 +127,6 @@ def api_key(key_id: str) -> str:
     return f"{PREFIX}:keys:{{k:{key_id}}}"
 
 
-API_KEY_INDEX = f"{PREFIX}:keys:index"
-
-
 def request_window(tenant: str, key_id: str) -> str:
     """``<window number>:<requests in it>`` of one key's rate limit (gateway)."""
     return f"{_tenant_tag(tenant)}:rate:{key_id}"
@@ -115,3 +142,24 @@ def statement_view_patterns(tenant: str = "*") -> list[str]:
     links) of one tenant, or of all with ``*``: what ``lr replay`` rebuilds from the topic."""
     tag = _tenant_tag(tenant)
     return [f"{tag}:stmt*", f"{tag}:claim:*", f"{tag}:voided-by:*", f"{tag}:targeted-by:*"]
+
+
+def indicators(tenant: str, entity: str, entity_id: str) -> str:
+    """The mirrored indicator state of one entity (``learner``, ``activity``,
+    ``learner-activity``); ``entity_id`` is opaque (see serving.indicators)."""
+    return f"{_tenant_tag(tenant)}:ind:{entity}:{entity_id}"
+
+
+def worker_heartbeats(group: str) -> str:
+    """Heartbeats of the workers of one consumer group (the Faust app id), by worker id."""
+    return f"{PREFIX}:ops:{{g:{group}}}:workers"
+
+
+def ops_totals(group: str) -> str:
+    """Counters of one deployment (named by its consumer group) that every process adds to."""
+    return f"{PREFIX}:ops:{{g:{group}}}:totals"
+
+
+def indicator_members(tenant: str, activity_ref: str, which: str) -> str:
+    """An activity's learners (``learners``) or completers (``completed``), by learner id."""
+    return f"{indicators(tenant, 'activity', activity_ref)}:{which}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 import sys
 import urllib.request
 from contextlib import AbstractContextManager
@@ -23,7 +24,8 @@ from lr.stack.processes import ManagedProcess, wait_until
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a child process (worker, API) exactly these settings."""
     env: dict[str, str] = {}
-    for section, value in settings.model_dump(mode="json").items():
+    # Unset optional settings (None) are left out: the child takes the same default.
+    for section, value in settings.model_dump(mode="json", exclude_none=True).items():
         if isinstance(value, dict):
             for name, field_value in value.items():
                 env[f"LR_{section.upper()}__{name.upper()}"] = _env_text(field_value)
@@ -94,10 +96,14 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         self._start(proc)
         return proc
 
-    def start_api(self, extra_env: dict[str, str] | None = None) -> ManagedProcess:
-        proc = self.lr_process("api", ["api"], extra_env)
+    def start_api(
+        self, extra_env: dict[str, str] | None = None, name: str = "api"
+    ) -> ManagedProcess:
+        proc = self.lr_process(name, ["api"], extra_env)
         self._start(proc)
-        url = f"http://{self.settings.api.host}:{self.settings.api.port}/learningrecord/v1/health"
+        api = self.settings.api
+        scheme = "https" if api.tls_cert is not None else "http"
+        url = f"{scheme}://{api.host}:{api.port}/learningrecord/v1/health"
         wait_until("API health", lambda: _http_ok(url), 60, proc)
         return proc
 
@@ -131,8 +137,10 @@ class LocalStack(AbstractContextManager["LocalStack"]):
 
 
 def _http_ok(url: str) -> bool:
+    # Only "is our own child up": the certificate (maybe self-signed) is the caller's to check.
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:
+        with urllib.request.urlopen(url, timeout=1, context=context) as response:
             return bool(response.status == 200)
     except OSError:
         return False

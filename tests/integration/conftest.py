@@ -6,7 +6,6 @@ restart a worker get their own topic prefix and consumer group.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,21 +24,11 @@ from lr.settings import (
     WorkerSettings,
 )
 from lr.stack.local_stack import LocalStack, for_local_stack
+from lr.stack.ports import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def isolated_settings(base: Settings, label: str) -> Settings:
@@ -55,7 +44,8 @@ def isolated_settings(base: Settings, label: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    kafka_port, controller_port, redis_port, api_port = free_ports(4)
+    kafka_port, controller_port, redis_port, api_port, worker_metrics_port = free_ports(5)
+    data_dir = tmp_path_factory.mktemp("stack")
     settings = Settings(
         kafka=KafkaSettings(topic_prefix="lr-shared", partitions=4),
         api=ApiSettings(port=api_port),
@@ -63,9 +53,11 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             app_id="lr-shared",
             broker_session_timeout_s=6.0,
             broker_heartbeat_interval_s=1.0,
+            metrics_port=worker_metrics_port,
+            data_dir=data_dir / "worker",
         ),
         stack=StackSettings(
-            data_dir=tmp_path_factory.mktemp("stack"),
+            data_dir=data_dir,
             kafka_port=kafka_port,
             kafka_controller_port=controller_port,
             redis_port=redis_port,
@@ -91,6 +83,18 @@ def shared_app(services: LocalStack) -> Iterator[LocalStack]:
         app_processes.start_worker()
         app_processes.start_api()
         yield app_processes
+
+
+@pytest.fixture(scope="session")
+def second_api(shared_app: LocalStack) -> Iterator[str]:
+    """Another API process on the same Redis and broker: its base URL."""
+    (port,) = free_ports(1)
+    settings = shared_app.settings.model_copy(
+        update={"api": shared_app.settings.api.model_copy(update={"port": port})}
+    )
+    with LocalStack(settings) as processes:
+        processes.start_api()
+        yield f"http://{settings.api.host}:{port}/learningrecord/v1"
 
 
 @pytest.fixture(scope="session")

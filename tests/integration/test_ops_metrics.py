@@ -1,0 +1,247 @@
+"""Lag, metrics and readiness on the shared stack: what an operator and a scraper see."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+
+from learning_domain.access import IssuedKey, Scope
+from lr.settings import Settings
+from tests.integration.conftest import issue_key
+from tests.integration.kafka_io import produce
+from tests.integration.lr_cli import run_lr
+from tests.integration.metrics_text import delta, samples, scrape, total, value
+from tests.waiting import until
+
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+
+
+def statement(n: int = 0) -> dict[str, Any]:
+    return {
+        "actor": {"mbox": f"mailto:ops-{n}@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": f"https://example.org/activities/ops-{n}"},
+    }
+
+
+@pytest.fixture
+async def ops_key(settings: Settings) -> IssuedKey:
+    return await issue_key(settings, scopes=(Scope.OPS,))
+
+
+async def caught_up(http: aiohttp.ClientSession, base_url: str, settings: Settings) -> None:
+    """Wait until the worker has committed everything: what earlier tests sent is counted."""
+    key = await issue_key(settings, scopes=(Scope.OPS,))
+
+    async def lag() -> int:
+        async with http.get(f"{base_url}/ops/lag", headers={"x-api-key": key.header_value}) as r:
+            body = await r.json()
+            return int(body["totals"]["lag_messages"])
+
+    await until(lag, lambda messages: messages == 0, within_s=60, what="worker caught up")
+
+
+def api_metrics_url(settings: Settings) -> str:
+    return f"http://{settings.api.host}:{settings.api.port}/metrics"
+
+
+def worker_metrics_url(settings: Settings) -> str:
+    return f"http://{settings.worker.metrics_host}:{settings.worker.metrics_port}/metrics"
+
+
+async def test_lag_endpoint_lists_every_partition_of_the_group_with_its_owner(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, ops_key: IssuedKey
+) -> None:
+    headers = {"x-api-key": ops_key.header_value}
+
+    async def reading() -> dict[str, Any]:
+        async with http.get(f"{base_url}/ops/lag", headers=headers) as response:
+            assert response.status == 200
+            body: dict[str, Any] = await response.json()
+            return body
+
+    def owned(body: dict[str, Any]) -> bool:
+        (group,) = body["groups"]
+        return all(p["owner"] is not None for p in group["partitions"])
+
+    body = await until(reading, owned, within_s=60, what="every partition owned")
+    (group,) = body["groups"]
+    assert group["group"] == settings.worker.app_id
+    assert group["state"] == "Stable"
+    by_topic: dict[str, list[int]] = {}
+    for p in group["partitions"]:
+        by_topic.setdefault(p["topic"], []).append(p["partition"])
+        assert p["lag_messages"] == p["log_end"] - p["committed"]
+        assert p["owner"]["client_id"].startswith("faust")
+    every = list(range(settings.kafka.partitions))
+    assert by_topic[settings.kafka.statements_topic] == every
+    assert by_topic[settings.kafka.learner_events_topic] == every
+    assert not any(topic.endswith("-changelog") for topic in by_topic)
+    totals = group["totals"]
+    assert totals["lag_messages"] == sum(p["lag_messages"] for p in group["partitions"])
+    assert body["totals"] == totals
+
+
+async def test_lag_endpoint_needs_a_key_with_the_ops_scope(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    async with http.get(f"{base_url}/ops/lag") as response:
+        assert response.status == 401
+    writer = await issue_key(settings, scopes=(Scope.STATEMENTS_WRITE,))
+    async with http.get(f"{base_url}/ops/lag", headers={"x-api-key": writer.header_value}) as r:
+        assert r.status == 403
+    async with http.get(f"{base_url}/ops/summary", headers={"x-api-key": writer.header_value}) as r:
+        assert r.status == 403
+
+
+async def test_lr_lag_prints_the_same_partitions_as_json_and_as_a_table(
+    settings: Settings,
+) -> None:
+    body = orjson.loads(await run_lr(settings, "lag", "--json"))
+    (group,) = body["groups"]
+    assert group["group"] == settings.worker.app_id
+    topics = {p["topic"] for p in group["partitions"]}
+    assert {settings.kafka.statements_topic, settings.kafka.learner_events_topic} <= topics
+    table = await run_lr(settings, "lag")
+    assert f"consumer group {settings.worker.app_id}" in table
+    assert "total lag" in table
+
+
+async def test_probes_and_metrics_need_no_key(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    async with http.get(f"{base_url}/health") as response:
+        assert response.status == 200
+    ready = await until(
+        lambda: _json_status(http, f"{base_url}/ready"), lambda r: r[0] == 200, within_s=60
+    )
+    assert ready[1]["status"] == "ready"
+    assert set(ready[1]["checks"]) == {"kafka", "redis", "worker_heartbeat", "worker_progress"}
+    text = await scrape(http, api_metrics_url(settings))
+    assert value(text, "lr_ready", component="api") == 1.0
+    lag_labels = {
+        "group": settings.worker.app_id,
+        "topic": settings.kafka.statements_topic,
+        "partition": "0",
+    }
+    assert samples(text)[("lr_consumer_lag_messages", frozenset(lag_labels.items()))] >= 0
+    assert samples(text)[("lr_consumer_lag_seconds", frozenset(lag_labels.items()))] >= 0
+
+
+async def _json_status(http: aiohttp.ClientSession, url: str) -> tuple[int, dict[str, Any]]:
+    async with http.get(url) as response:
+        return response.status, await response.json()
+
+
+async def test_http_statements_are_counted_once_by_the_api_and_not_by_the_worker(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    headers = {**XAPI, "x-api-key": tenant_key.header_value}
+    await caught_up(http, base_url, settings)
+    api_before = await scrape(http, api_metrics_url(settings))
+    worker_before = await scrape(http, worker_metrics_url(settings))
+
+    async with http.post(
+        f"{base_url}/statements", json=[statement(i) for i in range(3)], headers=headers
+    ) as response:
+        assert response.status == 200
+    async with http.post(f"{base_url}/statements", json={"actor": {}}, headers=headers) as r:
+        assert r.status == 400
+
+    api_after = await scrape(http, api_metrics_url(settings))
+    route = "/learningrecord/v1/statements"
+    assert (
+        delta(api_after, api_before, "lr_statements_accepted_total", component="api", path="http")
+        == 3
+    )
+    assert (
+        delta(api_after, api_before, "lr_statements_ingested_total", component="api", path="http")
+        == 2
+    )
+    assert (
+        delta(api_after, api_before, "lr_statements_rejected_total", component="api", path="http")
+        == 1
+    )
+    labels_200 = {"component": "api", "method": "POST", "route": route, "status": "200"}
+    assert delta(api_after, api_before, "lr_http_requests_total", **labels_200) == 1
+    latency = {"component": "api", "method": "POST", "route": route}
+    assert delta(api_after, api_before, "lr_http_request_duration_seconds_count", **latency) == 2
+
+    # The worker stores them too, but they entered over HTTP: it counts them as processed only.
+    def processed(text: str) -> float:
+        return value(text, "lr_worker_statements_processed_total", component="worker")
+
+    worker_after = await until(
+        lambda: scrape(http, worker_metrics_url(settings)),
+        lambda text: processed(text) - processed(worker_before) >= 3,
+        what="the worker processed the 3 statements",
+    )
+    assert processed(worker_after) - processed(worker_before) == 3
+    kafka_accepted = ("lr_statements_accepted_total", {"component": "worker", "path": "kafka"})
+    assert delta(worker_after, worker_before, kafka_accepted[0], **kafka_accepted[1]) == 0
+    assert 'component="api"' not in worker_after
+    assert 'component="worker"' not in api_after
+
+
+async def test_direct_records_dead_letters_and_freshness_are_measured_by_the_worker(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    await caught_up(http, base_url, settings)
+    before = await scrape(http, worker_metrics_url(settings))
+    records = [orjson.dumps(statement(i)) for i in range(4)] + [b"not json"]
+    await produce(settings, records, tenant)
+    fresh = {"component": "worker", "topic": "statements"}
+
+    def measured(text: str) -> float:
+        # Counted once a batch is done, after what is counted while it runs.
+        return delta(text, before, "lr_freshness_seconds_count", **fresh)
+
+    after = await until(
+        lambda: scrape(http, worker_metrics_url(settings)),
+        lambda text: measured(text) >= 5,
+        what="the 5 records measured",
+    )
+    assert measured(after) == 5
+    kafka = {"component": "worker", "path": "kafka"}
+    assert delta(after, before, "lr_statements_ingested_total", **kafka) == 5
+    assert delta(after, before, "lr_statements_accepted_total", **kafka) == 4
+    assert delta(after, before, "lr_statements_rejected_total", **kafka) == 1
+    assert delta(after, before, "lr_statements_dead_lettered_total", component="worker") == 1
+    assert delta(after, before, "lr_worker_batches_total", **fresh) >= 1
+    assert delta(after, before, "lr_worker_events_processed_total", **fresh) == 5
+    assert total(after, "lr_worker_batch_seconds_count", component="worker") > 0
+    # Each of them was visible within a minute of its acceptance: none beyond the 60 s bucket.
+    assert value(after, "lr_freshness_seconds_bucket", **fresh, le="60.0") == value(
+        after, "lr_freshness_seconds_count", **fresh
+    )
+
+
+async def test_rate_limit_rejections_are_counted_by_plan(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    key = await issue_key(settings, scopes=(Scope.STATEMENTS_READ,), plan="basic")
+    limit = settings.plans["basic"].requests_per_s
+    assert limit is not None
+    before = await scrape(http, api_metrics_url(settings))
+    statuses = []
+    for _ in range(limit + 1):
+        async with http.get(
+            f"{base_url}/statements",
+            params={"statementId": str(uuid.uuid4())},
+            headers={**XAPI, "x-api-key": key.header_value},
+        ) as response:
+            statuses.append(response.status)
+    after = await scrape(http, api_metrics_url(settings))
+    refused = statuses.count(429)
+    assert refused >= 1
+    labels = {"component": "api", "plan": "basic", "limit": "requests"}
+    assert (
+        value(after, "lr_rate_limited_total", **labels)
+        - value(before, "lr_rate_limited_total", **labels)
+        == refused
+    )
