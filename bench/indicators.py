@@ -148,7 +148,7 @@ def render(rates: list[float], latencies: list[float], statements: int) -> str:
     return f"""## Indicator throughput and freshness
 
 Measured by `bench/indicators.py` on a stack of its own (one broker, one Redis, one worker, one
-API, default settings: 4 partitions, batches of up to 500 within 50 ms).
+API, default settings: 4 partitions, batches of up to 500 within 10 ms).
 
 - Command: `make bench` (or `.venv/bin/python -m bench.indicators`)
 - Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC

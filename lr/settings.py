@@ -118,7 +118,7 @@ class WorkerSettings(BaseModel):
         description="Faust table store; memory:// rebuilds tables from their changelog at start.",
     )
     batch_size: int = Field(default=500, ge=1)
-    batch_within_s: float = Field(default=0.05, gt=0)
+    batch_within_s: float = Field(default=0.01, gt=0)
     minute_bucket_retention_s: int = Field(
         default=26 * 3600,
         ge=3600,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Literal, cast
 
 import orjson
@@ -88,6 +88,7 @@ def table_key(routing_key: bytes, entity: Entity, inner: str, kind: str, bucket:
     return routing_key + ROUTING_END + f"{entity.value}|{inner}|{kind}|{bucket}".encode()
 
 
+@lru_cache(maxsize=262_144)  # the same values change batch after batch; keys are short
 def slot_of_key(key: bytes) -> Slot:
     """The Redis place of a table entry, from its key alone."""
     routing, _, held = key.partition(ROUTING_END)
