@@ -75,7 +75,7 @@ def ifi_properties(actor: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Actor is an Annotated union, which TypeAdapter's signature does not describe.
-_ACTOR = cast("TypeAdapter[Agent | Group]", TypeAdapter(Actor))  # type: ignore[arg-type]
+_ACTOR = cast("TypeAdapter[Agent | Group]", TypeAdapter(Actor))
 
 
 def ifi_of_json(value: str | Mapping[str, Any]) -> str:
