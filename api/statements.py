@@ -35,6 +35,7 @@ from api.resources import PRODUCER, REDIS, SETTINGS
 from api.schemas import StatementResult
 from learning_domain import ingest
 from learning_domain.access import Scope, is_lrs_account, written_by_key
+from learning_domain.indicators.windows import iso_utc
 from learning_domain.statement_formats import formatted
 from learning_domain.statement_index import (
     StatementConflict,
@@ -61,7 +62,6 @@ from serving.statements import (
     Claim,
     fetch_single,
     reserve,
-    stored_text,
     view_entry,
     write_view,
 )
@@ -252,7 +252,7 @@ async def _accept(
     due: list[dict[str, Any]] = []
     for document, reservation in zip(documents, reservations, strict=True):
         if reservation.state != "stored":
-            document["stored"] = stored_text(reservation.stored_ms)
+            document["stored"] = iso_utc(reservation.stored_ms)
             due.append(document)
     if due:
         # Statements stored earlier had their attachments stored with them.

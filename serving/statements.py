@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from redis.asyncio import Redis
@@ -52,12 +51,6 @@ def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
         refers_to=referred_statement(document),
         terms=index_terms(document),
     )
-
-
-def stored_text(stored_ms: int) -> str:
-    """A stored time as the statement carries it (ISO 8601, milliseconds, UTC)."""
-    moment = datetime.fromtimestamp(stored_ms / 1000, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- Reservation ------------------------------------------------------------------------------

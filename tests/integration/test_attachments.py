@@ -4,8 +4,6 @@ content made durable on the attachments topic before the statement is acknowledg
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from tests.unit.test_attachments_multipart import (
     data_part,
     json_part,
     multipart_body,
+    parsed_response,
     text_attachment,
 )
 from tests.unit.test_signatures import jws_of, signed
@@ -99,16 +98,7 @@ def client(http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey) ->
 
 def parts_of(content_type: str, body: bytes) -> list[Part]:
     """The parts of a multipart/mixed response, read by the standard library's MIME parser."""
-    message = email.message_from_bytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=email.policy.HTTP
-    )
-    assert message.get_content_type() == "multipart/mixed"
-    parts = []
-    for part in message.iter_parts():
-        payload = part.get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        parts.append(({name.lower(): str(value) for name, value in part.items()}, payload))
-    return parts
+    return parsed_response(body, content_type)
 
 
 def with_text(**overrides: Any) -> dict[str, Any]:

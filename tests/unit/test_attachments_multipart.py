@@ -360,7 +360,7 @@ def test_json_batch_paths_default_to_array_indexes_when_there_are_several() -> N
 # --- Responses (2.1.3.s2.b6) -------------------------------------------------------------------
 
 
-def _parsed_response(body: bytes, content_type: str) -> list[tuple[dict[str, str], bytes]]:
+def parsed_response(body: bytes, content_type: str) -> list[tuple[dict[str, str], bytes]]:
     """The parts of a response as the standard library's MIME parser reads them."""
     message = email.message_from_bytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=email.policy.HTTP
@@ -381,7 +381,7 @@ def test_response_puts_the_statement_first_and_attachments_after_1_5_2_s2_b2() -
         statement, {TEXT_SHA2: ("text/plain", TEXT), OTHER_SHA2: ("text/plain", OTHER_TEXT)}
     )
 
-    first, *attachments = _parsed_response(body, content_type)
+    first, *attachments = parsed_response(body, content_type)
     assert first[0]["content-type"] == "application/json"
     assert orjson.loads(first[1]) == statement
     assert attachments == [
@@ -420,9 +420,7 @@ def test_response_uses_serialized_json_verbatim() -> None:
 
     body, content_type = build_statement_response(document, {})
 
-    assert _parsed_response(body, content_type) == [
-        ({"content-type": "application/json"}, document)
-    ]
+    assert parsed_response(body, content_type) == [({"content-type": "application/json"}, document)]
 
 
 def test_response_boundary_never_occurs_in_the_content_rfc_2046(
