@@ -73,8 +73,8 @@ async def _read(
         request.app[REDIS], [(tenant, entity, ref) for entity, ref in entities], fields
     )
     return [
-        (read_indicators(entity, values, members), agent)
-        for (entity, _), (values, agent, members) in zip(entities, answers, strict=True)
+        (read_indicators(entity, stored.values, stored.members), stored.agent)
+        for (entity, _), stored in zip(entities, answers, strict=True)
     ]
 
 

@@ -75,7 +75,7 @@ async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     indicator_reader = LagReader(
         kafka.bootstrap_servers,
         settings.worker.app_id,
-        [kafka.statements_topic, kafka.learner_events_topic, kafka.activity_events_topic],
+        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
     )
     await view_reader.start()
     await indicator_reader.start()

@@ -277,13 +277,17 @@ async def _produce_and_write(
         # Acknowledged statements never point to content that is not stored (1.5.2).
         await store_attachments(request, tenant, attachments)
         # The whole batch is one record: Kafka stores all of it or none of it.
+        settings = request.app[SETTINGS]
+        value = b"[" + b",".join(serialised) + b"]"
+        signing_key = settings.ingest.signing_key.get_secret_value().encode()
         await request.app[PRODUCER].send_and_wait(
-            request.app[SETTINGS].kafka.statements_topic,
-            value=b"[" + b",".join(serialised) + b"]",
+            settings.kafka.statements_topic,
+            value=value,
             key=str(documents[0]["id"]).encode(),
             headers=[
                 (ingest.TENANT_HEADER, tenant.encode()),
                 (ingest.SOURCE_HEADER, ingest.SOURCE_API),
+                (ingest.SIGNATURE_HEADER, ingest.signature(signing_key, tenant, value)),
             ],
         )
     except BaseException:

@@ -42,6 +42,20 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
                 "max.message.bytes": str(MAX_RECORD_BYTES),
             },
         ),
+        # The worker's indicator operations, one record per destination partition per batch.
+        # Created here, before any worker subscribes, so that the first statement is counted.
+        *(
+            NewTopic(
+                name,
+                kafka.partitions,
+                1,
+                topic_configs={
+                    "retention.ms": str(kafka.operations_retention_ms),
+                    "max.message.bytes": str(MAX_RECORD_BYTES),
+                },
+            )
+            for name in (kafka.learner_ops_topic, kafka.activity_ops_topic)
+        ),
         NewTopic(
             kafka.dead_letter_topic,
             1,

@@ -50,6 +50,11 @@ WORKER_BATCHES = Counter(
 WORKER_EVENTS = Counter(
     "lr_worker_events_processed", "Records the worker's agents processed.", ["component", "topic"]
 )
+WORKER_REREADS = Counter(
+    "lr_worker_rereads",
+    "Records the consumer dropped around a rebalance, read again from Kafka by the agent.",
+    ["component", "topic"],
+)
 WORKER_STATEMENTS = Counter(
     "lr_worker_statements_processed",
     "Statements the worker decoded from the statements topic, valid, to store and count.",

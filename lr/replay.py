@@ -1,7 +1,11 @@
 """``lr replay``: rebuild the Redis statement view from the statements topic, from scratch.
 
-Records are decoded exactly as the worker decodes them (same validation, same ids for
-statements produced without one), so the rebuilt view is the one the live path builds.
+Records are decoded exactly as the worker decodes them (``ingest.decode_record``: same
+validation, same ids for statements produced without one), so the rebuilt view is the one the
+live path builds, and each statement asks the view the routing question it asked live, from the
+same origin: the decisions about what counts in the indicators (which the indicator tables
+already hold) are restored with it, and a later duplicate or void is judged as it would have
+been.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import orjson
 from redis.asyncio import Redis
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from learning_domain.indicators import contribution_of
+from learning_domain.indicators.operations import RouteRequest, route_request
+from learning_domain.indicators.state import origin_of
 from learning_domain.indicators.windows import epoch_ms
 from learning_domain.xapi.common import Timestamp
 from lr.settings import Settings
-from lr.statement_log import StatementLog
-from serving.statements import ViewEntry, forget_view, view_entry, write_view
+from lr.statement_log import LoggedRecord, StatementLog
+from serving.statements import ViewEntry, forget_view, route, view_entry, write_view
 
 # Statements per store script call: short atomic scripts keep Redis responsive.
 _WRITE_CHUNK = 200
@@ -56,7 +63,7 @@ async def replay(
             report.deleted_keys = await forget_view(redis, tenant or "*")
             with progress_bar(f"replaying {settings.kafka.statements_topic}", quiet) as progress:
                 task = progress.add_task("", total=log.total_records)
-                pending: defaultdict[str, list[ViewEntry]] = defaultdict(list)
+                pending: defaultdict[str, list[_Replayed]] = defaultdict(list)
                 async for record in log.records():
                     report.records += 1
                     progress.advance(task)
@@ -66,15 +73,31 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
-                    kept = [d for d in record.documents if _within_retention(d, oldest_ms)]
+                    kept = _replayed(record, oldest_ms)
                     report.statements += len(kept)
-                    pending[record.tenant].extend(view_entry(d, orjson.dumps(d)) for d in kept)
+                    pending[record.tenant].extend(kept)
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
                         await _flush(redis, pending)
                 await _flush(redis, pending)
     finally:
         await redis.aclose()
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Replayed:
+    entry: ViewEntry
+    request: RouteRequest | None
+
+
+def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
+    replayed = []
+    for index, document in enumerate(record.documents or ()):
+        if _within_retention(document, oldest_ms):
+            origin = origin_of(record.partition, record.offset, index)
+            request = route_request(document, contribution_of(document), origin)
+            replayed.append(_Replayed(view_entry(document, orjson.dumps(document)), request))
+    return replayed
 
 
 def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
@@ -84,7 +107,15 @@ def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
     return epoch_ms(Timestamp.parse(document["stored"]).as_datetime) >= oldest_ms
 
 
-async def _flush(redis: Redis, pending: defaultdict[str, list[ViewEntry]]) -> None:
-    for record_tenant, entries in pending.items():
-        await write_view(redis, record_tenant, entries)
+async def _flush(redis: Redis, pending: defaultdict[str, list[_Replayed]]) -> None:
+    for record_tenant, replayed in pending.items():
+        outcome = await write_view(redis, record_tenant, [r.entry for r in replayed])
+        conflicts = set(outcome.conflicts)  # parked live, as here: they ask nothing
+        requests = [
+            r.request
+            for r in replayed
+            if r.request is not None and r.entry.statement_id not in conflicts
+        ]
+        if requests:
+            await route(redis, record_tenant, requests)  # the decisions, not the operations
     pending.clear()

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from learning_domain.plans import DEFAULT_PLANS, UsagePlan
@@ -33,13 +33,19 @@ class KafkaSettings(BaseModel):
     def statements_topic(self) -> str:
         return f"{self.topic_prefix}.statements"
 
-    @property
-    def learner_events_topic(self) -> str:
-        return f"{self.topic_prefix}.learner-events"
+    operations_retention_ms: int = Field(
+        default=30 * 86_400_000,
+        description="retention.ms of the worker's operation topics (learner-ops, "
+        "activity-ops): how long the indicator agents may stay down without losing work.",
+    )
 
     @property
-    def activity_events_topic(self) -> str:
-        return f"{self.topic_prefix}.activity-events"
+    def learner_ops_topic(self) -> str:
+        return f"{self.topic_prefix}.learner-ops"
+
+    @property
+    def activity_ops_topic(self) -> str:
+        return f"{self.topic_prefix}.activity-ops"
 
     @property
     def dead_letter_topic(self) -> str:
@@ -143,6 +149,17 @@ class WorkerSettings(BaseModel):
     )
 
 
+class IngestSettings(BaseModel):
+    """What the API and the worker share about accepted statements."""
+
+    signing_key: SecretStr = Field(
+        default=SecretStr("lr-dev-signing-key-change-me"),
+        description="HMAC key with which the API signs the records it writes, so that the worker "
+        "does not validate them again; anything unsigned is validated in full. Set a secret of "
+        "your own in production: whoever knows it can skip the worker's validation.",
+    )
+
+
 class OpsSettings(BaseModel):
     """Worker heartbeats, readiness and the consumer lag readings."""
 
@@ -190,6 +207,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     stack: StackSettings = StackSettings()
     ops: OpsSettings = OpsSettings()
+    ingest: IngestSettings = IngestSettings()
     cors: CorsSettings = CorsSettings()
     default_tenant: str = Field(
         default="default",

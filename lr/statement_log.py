@@ -14,7 +14,6 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from learning_domain import ingest
-from learning_domain.errors import StatementInvalid
 from lr.kafka_topics import topic_partitions
 from lr.settings import Settings
 
@@ -23,11 +22,14 @@ from lr.settings import Settings
 class LoggedRecord:
     tenant: str
     documents: list[dict[str, Any]] | None  # None: the worker dead-lettered this record
+    partition: int = -1
+    offset: int = -1
 
 
 class StatementLog:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._signing_key = settings.ingest.signing_key.get_secret_value().encode()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka.bootstrap_servers,
             group_id=None,
@@ -67,18 +69,19 @@ class StatementLog:
     def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> LoggedRecord:
         headers = dict(record.headers or ())
         tenant = ingest.record_tenant(headers, self._settings.default_tenant)
+        value = record.value or b""
         try:
-            statements = ingest.decode_record(
-                record.value,
+            documents = ingest.decode_record(
+                value,
                 tenant=tenant,
-                from_api=ingest.written_by_api(headers),
+                trusted=ingest.signed_by_api(self._signing_key, headers, tenant, value),
                 partition=record.partition,
                 offset=record.offset,
                 timestamp_ms=record.timestamp,
             )
-        except StatementInvalid:
+        except Exception:  # StatementInvalid, or anything the worker parked likewise
             return LoggedRecord(tenant, None)
-        return LoggedRecord(tenant, [s.to_document() for s in statements])
+        return LoggedRecord(tenant, documents, record.partition, record.offset)
 
     async def _in_time_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
         """Every partition's records up to the end, merged by timestamp: the order of

@@ -81,9 +81,9 @@ async def _compare(
     ]
     fields = view.window_fields(window, epoch_ms(as_of))
     answers = await view.read_values(redis, [(tenant, e, ref) for e, ref, _, _ in entities], fields)
-    for (entity, _, name, expected), (values, _, members) in zip(entities, answers, strict=True):
+    for (entity, _, name, expected), stored in zip(entities, answers, strict=True):
         report.compared += 1
-        live = read_indicators(entity, values, members)
+        live = read_indicators(entity, stored.values, stored.members)
         if live != expected:
             report.differences.append(
                 f"{tenant} {entity.value} {name} window={window.value}: live {live} != {expected}"

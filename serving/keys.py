@@ -31,7 +31,6 @@ touches live in one slot on Redis Cluster and one Lua script or MULTI may span t
                                                  one attachment, by the lowercase hex SHA-2 of
                                                  its content; the serving copy of the record
                                                  "<tenant>|<sha2>" on the attachments topic
-    lr:{t:<tenant>}:learner:<learner id>         hash of the learner's mirrored counters
     lr:{t:<tenant>}:ind:<entity>:<entity id>     hash: the indicator state of one learner,
                                                  activity or learner-activity pair, mirrored
                                                  from the worker's tables: field "all" (lifetime),
@@ -40,6 +39,9 @@ touches live in one slot on Redis Cluster and one Lua script or MULTI may span t
     lr:{t:<tenant>}:ind:activity:<ref>:learners  hash: learner id -> statements on the activity
     lr:{t:<tenant>}:ind:activity:<ref>:completed hash: learner id -> completions on it; HLEN
                                                  of each is the activity's lifetime count
+    lr:{t:<tenant>}:ind:learner:<id>:days        hash: UTC day -> the learner's statements
+    lr:{t:<tenant>}:ind:learner:<id>:activities  hash: activity ref -> statements on it
+    lr:{t:<tenant>}:ind:learner:<id>:completed   hash: activity ref -> completions on it
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
     lr:ops:{g:<group>}:workers                   hash: worker id -> that worker's last heartbeat
                                                  (JSON: time, partitions, processed offsets,
@@ -119,10 +121,6 @@ def attachment(tenant: str, sha2: str) -> str:
     return f"{_tenant_tag(tenant)}:attachment:{sha2}"
 
 
-def learner(tenant: str, learner_id: str) -> str:
-    return f"{_tenant_tag(tenant)}:learner:{learner_id}"
-
-
 def api_key(key_id: str) -> str:
     return f"{PREFIX}:keys:{{k:{key_id}}}"
 
@@ -160,6 +158,8 @@ def ops_totals(group: str) -> str:
     return f"{PREFIX}:ops:{{g:{group}}}:totals"
 
 
-def indicator_members(tenant: str, activity_ref: str, which: str) -> str:
-    """An activity's learners (``learners``) or completers (``completed``), by learner id."""
-    return f"{indicators(tenant, 'activity', activity_ref)}:{which}"
+def indicator_members(tenant: str, entity: str, entity_id: str, which: str) -> str:
+    """A member hash of an entity, whose size is one of its lifetime distinct counts: an
+    activity's ``learners`` or ``completed`` (by learner id), a learner's ``days`` (by day
+    number), ``activities`` or ``completed`` (by activity ref)."""
+    return f"{indicators(tenant, entity, entity_id)}:{which}"

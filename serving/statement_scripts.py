@@ -255,3 +255,48 @@ while #found <= limit * 2 + 1 and low <= high do
 end
 return found
 """
+
+# Decide, once per statement, whether it counts in the indicators (xAPI voiding, duplicates).
+# KEYS: per request, two keys: for an application, the statement's claim and voided-by; for a
+#       void, its target's claim and document.
+# ARGV: per request, kind ("a": apply the statement, "v": retract the target) and the origin
+#       asking ("<input partition>:<position>").
+# Claim fields: a = the origin that applied the statement ("void" when it was voided before it
+# counted), x = the origin that retracted it. The first origin decides; the same origin asking
+# again (a redelivery) gets the same answer; another one (a duplicate) gets nothing.
+# Returns per request: 1 (apply) or 0; for a void, {target document, origin that applied it}
+# (retract it) or 0.
+ROUTE = """
+local answers = {}
+local k = 1
+for i = 1, #ARGV, 2 do
+  local kind, origin = ARGV[i], ARGV[i + 1]
+  local claim, other = KEYS[k], KEYS[k + 1]
+  k = k + 2
+  local answer = 0
+  if kind == 'a' then
+    local applied = redis.call('HGET', claim, 'a')
+    if not applied then
+      if redis.call('EXISTS', other) == 1 then
+        redis.call('HSET', claim, 'a', 'void')
+      else
+        redis.call('HSET', claim, 'a', origin)
+        answer = 1
+      end
+    elseif applied == origin then
+      answer = 1
+    end
+  else
+    local held = redis.call('HMGET', claim, 'a', 'x')
+    if held[1] and held[1] ~= 'void' and (not held[2] or held[2] == origin) then
+      local document = redis.call('GET', other)
+      if document then
+        if not held[2] then redis.call('HSET', claim, 'x', origin) end
+        answer = {document, held[1]}
+      end
+    end
+  end
+  answers[#answers + 1] = answer
+end
+return answers
+"""

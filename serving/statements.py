@@ -8,18 +8,25 @@ and a replay rebuilds the same view. The Lua scripts are in ``serving.statement_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+import orjson
 from redis.asyncio import Redis
 
+from learning_domain.errors import UnidentifiedActor
+from learning_domain.identity import ifi_of_raw
+from learning_domain.indicators.operations import RoutedStatement, RouteRequest
+from learning_domain.indicators.state import Origin
 from learning_domain.statement_index import (
+    AGENT,
     StatementConflict,
     VoidingVoidingStatement,
     content_digest,
     index_terms,
     referred_statement,
+    term,
     voided_target,
 )
 from learning_domain.xapi.common import Timestamp
@@ -198,29 +205,85 @@ async def forget_view(redis: Redis, tenant: str = "*") -> int:
     return deleted
 
 
+# --- Indicator routing ---------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class VoidFacts:
-    """What the view knows about voids, for the indicators: the documents of voided targets
-    already stored, and which statements a voiding statement already points to."""
+class Retraction:
+    """A void's answer: retract the target, which the operation at ``applied_at`` applied."""
 
-    target_documents: dict[str, bytes]
-    voided: set[str]
+    target_document: bytes
+    applied_at: Origin
 
 
-async def void_facts(
-    redis: Redis, tenant: str, targets: Sequence[str], counted: Sequence[str]
-) -> VoidFacts:
-    async with redis.pipeline(transaction=False) as pipe:
-        for target in targets:
-            pipe.get(keys.statement(tenant, target))
-        for statement_id in counted:
-            pipe.exists(keys.voided_by(tenant, statement_id))
-        replies = await pipe.execute()
-    documents, flags = replies[: len(targets)], replies[len(targets) :]
-    return VoidFacts(
-        {t: d for t, d in zip(targets, documents, strict=True) if d is not None},
-        {s for s, flag in zip(counted, flags, strict=True) if flag},
-    )
+async def route(
+    redis: Redis, tenant: str, requests: Sequence[RouteRequest]
+) -> list[bool | Retraction | None]:
+    """The view's decision for each request, made atomically and once per statement (the
+    ``ROUTE`` script): True/False for an application, a Retraction or None for a void."""
+    keys_: list[str] = []
+    args: list[str] = []
+    for request in requests:
+        claim = keys.statement_claim(tenant, request.statement_id)
+        if request.voids:
+            keys_ += [claim, keys.statement(tenant, request.statement_id)]
+        else:
+            keys_ += [claim, keys.voided_by(tenant, request.statement_id)]
+        args += ["v" if request.voids else "a", _origin_text(request.origin)]
+    script = redis.register_script(statement_scripts.ROUTE)
+    answers = cast(list[Any], await script(keys=keys_, args=args))
+    decisions: list[bool | Retraction | None] = []
+    for request, answer in zip(requests, answers, strict=True):
+        if not request.voids:
+            decisions.append(answer == 1)
+        elif isinstance(answer, list):
+            document, applied_at = answer
+            decisions.append(Retraction(document, _origin(applied_at)))
+        else:
+            decisions.append(None)
+    return decisions
+
+
+def _origin_text(origin: Origin) -> str:
+    return f"{origin[0]}:{origin[1]}"
+
+
+def _origin(text: bytes) -> Origin:
+    partition, _, position = text.decode().partition(":")
+    return int(partition), int(position)
+
+
+async def routed_statements(
+    redis: Redis, tenant: str, learner_ifi: str, chunk: int = 500
+) -> AsyncIterator[RoutedStatement]:
+    """Every statement of a learner (as actor) that the indicators applied, with where the
+    application (and retraction) came from: what a recount of extremes reads, rarely (see
+    ``indicators.extremes``), to count exactly what each value took."""
+    index = keys.statement_index(tenant, term(AGENT, learner_ifi))
+    start = 0
+    while ids := [
+        i.decode() for i in cast(list[bytes], await redis.zrange(index, start, start + chunk - 1))
+    ]:
+        start += chunk
+        async with redis.pipeline(transaction=False) as pipe:
+            for statement_id in ids:
+                pipe.hmget(keys.statement_claim(tenant, statement_id), "a", "x")
+                pipe.get(keys.statement(tenant, statement_id))
+            replies = await pipe.execute()
+        for (applied, retracted), document in zip(replies[::2], replies[1::2], strict=True):
+            if applied in (None, b"void") or document is None:
+                continue
+            decoded = orjson.loads(document)
+            if _actor_ifi(decoded) == learner_ifi:
+                retracted_at = _origin(retracted) if retracted is not None else None
+                yield RoutedStatement(decoded, _origin(applied), retracted_at)
+
+
+def _actor_ifi(document: Mapping[str, Any]) -> str | None:
+    try:
+        return ifi_of_raw(document["actor"])
+    except UnidentifiedActor:
+        return None
 
 
 async def purge_view(redis: Redis, tenant: str, before_ms: int, most: int = 500) -> int:

@@ -1,12 +1,14 @@
 """Tables of the worker, each backed by a changelog topic. Keys are ``<routing key>`` +
-``ROUTING_END`` + ``<entity>|<entity key>|<kind>|<bucket>`` (see streams.indicator_state), with
-changelog partitions computed from the routing key (see streams.partitioning)."""
+``ROUTING_END`` + ``<entity>|<inner>|<kind>|<bucket>`` (streams.partitioning.table_key), with
+changelog partitions computed from the routing key; values are JSON bytes (the indicator state
+values of learning_domain.indicators.state), serialised once for the changelog and Redis alike.
+"""
 
 from __future__ import annotations
 
 from streams.partitioning import key_partitioned_table
 
 # Learners and learner-activity pairs, in the learner's partition.
-learner_state = key_partitioned_table("learner-state", default=dict)
+learner_indicators = key_partitioned_table("learner-indicators")
 # Activities, in the activity's partition.
-activity_state = key_partitioned_table("activity-state", default=dict)
+activity_indicators = key_partitioned_table("activity-indicators")

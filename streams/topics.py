@@ -9,25 +9,17 @@ statements_topic = app.topic(
     settings.kafka.statements_topic, key_serializer="raw", value_serializer="raw"
 )
 
-# Internal, keyed by "<tenant>|<learner IFI>" and "<tenant>|<activity id>": every contribution to
-# (or retraction from) an entity meets the entity's table entries in one partition, whichever
-# input partition the statement came from. Record timestamps are the statements' stored times.
-learner_events_topic = app.topic(
-    settings.kafka.learner_events_topic,
-    key_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-    partitions=settings.kafka.partitions,
-    internal=True,
+# Indicator operations (learning_domain.indicators.operations): one record per destination
+# partition per batch of the statements topic, carrying every operation of that batch for that
+# partition. The partition is computed from "<tenant>|<learner IFI>" or "<tenant>|<activity id>"
+# (streams.partitioning), so every operation of an entity meets the entity's table entries.
+# Record timestamps are the oldest stored time the record carries.
+learner_ops_topic = app.topic(
+    settings.kafka.learner_ops_topic, key_serializer="raw", value_serializer="raw"
 )
 
-activity_events_topic = app.topic(
-    settings.kafka.activity_events_topic,
-    key_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-    partitions=settings.kafka.partitions,
-    internal=True,
+activity_ops_topic = app.topic(
+    settings.kafka.activity_ops_topic, key_serializer="raw", value_serializer="raw"
 )
 
 dead_letter_topic = app.topic(

@@ -26,3 +26,26 @@ async def until(
         await asyncio.sleep(0.05)
         result = await probe()
     return result
+
+
+async def until_done(
+    probe: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    progress: Callable[[T], object],
+    *,
+    stall_s: float = 120.0,
+    what: str = "condition",
+) -> T:
+    """Await ``probe()`` until ``done(result)``, for as long as the work moves on: fail only when
+    ``progress(result)`` stayed the same for ``stall_s`` seconds. The deadline follows the work,
+    so a slow or busy machine takes longer but does not fail; a stuck one fails."""
+    result = await probe()
+    last, moved_at = progress(result), time.monotonic()
+    while not done(result):
+        if time.monotonic() - moved_at > stall_s:
+            raise AssertionError(f"{what}: no progress for {stall_s}s; last value: {result!r}")
+        await asyncio.sleep(0.2)
+        result = await probe()
+        if (now := progress(result)) != last:
+            last, moved_at = now, time.monotonic()
+    return result

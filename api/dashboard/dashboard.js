@@ -145,7 +145,7 @@ function renderLag(lag) {
   drawBars($("lag-chart"), bars);
 }
 
-// "lr.learner-events" -> "learner": the prefix is the same for every topic of a deployment.
+// "lr.learner-ops" -> "learner": the prefix is the same for every topic of a deployment.
 function shortTopic(topic) {
   return topic.split(".").pop().replace(/-events$/, "").replace(/^statements$/, "stmt").slice(0, 9);
 }

@@ -2,7 +2,10 @@
 
 - ``windows``: the windows, their bucket grid and the time arithmetic (epoch milliseconds).
 - ``contributions``: what one statement contributes, extracted once per statement.
-- ``state``: the incremental state values, with idempotent apply and exact retraction.
+- ``extremes``: bounded tops for maxima and minima, exact under removal.
+- ``state``: the incremental state values, applied exactly once by origin, retracted exactly.
+- ``operations``: the routing rule, and the operations that travel to the indicator agents.
+- ``batch``: one batch of operations against one side's values, each loaded and written once.
 - ``readers``: indicators read from state values (lifetime, or the buckets of a window).
 - ``reference``: the independent batch reference, for tests and verification only.
 """

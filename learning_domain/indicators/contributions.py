@@ -5,13 +5,13 @@ been validated (``Statement.to_document()``): it reads the dict directly instead
 models. Every later step (applying, retracting, reading) works on the ``Contribution`` alone, so
 a retraction routed to another partition carries everything it needs (``to_record``).
 
-Numbers that indicators take a max, min or mean of (progress, score) are kept as the ``repr`` of
-their float, which converts back to the very same float: multisets keyed by these strings make
-retraction exact. Durations are whole milliseconds, so that sums are exact integers.
+Progress and scores are floats with ``-0.0`` folded into ``0.0``: JSON carries them exactly, and
+the state keeps exact sums and bounded extremes of them. Durations are whole milliseconds, so
+that sums are exact integers.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -41,18 +41,19 @@ class Contribution:
     event_ms: int  # timestamp, else stored
     stored_ms: int
     completes: bool
-    progress: str | None  # exact_key of the progress, see progress_of
-    score: str | None  # exact_key of result.score.scaled
+    progress: float | None  # see progress_of
+    score: float | None  # result.score.scaled
     duration_ms: int  # result.duration, 0 when absent
     success: bool | None  # result.success
 
-    def to_record(self) -> dict[str, Any]:
-        """A JSON-ready dict (for a retraction message); ``from_record`` reads it back."""
-        return {name: getattr(self, name) for name in _FIELDS}
+    def to_row(self) -> list[Any]:
+        """A JSON-ready list of the fields in order (an operation message); ``from_row`` reads
+        it back."""
+        return [getattr(self, name) for name in _FIELDS]
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> "Contribution":
-        return cls(**{name: record[name] for name in _FIELDS})
+    def from_row(cls, row: Sequence[Any]) -> "Contribution":
+        return cls(*row)
 
 
 _FIELDS = tuple(field.name for field in fields(Contribution))
@@ -92,8 +93,8 @@ def contribution_of(document: Mapping[str, Any]) -> Contribution | None:
         event_ms=event_ms,
         stored_ms=event_ms if stored is None else _ms(stored),
         completes=completes,
-        progress=_key(progress_of(completes, result.get("extensions") or {}, scaled)),
-        score=_key(scaled),
+        progress=_folded(progress_of(completes, result.get("extensions") or {}, scaled)),
+        score=_folded(scaled),
         duration_ms=0 if duration is None else duration_ms(duration),
         success=result.get("success"),
     )
@@ -135,13 +136,9 @@ def duration_ms(duration: str) -> int:
     return round(duration_seconds(duration) * 1000)
 
 
-def exact_key(value: float) -> str:
-    """The multiset key of a number: the repr of its float, with -0.0 folded into 0.0."""
-    return repr(float(value) + 0.0)
-
-
-def _key(value: float | None) -> str | None:
-    return None if value is None else exact_key(value)
+def _folded(value: float | None) -> float | None:
+    """The float, with -0.0 folded into 0.0 (the same number, one spelling)."""
+    return None if value is None else float(value) + 0.0
 
 
 def _number(value: object) -> float | None:

@@ -1,46 +1,68 @@
-"""The incremental indicator state: small JSON values, exact under replay and retraction.
+"""The incremental indicator state: small JSON values of bounded size, exact under redelivery,
+reordering and retraction.
 
-Each entity (a learner, an activity, a learner-and-activity pair) keeps three kinds of values,
-each under its own table key so that a batch writes each key once:
+Each entity (a learner, an activity, a learner-and-activity pair) keeps its values under keys of
+their own, so that a batch writes each key once:
 
-- ``lifetime``: totals of every statement ever applied (the ``all`` window);
+- ``lifetime``: totals of every statement applied and not retracted (the ``all`` window); it is
+  also the entity's *judge* (below) and is never purged;
 - a minute bucket per minute of event time (the ``1h`` and ``24h`` windows);
-- an hour bucket per hour of event time (the ``7d`` and ``30d`` windows).
+- an hour bucket per hour of event time (the ``7d`` and ``30d`` windows);
+- a ``member`` value per item whose distinct count the lifetime answers: per learner of an
+  activity, per UTC day of a learner. Their number, not their size, grows with history.
 
-A value holds integer counters and multisets ``{item: count}``, from which distinct counts,
-maxima, minima and means are read exactly, and from which a statement can be taken back out.
-Empty counters and multisets are left out, so values stay small. The hour bucket is the judge
-of idempotency for its entity: it remembers which statement ids it applied (``applied``) and
-which it was told to retract (``voided``, kept even when the retraction came first, so that a
-later application of that id is skipped). Minute bucket and lifetime change only when the hour
-bucket says that the statement was newly applied or really removed. Every bucket records the
-newest ``stored`` time it saw (``stored_max``), on which retention is judged (``expired``).
+A value holds integer counters, multisets ``{item: count}`` bounded by what one bucket can hold,
+exact score sums (a fraction as text and a count), and ``extremes`` tops for maxima and minima.
+Nothing in a value grows with the number of statements.
 
-Values are written to the changelog one key at a time, so a crash can leave an operation in
-some values and not in others. Each value therefore marks the last operation position it took
-per input partition (``marks``), and the hour bucket records which operation applied (or
-retracted) each id: a redelivered operation completes the values it missed and no other.
+**Exactly once, by origin.** Every operation carries its *origin*: the input partition and the
+position there (offset and index) of the statement that caused it. Operations from one input
+partition reach a value in origin order, so each value keeps, per input partition, the last
+origin it took (``marks``) and skips anything at or before it: a redelivery. The worker decides
+upstream, once per statement, whether it is applied and whether it is retracted (the statement
+view), so the same statement never arrives under two origins.
+
+**Retraction.** A retraction carries the origin of the application it undoes. The lifetime has
+taken that application or not; if not yet (the two travel through different partitions), it
+keeps the retraction as *pending* and cancels the application when it arrives. A bucket takes a
+retraction only when it took the application itself: its ``first`` origins tell apart a bucket
+that was purged and made anew from the one that counted the statement.
+
+**Crashes.** The worker writes an entity's bucket and member values to the changelog before its
+lifetime, in one changelog partition: the lifetime having taken an operation means the others
+have too. A redelivered operation completes the values it missed and no others.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from fractions import Fraction
 from typing import Any
 
+from learning_domain.indicators import extremes
 from learning_domain.indicators.contributions import Contribution
 from learning_domain.indicators.windows import utc_day
 
-# A table value: JSON objects with string keys, integer counts, string items.
+# A table value: a JSON object.
 StateValue = dict[str, Any]
 
-APPLIED = "applied"
-VOIDED = "voided"
-STORED_MAX = "stored_max"
 MARKS = "marks"
-BOOKKEEPING = frozenset({APPLIED, VOIDED, STORED_MAX, MARKS})
+FIRST = "first"
+PENDING = "pending"
+STORED_MAX = "stored_max"
+DAY = "day"
+BOOKKEEPING = frozenset({MARKS, FIRST, PENDING, STORED_MAX, DAY})
 
-# Where an operation was read: (input partition, offset).
-Position = tuple[int, int]
+# Where the statement behind an operation was read: (input partition, position), the position
+# being the record's offset and the statement's index in it (see ``origin_of``).
+Origin = tuple[int, int]
+
+_INDEX_BITS = 20
+
+
+def origin_of(partition: int, offset: int, index: int) -> Origin:
+    """The origin of the statement at ``index`` in the record at ``offset`` of ``partition``."""
+    return partition, (offset << _INDEX_BITS) | index
 
 
 class Entity(StrEnum):
@@ -51,22 +73,30 @@ class Entity(StrEnum):
     LEARNER_ACTIVITY = "learner-activity"
 
 
+class Outcome(Enum):
+    APPLIED = "applied"
+    RETRACTED = "retracted"
+    SKIPPED = "skipped"  # taken before: a redelivery
+    PENDING = "pending"  # a retraction waiting for its application
+    CANCELLED = "cancelled"  # an application whose retraction came first
+
+
 @dataclass(slots=True)
 class EntityState:
-    """The values a statement changes for one entity (loaded, or new and empty).
-
-    An activity also has one ``member`` value per learner (their statements and completions on
-    it): its lifetime learner counts are the number of members with statements (completions),
-    so that no value grows with the number of learners of a popular activity."""
+    """The values one operation changes for one entity (loaded, or new and empty): the lifetime,
+    the minute and hour buckets of the statement's event time, and for an activity the
+    statement's learner's member value, for a learner the statement's day's member value."""
 
     lifetime: StateValue
     minute: StateValue
     hour: StateValue
     member: StateValue | None = None
 
-
-# What a contribution adds to a value: counters (name, amount) and multiset items (name, item).
-Tally = tuple[list[tuple[str, int]], list[tuple[str, str]]]
+    def subordinates(self) -> list[tuple[StateValue, str]]:
+        values = [(self.minute, "bucket"), (self.hour, "bucket")]
+        if self.member is not None:
+            values.append((self.member, "member"))
+        return values
 
 
 def entities_of(contribution: Contribution) -> list[Entity]:
@@ -77,98 +107,70 @@ def entities_of(contribution: Contribution) -> list[Entity]:
 
 
 def apply(
-    entity: Entity, state: EntityState, contribution: Contribution, position: Position | None = None
-) -> bool:
-    """Count a statement in an entity's values; False when its hour bucket already applied it
-    (through another operation) or was told to retract it.
-
-    ``position`` is where the operation was read (input partition, offset). Each value marks the
-    last position it took per partition, so that an operation redelivered after a crash that
-    left only some values written completes the others, and counts nowhere twice.
-    """
-    hour = state.hour
-    _record_stored(hour, contribution)
-    statement_id = contribution.statement_id
-    if statement_id in hour.get(VOIDED, ()):
-        return False
-    applied = hour.setdefault(APPLIED, {})
-    if statement_id in applied:
-        if position is None or applied[statement_id] != list(position):
-            return False  # a duplicate: another operation applied it
-    else:
-        applied[statement_id] = list(position) if position is not None else 1
-    _record_stored(state.minute, contribution)
-    _change(entity, state, contribution, position, 1, (hour, state.minute))
-    return True
-
-
-def retract(
-    entity: Entity, state: EntityState, contribution: Contribution, position: Position | None = None
-) -> bool:
-    """Take a statement back out of an entity's values (it was voided); True when it had been
-    applied. Either way the hour bucket remembers the id, so that it is never applied later.
-    ``position`` as for ``apply``."""
-    hour = state.hour
-    _record_stored(hour, contribution)
-    statement_id = contribution.statement_id
-    voided = hour.setdefault(VOIDED, {})
-    if statement_id in voided:
-        # Only a redelivery of the very retraction that removed it may finish removing it.
-        if position is None or voided[statement_id] != [*position, 1]:
-            return False
-    else:
-        applied = hour.get(APPLIED, {})
-        removed = statement_id in applied
-        voided[statement_id] = [*position, int(removed)] if position is not None else 1
-        if not removed:
-            return False
-        del applied[statement_id]
-        if not applied:
-            del hour[APPLIED]
-    # A minute bucket already purged (it expires no later than its hour) has nothing to give back.
-    buckets = (hour, state.minute) if state.minute.get("statements") else (hour,)
-    _change(entity, state, contribution, position, -1, buckets)
-    return True
-
-
-def member_counts(member: StateValue) -> tuple[int, int]:
-    """(statements, completions) of one learner on an activity, from its member value."""
-    return member.get("statements", 0), member.get("completions", 0)
-
-
-def _change(
     entity: Entity,
     state: EntityState,
     contribution: Contribution,
-    position: Position | None,
-    sign: int,
-    buckets: tuple[StateValue, ...],
-) -> None:
-    """Add (or take back) a statement in each value that has not taken this operation yet."""
-    tally = _TALLIES[entity](contribution)
-    for value in buckets:
-        if _first_time(value, position):
-            _add(value, tally, sign)
-    if entity is Entity.ACTIVITY:
-        if state.member is None:
-            raise ValueError("an activity's state needs the member value of the learner")
-        if _first_time(state.member, position):
-            _add(state.member, _member_tally(contribution), sign)
-        tally = (tally[0], [item for item in tally[1] if item[0] not in _MEMBER_ITEMS])
-    if _first_time(state.lifetime, position):
-        _add(state.lifetime, tally, sign)
+    origin: Origin,
+    changes: "Changes | None" = None,
+) -> Outcome:
+    """Count a statement in an entity's values, once. The counts change in ``changes`` when
+    given (a batch applies them once per value, ``Changes.flush``), else at once."""
+    if changes is None:
+        with Changes() as now:
+            return apply(entity, state, contribution, origin, now)
+    judge = state.lifetime
+    if _taken(judge, origin):
+        return Outcome.SKIPPED
+    pending = judge.get(PENDING)
+    if pending is not None and _pending_retraction(pending, origin):
+        if not pending:
+            del judge[PENDING]
+        _mark(judge, origin)  # it took both operations: nothing counts (see ``counts_in``)
+        return Outcome.CANCELLED
+    tallies = _tallies(entity, contribution)
+    for value, kind in state.subordinates():
+        _record_bucket(value, kind, contribution)
+        if not _taken(value, origin):
+            changes.add(value, tallies[kind], 1)
+            _mark(value, origin, subordinate=True)
+    changes.add(judge, tallies["lifetime"], 1)
+    _mark(judge, origin)
+    return Outcome.APPLIED
 
 
-def _first_time(value: StateValue, position: Position | None) -> bool:
-    """Whether ``value`` has not taken the operation at ``position`` yet; marks it taken."""
-    if position is None:
-        return True
-    partition, offset = str(position[0]), position[1]
-    marks = value.setdefault(MARKS, {})
-    if marks.get(partition, -1) >= offset:
-        return False
-    marks[partition] = offset
-    return True
+def retract(
+    entity: Entity,
+    state: EntityState,
+    contribution: Contribution,
+    origin: Origin,
+    applied_at: Origin,
+    changes: "Changes | None" = None,
+) -> Outcome:
+    """Take back (a void) the statement that the operation at ``applied_at`` applied;
+    ``changes`` as for ``apply``."""
+    if changes is None:
+        with Changes() as now:
+            return retract(entity, state, contribution, origin, applied_at, now)
+    judge = state.lifetime
+    if _taken(judge, origin):
+        return Outcome.SKIPPED
+    if not _taken(judge, applied_at):
+        judge.setdefault(PENDING, []).append(list(applied_at))
+        _mark(judge, origin)
+        return Outcome.PENDING
+    tallies = _tallies(entity, contribution)
+    for value, kind in state.subordinates():
+        if _took(value, applied_at) and not _taken(value, origin):
+            changes.add(value, tallies[kind], -1)
+            _mark(value, origin, subordinate=True)
+    changes.add(judge, tallies["lifetime"], -1)
+    _mark(judge, origin)
+    return Outcome.RETRACTED
+
+
+def member_counts(member: StateValue) -> tuple[int, int]:
+    """(statements, completions) of one member value."""
+    return member.get("statements", 0), member.get("completions", 0)
 
 
 def expired(bucket: StateValue, now_ms: int, retention_ms: int) -> bool:
@@ -178,90 +180,261 @@ def expired(bucket: StateValue, now_ms: int, retention_ms: int) -> bool:
     return stored_max is None or now_ms - stored_max > retention_ms
 
 
-# --- Tallies: what a statement adds, per entity ------------------------------------------------
+def counts_in(
+    value: StateValue,
+    judge: StateValue,
+    applied_at: Origin,
+    retracted_at: Origin | None,
+) -> bool:
+    """Whether ``value`` (its entity's lifetime is ``judge``) counts the statement applied at
+    ``applied_at`` and retracted at ``retracted_at``, if it was: the value took the application
+    and the judge did not take the retraction (which it takes, pending or not, before any
+    value gives the statement back). Exact because operations from one input partition reach
+    a value in origin order."""
+    took = _taken if value is judge else _took
+    return took(value, applied_at) and (retracted_at is None or not _taken(judge, retracted_at))
 
 
-def _learner_tally(c: Contribution) -> Tally:
+# --- Origins ------------------------------------------------------------------------------------
+
+
+def _pending_retraction(pending: list[list[int]], applied_at: Origin) -> bool:
+    """Remove the retraction waiting for ``applied_at``; whether there was one."""
+    for position, (partition, offset) in enumerate(pending):
+        if (partition, offset) == applied_at:
+            del pending[position]
+            return True
+    return False
+
+
+def _taken(value: StateValue, origin: Origin) -> bool:
+    """Whether ``value`` took the operation at ``origin``, or a later one of its partition."""
+    marks = value.get(MARKS)
+    return marks is not None and marks.get(str(origin[0]), -1) >= origin[1]
+
+
+def _took(value: StateValue, origin: Origin) -> bool:
+    """Whether this very incarnation of a subordinate value took the operation at ``origin``:
+    one purged and made anew by later operations has first origins after it."""
+    first = value.get(FIRST)
+    if first is None or first.get(str(origin[0]), origin[1] + 1) > origin[1]:
+        return False
+    return _taken(value, origin)
+
+
+def _mark(value: StateValue, origin: Origin, *, subordinate: bool = False) -> None:
+    partition = str(origin[0])
+    marks = value.setdefault(MARKS, {})
+    if origin[1] > marks.get(partition, -1):
+        marks[partition] = origin[1]
+    if subordinate:
+        value.setdefault(FIRST, {}).setdefault(partition, origin[1])
+
+
+def _record_bucket(value: StateValue, kind: str, contribution: Contribution) -> None:
+    """Buckets remember the newest stored time they saw (retention) and their UTC day."""
+    if kind != "bucket":
+        return
+    stored_ms = contribution.stored_ms
+    if stored_ms > value.get(STORED_MAX, -1):
+        value[STORED_MAX] = stored_ms
+    value.setdefault(DAY, utc_day(contribution.event_ms))
+
+
+# --- Tallies: what a statement adds, per entity and value ---------------------------------------
+
+
+@dataclass(slots=True)
+class Tally:
+    counters: list[tuple[str, int]] = field(default_factory=list)
+    items: list[tuple[str, str]] = field(default_factory=list)
+    score: float | None = None  # into the exact sum (score_sum) and count (scores)
+    tops: list[tuple[str, extremes.Direction, float]] = field(default_factory=list)
+
+
+SCORE_SUM = "score_sum"
+SCORE_COUNT = "scores"
+
+
+def _tallies(entity: Entity, c: Contribution) -> dict[str, Tally]:
+    """What the statement adds to each kind of value of ``entity``."""
     counters = [("statements", 1)]
     if c.duration_ms:
         counters.append(("duration_ms", c.duration_ms))
-    if c.success is not None:
-        counters.append(("success" if c.success else "failure", 1))
-    items = [
-        ("verbs", c.verb),
-        ("times", str(c.event_ms)),
-        ("days", str(utc_day(c.event_ms))),
-    ]
-    if c.score is not None:
-        items.append(("scores", c.score))
-    if c.activity is not None:
-        items.append(("activities", c.activity))
+    if entity is Entity.LEARNER:
+        if c.success is not None:
+            counters.append(("success" if c.success else "failure", 1))
+        tops: list[tuple[str, extremes.Direction, float]] = [("latest", "highest", c.event_ms)]
+        lifetime = Tally(counters, [("verbs", c.verb)], c.score, tops)
+        in_buckets = list(lifetime.items)
+        if c.activity is not None:
+            in_buckets.append(("activities", c.activity))
+            if c.completes:
+                in_buckets.append(("completed_activities", c.activity))
+        bucket = Tally(counters, in_buckets, c.score, tops)
+        return {"lifetime": lifetime, "bucket": bucket, "member": Tally([("statements", 1)])}
+    if entity is Entity.LEARNER_ACTIVITY:
         if c.completes:
-            items.append(("completed_activities", c.activity))
-    return counters, items
-
-
-def _activity_tally(c: Contribution) -> Tally:
-    counters = [("statements", 1)]
-    if c.duration_ms:
-        counters.append(("duration_ms", c.duration_ms))
-    items = [("learners", c.learner_id)]
+            counters.append(("completions", 1))
+        tops = [("earliest", "lowest", c.event_ms), ("latest", "highest", c.event_ms)]
+        if c.progress is not None:
+            tops.append(("progress", "highest", c.progress))
+        if c.score is not None:
+            tops.append(("best_score", "highest", c.score))
+        pair = Tally(counters, tops=tops)
+        return {"lifetime": pair, "bucket": pair}
+    lifetime = Tally(counters, score=c.score)
+    learners = [("learners", c.learner_id)]
     if c.completes:
-        items.append(("completed_learners", c.learner_id))
-    if c.score is not None:
-        items.append(("scores", c.score))
-    return counters, items
+        learners.append(("completed_learners", c.learner_id))
+    member = [("statements", 1), *([("completions", 1)] if c.completes else [])]
+    return {
+        "lifetime": lifetime,
+        "bucket": Tally(counters, learners, c.score),
+        "member": Tally(member),
+    }
 
 
-def _learner_activity_tally(c: Contribution) -> Tally:
-    counters = [("statements", 1)]
-    if c.duration_ms:
-        counters.append(("duration_ms", c.duration_ms))
-    if c.completes:
-        counters.append(("completions", 1))
-    items = [("times", str(c.event_ms))]
-    if c.progress is not None:
-        items.append(("progress", c.progress))
-    if c.score is not None:
-        items.append(("scores", c.score))
-    return counters, items
+class _Delta:
+    """The sum of several tallies, signed."""
 
+    __slots__ = ("counters", "items", "score_count", "score_sum", "tops")
 
-# In an activity's lifetime, these are counted by member values instead (see EntityState).
-_MEMBER_ITEMS = frozenset({"learners", "completed_learners"})
+    def __init__(self) -> None:
+        self.counters: dict[str, int] = {}
+        self.items: dict[str, dict[str, int]] = {}
+        self.score_sum: Dyadic = (0, 0)
+        self.score_count = 0
+        self.tops: list[tuple[str, extremes.Direction, float, int]] = []
 
+    def add(self, tally: Tally, sign: int) -> None:
+        counters = self.counters
+        for name, amount in tally.counters:
+            counters[name] = counters.get(name, 0) + sign * amount
+        for name, item in tally.items:
+            multiset = self.items.setdefault(name, {})
+            multiset[item] = multiset.get(item, 0) + sign
+        if tally.score is not None:
+            self.score_sum = _dyadic_sum(self.score_sum, tally.score, sign)
+            self.score_count += sign
+        for name, direction, number in tally.tops:
+            self.tops.append((name, direction, number, sign))
 
-def _member_tally(c: Contribution) -> Tally:
-    return [("statements", 1), *([("completions", 1)] if c.completes else [])], []
-
-
-_TALLIES: dict[Entity, Callable[[Contribution], Tally]] = {
-    Entity.LEARNER: _learner_tally,
-    Entity.ACTIVITY: _activity_tally,
-    Entity.LEARNER_ACTIVITY: _learner_activity_tally,
-}
-
-
-def _add(value: StateValue, tally: Tally, sign: int) -> None:
-    counters, items = tally
-    for name, amount in counters:
-        total = value.get(name, 0) + sign * amount
-        if total:
-            value[name] = total
-        else:
-            del value[name]
-    for name, item in items:
-        multiset = value.setdefault(name, {})
-        count = multiset.get(item, 0) + sign
-        if count:
-            multiset[item] = count
-        else:
-            del multiset[item]
-            if not multiset:
+    def apply_to(self, value: StateValue) -> None:
+        for name, amount in self.counters.items():
+            _add_count(value, name, value.get(name, 0) + amount)
+        for name, changed in self.items.items():
+            multiset = value.get(name) or {}
+            for item, amount in changed.items():
+                _add_count(multiset, item, multiset.get(item, 0) + amount)
+            if multiset:
+                value[name] = multiset
+            else:
+                value.pop(name, None)
+        if self.score_count or self.score_sum[0]:
+            mantissa, exponent = _dyadic_add(_stored_sum(value), self.score_sum)
+            _add_count(value, SCORE_COUNT, value.get(SCORE_COUNT, 0) + self.score_count)
+            if SCORE_COUNT in value:
+                value[SCORE_SUM] = f"{mantissa}/{exponent}"
+            else:  # no score left: the exact sum is 0 again
+                value.pop(SCORE_SUM, None)
+        for name, direction, number, sign in self.tops:
+            top = value.setdefault(name, [])
+            if sign > 0:
+                extremes.insert(top, direction, number)
+            else:
+                extremes.remove(top, number)
+            if not top or top == [None]:
                 del value[name]
 
 
-def _record_stored(bucket: StateValue, contribution: Contribution) -> None:
-    stored_ms = contribution.stored_ms
-    if STORED_MAX not in bucket or stored_ms > bucket[STORED_MAX]:
-        bucket[STORED_MAX] = stored_ms
+def _add_count(holder: dict[str, Any], name: str, total: int) -> None:
+    if total:
+        holder[name] = total
+    else:
+        holder.pop(name, None)
+
+
+class Changes:
+    """Count changes of many operations, applied once per value by ``flush`` (or on leaving a
+    ``with`` block)."""
+
+    def __init__(self) -> None:
+        self._deltas: dict[int, tuple[StateValue, _Delta]] = {}
+
+    def add(self, value: StateValue, tally: Tally, sign: int) -> None:
+        held = self._deltas.get(id(value))
+        if held is None:
+            held = self._deltas[id(value)] = (value, _Delta())
+        held[1].add(tally, sign)
+
+    def flush(self) -> None:
+        for value, delta in self._deltas.values():
+            delta.apply_to(value)
+        self._deltas.clear()
+
+    def __enter__(self) -> "Changes":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+
+# An exact sum of floats: mantissa / 2**exponent (every float is such a dyadic rational), kept
+# in integers so that adding a score is a few integer operations, never a float rounding.
+Dyadic = tuple[int, int]
+
+
+def _dyadic_sum(total: Dyadic, score: float, sign: int) -> Dyadic:
+    numerator, denominator = score.as_integer_ratio()  # denominator: a power of two
+    return _dyadic_add(total, (sign * numerator, denominator.bit_length() - 1))
+
+
+def _dyadic_add(a: Dyadic, b: Dyadic) -> Dyadic:
+    exponent = max(a[1], b[1])
+    mantissa = (a[0] << (exponent - a[1])) + (b[0] << (exponent - b[1]))
+    if not mantissa:
+        return 0, 0
+    shift = min((mantissa & -mantissa).bit_length() - 1, exponent)  # drop trailing zero bits
+    return mantissa >> shift, exponent - shift
+
+
+def _stored_sum(value: Mapping[str, Any]) -> Dyadic:
+    text = value.get(SCORE_SUM)
+    if text is None:
+        return 0, 0
+    mantissa, _, exponent = text.partition("/")
+    return int(mantissa), int(exponent)
+
+
+def score_sum(value: Mapping[str, Any]) -> Fraction:
+    """The exact sum of the scores a value holds (``mantissa/exponent``: m / 2**e)."""
+    mantissa, exponent = _stored_sum(value)
+    return Fraction(mantissa, 1 << exponent)
+
+
+# --- Recounts -----------------------------------------------------------------------------------
+
+# Which tops each entity keeps, and how to read each from a contribution.
+_TOP_READERS: dict[str, tuple[extremes.Direction, Callable[[Contribution], float | None]]] = {
+    "latest": ("highest", lambda c: c.event_ms),
+    "earliest": ("lowest", lambda c: c.event_ms),
+    "progress": ("highest", lambda c: c.progress),
+    "best_score": ("highest", lambda c: c.score),
+}
+
+
+def stale_tops(value: StateValue) -> list[str]:
+    """The tops of a value whose extreme must be recounted from its statements."""
+    return [name for name in _TOP_READERS if name in value and extremes.stale(value[name])]
+
+
+def refill(value: StateValue, name: str, counted: Iterable[Contribution]) -> None:
+    """Recount top ``name`` from every statement the value counts (``counted``, see
+    ``counts_in``)."""
+    direction, read = _TOP_READERS[name]
+    top = extremes.rebuilt(direction, [n for c in counted if (n := read(c)) is not None])
+    if top:
+        value[name] = top
+    else:
+        value.pop(name, None)

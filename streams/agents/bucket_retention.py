@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import time
 
+import orjson
 from faust.types import TP
 
+from learning_domain.indicators import expired
 from serving import indicators as view
 from streams.app import app, settings
-from streams.indicator_state import expired_bucket, slot_of_key
-from streams.partitioning import KeyPartitionedTable, partition_of, routing_key_of
+from streams.partitioning import (
+    KeyPartitionedTable,
+    partition_of,
+    routing_key_of,
+    value_key_of,
+)
 from streams.redis_client import redis
-from streams.tables import activity_state, learner_state
-from streams.topics import activity_events_topic, learner_events_topic
+from streams.tables import activity_indicators, learner_indicators
+from streams.topics import activity_ops_topic, learner_ops_topic
 
 _RETENTION_S = {
     "minute": settings.worker.minute_bucket_retention_s,
@@ -29,8 +35,8 @@ async def purge_expired_buckets() -> None:
     now_ms = time.time_ns() // 1_000_000
     actives = app.assignor.assigned_actives()
     for table, topic in (
-        (learner_state, learner_events_topic.get_topic_name()),
-        (activity_state, activity_events_topic.get_topic_name()),
+        (learner_indicators, learner_ops_topic.get_topic_name()),
+        (activity_indicators, activity_ops_topic.get_topic_name()),
     ):
         await _purge(table, topic, actives, now_ms)
 
@@ -39,14 +45,14 @@ async def _purge(table: KeyPartitionedTable, topic: str, actives: set[TP], now_m
     expired_keys = [
         key
         for key, value in list(table.items())
-        if TP(topic, partition_of(routing_key_of(key))) in actives
-        and expired_bucket(key, value, now_ms, _RETENTION_S)
+        if (retention_s := _RETENTION_S.get(value_key_of(key).kind)) is not None
+        and TP(topic, partition_of(routing_key_of(key))) in actives
+        and expired(orjson.loads(value), now_ms, retention_s * 1000)
     ]
     if not expired_keys:
         return
     async with redis.pipeline(transaction=False) as pipe:
         for key in expired_keys:
             del table[key]
-            slot = slot_of_key(key)
-            view.queue_removal(pipe, slot.tenant, slot.entity, slot.ref, slot.field)
+            view.queue_removal(pipe, value_key_of(key))
         await pipe.execute()

@@ -1,13 +1,14 @@
-"""Validate and normalise input records, store the statements, and route what they count.
+"""Store the statements of the input topic and route what they count, a batch at a time.
 
-Each counted statement becomes an "apply" operation for its learner and its activity; a voiding
-statement becomes a "retract" of its target, routed to the target's learner and activity. The
-view is written first and read after, so of a void and its target processed at the same time
-at least one sees the other: a void that comes first is remembered by the view (voided-by) and
-applied when the target arrives; the tables take a retraction before its application too.
+A batch of input records is decoded (``ingest.decode_record``: records the API signed are not
+validated again), written into the statement view, and routed: the view decides once per
+statement whether it counts and whether a void retracts it (``serving.statements.route``), and
+the operations that follow (``learning_domain.indicators.operations``) leave as one record per
+destination partition for the whole batch. The view is written before it is asked, so of a void
+and its target processed at the same time, at least one sees the other.
 
-A record that cannot be processed goes to the dead-letter topic with the reason, and the agent
-moves on: one poison message never stops the stream.
+Every per-record step runs inside the dead-letter path: a record that cannot be processed goes
+to the dead-letter topic with the reason, and its neighbours in the batch go on.
 """
 
 from __future__ import annotations
@@ -16,174 +17,117 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
-import orjson
 from faust.types import EventT, StreamT
 
 from learning_domain import ingest
 from learning_domain.errors import StatementInvalid
-from learning_domain.identity import ifi_properties
-from learning_domain.indicators import Contribution, contribution_of, voided_target
-from serving.statements import VoidFacts, view_entry, void_facts, write_view
-from streams import instruments
+from learning_domain.indicators.operations import IndicatorOp, encode_operations
+from learning_domain.indicators.state import origin_of
+from serving.routing import StoredStatement, store_and_route
+from streams import dead_letters, instruments
 from streams.app import app, settings
 from streams.batching import batches
-from streams.indicator_state import IndicatorOp, Operation
 from streams.partitioning import partition_of
 from streams.redis_client import redis, with_retries
-from streams.topics import (
-    activity_events_topic,
-    dead_letter_topic,
-    learner_events_topic,
-    statements_topic,
-)
+from streams.topics import activity_ops_topic, learner_ops_topic, statements_topic
 
 log = logging.getLogger(__name__)
 
-# Statements per store script call: keeps each atomic script short, so Redis stays responsive.
-_WRITE_CHUNK = 200
+# Operations per outgoing record.
+_OPERATIONS_PER_RECORD = 2000
+
+_SIGNING_KEY = settings.ingest.signing_key.get_secret_value().encode()
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     event: EventT[bytes]
     tenant: str
-    documents: list[dict[str, Any]]
-    serialised: list[bytes]  # each document's JSON, serialised once
+    statements: list[StoredStatement]
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    event: EventT[bytes]
-    tenant: str
-    reason: str
-
-
-def _decode(event: EventT[bytes]) -> Accepted | Rejected:
+def _decode(event: EventT[bytes], tenant: str) -> Accepted:
+    """Every step a record needs before touching Redis; raises for anything unprocessable."""
     message = event.message
     headers = dict(event.headers or {})
-    tenant = ingest.record_tenant(headers, settings.default_tenant)
-    try:
-        statements = ingest.decode_record(
-            message.value,
-            tenant=tenant,
-            from_api=ingest.written_by_api(headers),
-            partition=message.partition,
-            offset=message.offset,
-            timestamp_ms=int(message.timestamp * 1000),
-        )
-    except StatementInvalid as error:
-        return Rejected(event, tenant, str(error))
-    except Exception as error:  # a bug must not stop the stream either: park the record
-        log.exception("statement_decode_failed tenant=%s", tenant)
-        return Rejected(event, tenant, f"internal error: {type(error).__name__}")
-    instruments.count_decoded(len(statements), direct=not ingest.written_by_api(headers))
-    documents = [s.to_document() for s in statements]
-    return Accepted(event, tenant, documents, [orjson.dumps(d) for d in documents])
-
-
-async def _dead_letter(event: EventT[bytes], tenant: str, reason: str, value: bytes | None) -> None:
-    message = event.message
-    log.warning(
-        "statement_rejected tenant=%s partition=%s offset=%s reason=%s",
-        tenant,
-        message.partition,
-        message.offset,
-        reason,
+    value = message.value or b""
+    trusted = ingest.signed_by_api(_SIGNING_KEY, headers, tenant, value)
+    documents = ingest.decode_record(
+        value,
+        tenant=tenant,
+        trusted=trusted,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp_ms=int(message.timestamp * 1000),
     )
-    instruments.count_dead_letter()
-    await dead_letter_topic.send(
-        key=message.key,
-        value=value if value is not None else message.value or b"",
-        headers={
-            ingest.TENANT_HEADER: tenant.encode(),
-            ingest.DLQ_REASON_HEADER: reason.encode(),
-            "lr-source-topic": message.topic.encode(),
-            "lr-source-partition": str(message.partition).encode(),
-            "lr-source-offset": str(message.offset).encode(),
-        },
-    )
-
-
-async def _store(tenant: str, batches_of_tenant: Sequence[Accepted]) -> set[str]:
-    """Write the statements into the view; the ids held by other content (not written)."""
-    entries = [
-        view_entry(document, serialised)
-        for accepted in batches_of_tenant
-        for document, serialised in zip(accepted.documents, accepted.serialised, strict=True)
+    statements = [
+        StoredStatement.of(document, origin_of(message.partition, message.offset, index))
+        for index, document in enumerate(documents)
     ]
-    conflicts: set[str] = set()
-    for start in range(0, len(entries), _WRITE_CHUNK):
-        chunk = entries[start : start + _WRITE_CHUNK]
-        outcome = await with_retries(partial(write_view, redis, tenant, chunk), "statements")
-        conflicts.update(outcome.conflicts)
-    return conflicts
+    instruments.count_decoded(len(statements), direct=not ingest.written_by_api(headers))
+    return Accepted(event, tenant, statements)
 
 
-async def _send(operation: Operation, tenant: str, contribution: Contribution, actor: Any) -> None:
-    stamp = contribution.stored_ms / 1000  # so lag in seconds reads as age of the statement
-    learner_key = f"{tenant}|{contribution.learner}".encode()
-    await learner_events_topic.send(
-        key=learner_key,
-        partition=partition_of(learner_key),
-        timestamp=stamp,
-        value=IndicatorOp(operation, tenant, contribution, ifi_properties(actor)).encode(),
-    )
-    if contribution.activity is not None:
-        activity_key = f"{tenant}|{contribution.activity}".encode()
-        await activity_events_topic.send(
-            key=activity_key,
-            partition=partition_of(activity_key),
-            timestamp=stamp,
-            value=IndicatorOp(operation, tenant, contribution).encode(),
+async def _decoded(event: EventT[bytes]) -> Accepted | None:
+    tenant = ingest.record_tenant(dict(event.headers or {}), settings.default_tenant)
+    try:
+        return _decode(event, tenant)
+    except StatementInvalid as error:
+        await dead_letters.park(event, tenant, str(error))
+    except Exception as error:  # any shape of record, or a bug: park it, never stop
+        log.exception("statement_decode_failed tenant=%s", tenant)
+        await dead_letters.park(event, tenant, f"cannot be processed: {type(error).__name__}")
+    return None
+
+
+async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
+    """Store and route a tenant's records; what cannot be stored goes to the dead letters."""
+    statements = [statement for record in records for statement in record.statements]
+    routed = await with_retries(partial(store_and_route, redis, tenant, statements), "statements")
+    source = {id(statement): record.event for record in records for statement in record.statements}
+    for statement in routed.conflicts:
+        statement_id = statement.entry.statement_id
+        reason = f"id: statement {statement_id} is already stored with other content"
+        await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
+    for statement, reason in routed.failures:
+        log.error("statement_route_failed tenant=%s reason=%s", tenant, reason)
+        await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
+    return routed.operations
+
+
+async def _fan_out(operations: Sequence[IndicatorOp]) -> None:
+    """One record per destination partition (more when they are many), in origin order."""
+    destinations: dict[tuple[bool, int], list[IndicatorOp]] = {}
+    for operation in operations:
+        destinations.setdefault((True, partition_of(operation.learner_key().encode())), []).append(
+            operation
         )
-
-
-async def _route(tenant: str, batches_of_tenant: Sequence[Accepted], conflicts: set[str]) -> None:
-    documents = [d for accepted in batches_of_tenant for d in accepted.documents]
-    targets = [t for d in documents if (t := voided_target(d)) is not None]
-    counted = [str(d["id"]) for d in documents if voided_target(d) is None]
-    facts: VoidFacts = await with_retries(
-        partial(void_facts, redis, tenant, targets, counted), "void lookups"
-    )
-    for accepted in batches_of_tenant:
-        for document, serialised in zip(accepted.documents, accepted.serialised, strict=True):
-            statement_id = str(document["id"])
-            if statement_id in conflicts:
-                reason = f"id: statement {statement_id} is already stored with other content"
-                await _dead_letter(accepted.event, tenant, reason, serialised)
-                continue
-            await _route_one(tenant, document, facts)
-
-
-async def _route_one(tenant: str, document: dict[str, Any], facts: VoidFacts) -> None:
-    target = voided_target(document)
-    if target is not None:
-        stored_target = facts.target_documents.get(target)
-        if stored_target is not None:
-            target_document = orjson.loads(stored_target)
-            voided = contribution_of(target_document)
-            if voided is not None:
-                await _send("retract", tenant, voided, target_document["actor"])
-        return  # a target not stored yet is voided when it arrives (the view remembers)
-    contribution = contribution_of(document)
-    if contribution is None:
-        return  # an anonymous Group is nobody's learner record
-    await _send("apply", tenant, contribution, document["actor"])
-    if str(document["id"]) in facts.voided:
-        await _send("retract", tenant, contribution, document["actor"])
+        activity_key = operation.activity_key()
+        if activity_key is not None:
+            destinations.setdefault((False, partition_of(activity_key.encode())), []).append(
+                operation
+            )
+    for (learner_side, partition), carried in destinations.items():
+        topic = learner_ops_topic if learner_side else activity_ops_topic
+        for start in range(0, len(carried), _OPERATIONS_PER_RECORD):
+            chunk = carried[start : start + _OPERATIONS_PER_RECORD]
+            # Lag in seconds then reads as the age of the oldest statement waiting.
+            oldest = min(operation.contribution.stored_ms for operation in chunk)
+            await topic.send(
+                value=encode_operations(chunk), partition=partition, timestamp=oldest / 1000
+            )
 
 
 @app.agent(statements_topic)
 async def normalise(stream: StreamT[bytes]) -> None:
     async for events in batches(stream):
         by_tenant: dict[str, list[Accepted]] = {}
-        for outcome in (_decode(event) for event in events):
-            if isinstance(outcome, Rejected):
-                await _dead_letter(outcome.event, outcome.tenant, outcome.reason, None)
-            else:
-                by_tenant.setdefault(outcome.tenant, []).append(outcome)
-        for tenant, accepted in by_tenant.items():
-            conflicts = await _store(tenant, accepted)
-            await _route(tenant, accepted, conflicts)
+        for event in events:
+            accepted = await _decoded(event)
+            if accepted is not None:
+                by_tenant.setdefault(accepted.tenant, []).append(accepted)
+        operations: list[IndicatorOp] = []
+        for tenant, records in by_tenant.items():
+            operations += await _route(tenant, records)
+        await _fan_out(operations)

@@ -42,3 +42,19 @@ async def read_statements_lag(settings: Settings, *, discover: bool = False) -> 
         return await reader.read()
     finally:
         await reader.stop()
+
+
+async def committed_offsets(settings: Settings) -> int:
+    """Every offset the worker group committed on its input and operation topics: how far its
+    work went, to wait on progress rather than on a clock."""
+    kafka = settings.kafka
+    reader = LagReader(
+        kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
+    )
+    await reader.start()
+    try:
+        return sum(partition.committed for partition in (await reader.read()).partitions)
+    finally:
+        await reader.stop()

@@ -47,7 +47,7 @@ async def test_learner_count_survives_sigkill_through_the_changelog(
         worker.kill()
 
         # The only copy of the state the new worker can restore from.
-        changelog = f"{settings.worker.app_id}-learner-state-changelog"
+        changelog = f"{settings.worker.app_id}-learner-indicators-changelog"
         routing = f"{tenant}|{learner_key(parse_statement(orjson.loads(attempt())).actor)}"
         prefix = routing.encode() + ROUTING_END
         assert await read_matching(

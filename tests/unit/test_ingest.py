@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -15,30 +17,32 @@ STATEMENT = {
 }
 
 
-def decode(value: bytes, *, from_api: bool = False, offset: int = 7) -> list[object]:
-    statements = ingest.decode_record(
+KEY = b"test-signing-key"
+
+
+def decode(value: bytes, *, trusted: bool = False, offset: int = 7) -> list[dict[str, Any]]:
+    return ingest.decode_record(
         value,
         tenant="acme",
-        from_api=from_api,
+        trusted=trusted,
         partition=1,
         offset=offset,
         timestamp_ms=1_700_000_000_123,
     )
-    return [s.to_document() for s in statements]
 
 
 def test_direct_records_get_ids_from_their_position_so_redelivery_repeats_them() -> None:
     value = orjson.dumps([STATEMENT, STATEMENT])
     first, second = decode(value)
     assert decode(value) == [first, second]
-    assert first["id"] != second["id"]  # type: ignore[index]
-    assert decode(value, offset=8)[0]["id"] != first["id"]  # type: ignore[index]
+    assert first["id"] != second["id"]
+    assert decode(value, offset=8)[0]["id"] != first["id"]
 
 
 def test_direct_records_are_stored_at_the_kafka_timestamp_with_the_kafka_authority() -> None:
     (document,) = decode(orjson.dumps(STATEMENT))
-    assert document["stored"] == "2023-11-14T22:13:20.123Z"  # type: ignore[index]
-    assert document["authority"] == ingest.kafka_authority("acme")  # type: ignore[index]
+    assert document["stored"] == "2023-11-14T22:13:20.123Z"
+    assert document["authority"] == ingest.kafka_authority("acme")
 
 
 def test_api_records_keep_the_properties_the_api_set() -> None:
@@ -46,9 +50,32 @@ def test_api_records_keep_the_properties_the_api_set() -> None:
         "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
         "stored": "2026-01-01T00:00:00.000Z",
     }
-    (document,) = decode(orjson.dumps(sent), from_api=True)
-    assert document["id"] == sent["id"]  # type: ignore[index]
-    assert document["stored"] == sent["stored"]  # type: ignore[index]
+    (document,) = decode(orjson.dumps(sent), trusted=True)
+    assert document == sent  # not validated again: as the API wrote it
+
+
+@pytest.mark.parametrize("missing", ["id", "stored", "actor", "verb", "object"])
+def test_a_signed_record_without_what_the_api_sets_is_refused(missing: str) -> None:
+    sent = STATEMENT | {
+        "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+        "stored": "2026-01-01T00:00:00.000Z",
+    }
+    del sent[missing]
+    with pytest.raises(StatementInvalid, match=f"\\[0\\].{missing}: missing from a signed"):
+        decode(orjson.dumps([sent]), trusted=True)
+
+
+def test_only_the_apis_signature_of_tenant_and_value_makes_a_record_trusted() -> None:
+    value = orjson.dumps(STATEMENT)
+    signed = {
+        ingest.SOURCE_HEADER: ingest.SOURCE_API,
+        ingest.SIGNATURE_HEADER: ingest.signature(KEY, "acme", value),
+    }
+    assert ingest.signed_by_api(KEY, signed, "acme", value)
+    assert not ingest.signed_by_api(KEY, signed, "other", value)  # another tenant's header
+    assert not ingest.signed_by_api(KEY, signed, "acme", value + b" ")  # another value
+    assert not ingest.signed_by_api(b"another key", signed, "acme", value)
+    assert not ingest.signed_by_api(KEY, {ingest.SOURCE_HEADER: ingest.SOURCE_API}, "acme", value)
 
 
 @pytest.mark.parametrize(

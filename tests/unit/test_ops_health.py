@@ -120,7 +120,7 @@ def test_owners_come_from_the_members_assignments() -> None:
     }
     assert is_bookkeeping_topic("lr-worker-tallies-changelog")
     assert is_bookkeeping_topic("lr-worker-__assignor-__leader")
-    assert not is_bookkeeping_topic("lr.learner-events")
+    assert not is_bookkeeping_topic("lr.learner-ops")
 
 
 def test_log_messages_become_events_with_fields() -> None:

@@ -1,13 +1,14 @@
 """A crash can persist some values of an operation and lose others; the redelivered operation
-completes the lost ones and counts nowhere twice."""
+completes the lost ones and counts nowhere twice. The worker writes an entity's lifetime after
+the values it judges, so the values a crash loses are the lifetime, or it and some others."""
 
 from __future__ import annotations
 
 import copy
 
-from learning_domain.indicators import Entity, EntityState, contribution_of
+from learning_domain.indicators import Contribution, Entity, EntityState, contribution_of
 from learning_domain.indicators.readers import learner_indicators
-from learning_domain.indicators.state import apply, retract
+from learning_domain.indicators.state import Outcome, apply, retract
 
 DOCUMENT = {
     "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
@@ -19,43 +20,55 @@ DOCUMENT = {
 }
 
 
+def _contribution() -> Contribution:
+    found = contribution_of(DOCUMENT)
+    assert found is not None
+    return found
+
+
+CONTRIBUTION = _contribution()
+
+
 def fresh() -> EntityState:
-    return EntityState(lifetime={}, minute={}, hour={})
+    return EntityState(lifetime={}, minute={}, hour={}, member={})
 
 
-def test_redelivered_apply_completes_the_value_whose_write_was_lost() -> None:
-    contribution = contribution_of(DOCUMENT)
-    assert contribution is not None
+def counts(state: EntityState) -> list[int]:
+    return [
+        learner_indicators([value])["statements"]
+        for value in (state.lifetime, state.hour, state.minute)
+    ]
+
+
+def test_redelivered_apply_completes_the_values_whose_write_was_lost() -> None:
     state = fresh()
-    before_lifetime = copy.deepcopy(state.lifetime)
-    assert apply(Entity.LEARNER, state, contribution, (3, 100))
-    state.lifetime = before_lifetime  # the crash lost this write only
+    before = copy.deepcopy(state)
+    assert apply(Entity.LEARNER, state, CONTRIBUTION, (3, 100)) is Outcome.APPLIED
+    state.lifetime, state.minute = before.lifetime, before.minute  # the crash lost these two
 
-    assert apply(Entity.LEARNER, state, contribution, (3, 100))  # the same operation again
-    assert learner_indicators([state.lifetime])["statements"] == 1
-    assert learner_indicators([state.hour])["statements"] == 1
-    assert learner_indicators([state.minute])["statements"] == 1
+    assert apply(Entity.LEARNER, state, CONTRIBUTION, (3, 100)) is Outcome.APPLIED
+    assert counts(state) == [1, 1, 1]
+    assert state.member == {"statements": 1, "marks": {"3": 100}, "first": {"3": 100}}
 
 
-def test_a_duplicate_operation_from_elsewhere_is_skipped_everywhere() -> None:
-    contribution = contribution_of(DOCUMENT)
-    assert contribution is not None
+def test_redelivered_retraction_completes_the_values_whose_write_was_lost() -> None:
     state = fresh()
-    assert apply(Entity.LEARNER, state, contribution, (3, 100))
-    assert not apply(Entity.LEARNER, state, contribution, (1, 7))  # same id, another message
-    assert learner_indicators([state.lifetime])["statements"] == 1
+    apply(Entity.LEARNER, state, CONTRIBUTION, (0, 5))
+    before = copy.deepcopy(state)
+    assert retract(Entity.LEARNER, state, CONTRIBUTION, (1, 9), (0, 5)) is Outcome.RETRACTED
+    state.lifetime, state.hour = before.lifetime, before.hour  # lost; the minute was written
+
+    assert retract(Entity.LEARNER, state, CONTRIBUTION, (1, 9), (0, 5)) is Outcome.RETRACTED
+    assert counts(state) == [0, 0, 0]
+    assert retract(Entity.LEARNER, state, CONTRIBUTION, (1, 9), (0, 5)) is Outcome.SKIPPED
 
 
-def test_redelivered_retraction_completes_the_value_whose_write_was_lost() -> None:
-    contribution = contribution_of(DOCUMENT)
-    assert contribution is not None
+def test_a_lost_cancellation_cancels_again_and_counts_nothing() -> None:
     state = fresh()
-    apply(Entity.LEARNER, state, contribution, (0, 5))
-    lifetime_before_retraction = copy.deepcopy(state.lifetime)
-    assert retract(Entity.LEARNER, state, contribution, (0, 9))
-    state.lifetime = lifetime_before_retraction  # the crash lost this write only
+    retract(Entity.LEARNER, state, CONTRIBUTION, (1, 2), (0, 5))
+    before = copy.deepcopy(state)
+    assert apply(Entity.LEARNER, state, CONTRIBUTION, (0, 5)) is Outcome.CANCELLED
+    state.lifetime = before.lifetime  # the lifetime's write was lost
 
-    assert retract(Entity.LEARNER, state, contribution, (0, 9))
-    assert learner_indicators([state.lifetime])["statements"] == 0
-    assert not retract(Entity.LEARNER, state, contribution, (2, 1))  # another retraction: no-op
-    assert learner_indicators([state.hour])["statements"] == 0
+    assert apply(Entity.LEARNER, state, CONTRIBUTION, (0, 5)) is Outcome.CANCELLED
+    assert counts(state) == [0, 0, 0]

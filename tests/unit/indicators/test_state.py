@@ -1,11 +1,10 @@
-"""State values: idempotent application, exact retraction in either order, retention, reads."""
+"""State values: applied once by origin, retracted exactly in either order, bounded, readable."""
 
 import json
 import math
 import subprocess
 import sys
 from dataclasses import replace
-from fractions import Fraction
 from typing import Any
 
 from hypothesis import given
@@ -23,7 +22,7 @@ from learning_domain.indicators import (
     progress_indicators,
     retract,
 )
-from learning_domain.indicators.contributions import exact_key
+from learning_domain.indicators.state import Changes, Outcome, counts_in, score_sum
 from learning_domain.indicators.windows import HOUR_MS, MINUTE_MS
 
 T = 1_772_368_496_789  # 2026-03-01T12:34:56.789Z
@@ -56,69 +55,97 @@ def new_state() -> EntityState:
     return EntityState(lifetime={}, minute={}, hour={}, member={})
 
 
-def test_a_statement_counts_once_however_often_it_is_applied() -> None:
-    state = new_state()
-    c = contribution(score="0.5", duration_ms=1500, success=True)
-    assert apply(Entity.LEARNER, state, c) is True
-    assert apply(Entity.LEARNER, state, c) is False
-    for value in (state.lifetime, state.minute, state.hour):
-        assert learner_indicators([value])["statements"] == 1
-        assert learner_indicators([value])["time_spent_s"] == 1.5
+def values(state: EntityState) -> list[dict[str, Any]]:
+    return [state.lifetime, state.minute, state.hour]
 
 
-def test_retraction_after_application_leaves_only_bookkeeping() -> None:
+def test_an_operation_counts_once_however_often_it_is_delivered() -> None:
     state = new_state()
-    c = contribution(completes=True, progress="1.0", score="0.5", duration_ms=10)
-    apply(Entity.LEARNER_ACTIVITY, state, c)
-    assert retract(Entity.LEARNER_ACTIVITY, state, c) is True
-    assert state.lifetime == {}
-    assert state.minute == {"stored_max": T + 1000}
-    assert state.hour == {"stored_max": T + 1000, "voided": {"s1": 1}}
-    # A redelivery of the voided statement is not counted again, nor retracted twice.
-    assert apply(Entity.LEARNER_ACTIVITY, state, c) is False
-    assert retract(Entity.LEARNER_ACTIVITY, state, c) is False
+    c = contribution(score=0.5, duration_ms=1500, success=True)
+    assert apply(Entity.LEARNER, state, c, (0, 7)) is Outcome.APPLIED
+    assert apply(Entity.LEARNER, state, c, (0, 7)) is Outcome.SKIPPED
+    assert apply(Entity.LEARNER, state, c, (0, 3)) is Outcome.SKIPPED  # older: taken before
+    for value in values(state):
+        read = learner_indicators([value])
+        assert (read["statements"], read["time_spent_s"], read["score_avg"]) == (1, 1.5, 0.5)
+    assert state.member == {"statements": 1, "marks": {"0": 7}, "first": {"0": 7}}
+
+
+def test_origins_of_other_partitions_are_judged_apart() -> None:
+    state = new_state()
+    apply(Entity.LEARNER, state, contribution(statement_id="s1"), (0, 100))
+    assert apply(Entity.LEARNER, state, contribution(statement_id="s2"), (1, 5)) is Outcome.APPLIED
+    assert state.lifetime["marks"] == {"0": 100, "1": 5}
+    assert learner_indicators([state.lifetime])["statements"] == 2
+
+
+def test_retraction_after_application_takes_everything_back() -> None:
+    state = EntityState(lifetime={}, minute={}, hour={})  # a pair has no member value
+    c = contribution(completes=True, progress=1.0, score=0.5, duration_ms=10)
+    apply(Entity.LEARNER_ACTIVITY, state, c, (0, 1))
+    assert retract(Entity.LEARNER_ACTIVITY, state, c, (2, 9), (0, 1)) is Outcome.RETRACTED
+    assert state.lifetime == {"marks": {"0": 1, "2": 9}}
+    assert state.minute == {
+        "stored_max": T + 1000,
+        "day": T // 86_400_000,
+        "marks": {"0": 1, "2": 9},
+        "first": {"0": 1, "2": 9},
+    }
+    assert retract(Entity.LEARNER_ACTIVITY, state, c, (2, 9), (0, 1)) is Outcome.SKIPPED
     assert progress_indicators([state.lifetime])["statements"] == 0
 
 
-def test_retraction_before_application_is_a_tombstone_that_skips_the_statement() -> None:
+def test_retraction_before_application_waits_and_cancels_it() -> None:
     state = new_state()
     c = contribution()
-    assert retract(Entity.ACTIVITY, state, c) is False
-    assert state.hour == {"stored_max": T + 1000, "voided": {"s1": 1}}
-    assert apply(Entity.ACTIVITY, state, c) is False
-    assert state.lifetime == {}
-    assert state.minute == {}
+    assert retract(Entity.ACTIVITY, state, c, (1, 4), (0, 8)) is Outcome.PENDING
+    assert state.lifetime == {"pending": [[0, 8]], "marks": {"1": 4}}
+    assert apply(Entity.ACTIVITY, state, c, (0, 8)) is Outcome.CANCELLED
+    assert "pending" not in state.lifetime
+    assert (
+        activity_indicators([state.lifetime], {"learners": 0, "completed_learners": 0})[
+            "statements"
+        ]
+        == 0
+    )
+    assert "statements" not in state.minute
+    assert apply(Entity.ACTIVITY, state, c, (0, 8)) is Outcome.SKIPPED
+    # The lifetime took both: no value counts it.
+    for value in (state.lifetime, state.minute, state.hour):
+        assert not counts_in(value, state.lifetime, (0, 8), (1, 4))
+
+
+def test_a_bucket_purged_and_made_anew_is_not_retracted_from() -> None:
+    state = new_state()
+    old = contribution(statement_id="old")
+    apply(Entity.LEARNER, state, old, (0, 10))
+    state.minute = {}  # purged by retention; a later statement of that minute makes it anew
+    apply(Entity.LEARNER, state, contribution(statement_id="late"), (0, 20))
+    assert retract(Entity.LEARNER, state, old, (1, 3), (0, 10)) is Outcome.RETRACTED
+    assert learner_indicators([state.minute])["statements"] == 1  # the late one stays
+    assert learner_indicators([state.hour])["statements"] == 1
+    assert learner_indicators([state.lifetime])["statements"] == 1
 
 
 def test_other_statements_of_the_bucket_survive_a_retraction() -> None:
     state = new_state()
-    first = contribution(statement_id="s1", score="0.5")
-    second = contribution(statement_id="s2", event_ms=T + 1, score="0.5")
-    apply(Entity.LEARNER, state, first)
-    apply(Entity.LEARNER, state, second)
-    retract(Entity.LEARNER, state, first)
+    first = contribution(statement_id="s1", score=0.5)
+    second = contribution(statement_id="s2", event_ms=T + 1, score=0.5)
+    apply(Entity.LEARNER, state, first, (0, 1))
+    apply(Entity.LEARNER, state, second, (0, 2))
+    retract(Entity.LEARNER, state, second, (0, 3), (0, 2))
     read = learner_indicators([state.hour])
     assert (read["statements"], read["score_avg"], read["last_active"]) == (
         1,
         0.5,
-        "2026-03-01T12:34:56.790Z",
+        "2026-03-01T12:34:56.789Z",
     )
-    assert state.hour["applied"] == {"s2": 1}
 
 
-def test_retraction_from_a_purged_minute_bucket_leaves_it_untouched() -> None:
+def test_values_are_plain_json_and_hold_nothing_per_statement() -> None:
     state = new_state()
-    c = contribution()
-    apply(Entity.LEARNER, state, c)
-    state.minute = {}  # purged by the cleaner; the hour bucket still knows the statement
-    assert retract(Entity.LEARNER, state, c) is True
-    assert state.minute == {}
-    assert state.lifetime == {}
-
-
-def test_values_are_plain_json_with_string_keys() -> None:
-    state = new_state()
-    apply(Entity.LEARNER, state, contribution(score="0.5", success=False, duration_ms=7))
+    c = contribution(score=0.5, success=False, duration_ms=7)
+    apply(Entity.LEARNER, state, c, (3, 70))
     for value in (state.lifetime, state.minute, state.hour):
         assert json.loads(json.dumps(value)) == value
     assert state.lifetime == {
@@ -126,19 +153,32 @@ def test_values_are_plain_json_with_string_keys() -> None:
         "duration_ms": 7,
         "failure": 1,
         "verbs": {EXPERIENCED: 1},
-        "times": {str(T): 1},
-        "days": {str(T // 86_400_000): 1},
-        "scores": {"0.5": 1},
-        "activities": {A: 1},
+        "scores": 1,
+        "score_sum": "1/1",
+        "latest": [None, [T, 1]],
+        "marks": {"3": 70},
     }
+    for n in range(2, 200):
+        apply(Entity.LEARNER, state, replace(c, event_ms=T + n), (3, 70 + n))
+    assert len(json.dumps(state.lifetime)) < 300  # extremes stay bounded
 
 
-def test_buckets_record_the_newest_stored_time_even_from_a_tombstone() -> None:
+def test_a_batch_changes_each_value_once_with_the_sum_of_its_operations() -> None:
     state = new_state()
-    apply(Entity.LEARNER, state, contribution(statement_id="s1", stored_ms=T + 5))
-    apply(Entity.LEARNER, state, contribution(statement_id="s2", stored_ms=T + 2))
-    retract(Entity.LEARNER, state, contribution(statement_id="s3", stored_ms=T + 9))
-    assert state.hour["stored_max"] == T + 9
+    with Changes() as changes:
+        for n in range(5):
+            apply(Entity.ACTIVITY, state, contribution(score=0.25, duration_ms=n), (0, n), changes)
+        assert "statements" not in state.lifetime  # deferred until the batch flushes
+    assert state.lifetime["statements"] == 5
+    assert state.lifetime["duration_ms"] == 10
+    assert score_sum(state.lifetime) == 1.25
+
+
+def test_buckets_record_the_newest_stored_time() -> None:
+    state = new_state()
+    apply(Entity.LEARNER, state, contribution(statement_id="s1", stored_ms=T + 5), (0, 1))
+    apply(Entity.LEARNER, state, contribution(statement_id="s2", stored_ms=T + 2), (0, 2))
+    assert state.hour["stored_max"] == T + 5
     assert state.minute["stored_max"] == T + 5
 
 
@@ -146,7 +186,7 @@ def test_buckets_expire_on_their_newest_stored_time_not_on_event_time() -> None:
     retention = 40 * 24 * HOUR_MS
     old_event = contribution(event_ms=T - 365 * 24 * HOUR_MS, stored_ms=T)
     state = new_state()
-    apply(Entity.LEARNER, state, old_event)
+    apply(Entity.LEARNER, state, old_event, (0, 1))
     assert expired(state.hour, T + retention, retention) is False
     assert expired(state.hour, T + retention + 1, retention) is True
     assert expired({}, T, retention) is True
@@ -163,13 +203,14 @@ def test_statements_without_activity_count_for_the_learner_only() -> None:
 
 def test_readers_merge_buckets_counting_distinct_items_once() -> None:
     minute_one, minute_two = new_state(), new_state()
-    apply(Entity.ACTIVITY, minute_one, contribution(statement_id="s1", completes=True))
+    apply(Entity.ACTIVITY, minute_one, contribution(completes=True), (0, 1))
     apply(
         Entity.ACTIVITY,
         minute_two,
         contribution(statement_id="s2", event_ms=T + MINUTE_MS, learner_id="bob-id"),
+        (0, 2),
     )
-    apply(Entity.ACTIVITY, minute_two, contribution(statement_id="s3", event_ms=T + MINUTE_MS))
+    apply(Entity.ACTIVITY, minute_two, contribution(event_ms=T + MINUTE_MS), (0, 3))
     read = activity_indicators([minute_one.minute, minute_two.minute])
     assert read == {
         "statements": 3,
@@ -183,26 +224,42 @@ def test_readers_merge_buckets_counting_distinct_items_once() -> None:
 
 def test_learner_distinct_activities_and_days_merge_across_buckets() -> None:
     one, two = new_state(), new_state()
-    apply(Entity.LEARNER, one, contribution(statement_id="s1", activity=A, completes=True))
-    apply(Entity.LEARNER, two, contribution(statement_id="s2", activity=B, event_ms=T + HOUR_MS))
-    apply(Entity.LEARNER, two, contribution(statement_id="s3", activity=A, event_ms=T + HOUR_MS))
+    apply(Entity.LEARNER, one, contribution(activity=A, completes=True), (0, 1))
+    apply(Entity.LEARNER, two, contribution(activity=B, event_ms=T + HOUR_MS), (0, 2))
+    apply(Entity.LEARNER, two, contribution(activity=A, event_ms=T + HOUR_MS), (0, 3))
     read = learner_indicators([one.hour, two.hour])
     assert (read["activities"], read["completed_activities"], read["active_days"]) == (2, 1, 1)
 
 
-@given(st.lists(st.floats(-1, 1), min_size=1, max_size=40))
-def test_mean_from_a_multiset_equals_fsum_over_the_values(scores: list[float]) -> None:
-    multiset: dict[str, int] = {}
-    for score in scores:
-        multiset[exact_key(score)] = multiset.get(exact_key(score), 0) + 1
-    read = learner_indicators([{"scores": multiset}])
-    assert read["score_avg"] == math.fsum(scores) / len(scores)
-    assert sum(Fraction(float(k)) * n for k, n in multiset.items()) == sum(map(Fraction, scores))
+def test_lifetime_distinct_counts_come_from_the_member_counts() -> None:
+    state = new_state()
+    apply(Entity.LEARNER, state, contribution(), (0, 1))
+    members = {"active_days": 3, "activities": 2, "completed_activities": 1}
+    read = learner_indicators([state.lifetime], members)
+    assert (read["active_days"], read["activities"], read["completed_activities"]) == (3, 2, 1)
+
+
+@given(st.lists(st.floats(-1, 1), min_size=1, max_size=40), st.data())
+def test_mean_from_the_exact_sum_equals_fsum_whatever_is_taken_back(
+    scores: list[float], data: st.DataObject
+) -> None:
+    state = new_state()
+    for n, score in enumerate(scores):
+        apply(Entity.ACTIVITY, state, contribution(score=score), (0, n))
+    kept = data.draw(st.lists(st.booleans(), min_size=len(scores), max_size=len(scores)))
+    for n, (score, keep) in enumerate(zip(scores, kept, strict=True)):
+        if not keep:
+            retract(Entity.ACTIVITY, state, contribution(score=score), (1, n), (0, n))
+    remaining = [score for score, keep in zip(scores, kept, strict=True) if keep]
+    read = activity_indicators([state.lifetime], {"learners": 1, "completed_learners": 0})
+    assert read["score_avg"] == (math.fsum(remaining) / len(remaining) if remaining else None)
+    assert ("score_sum" in state.lifetime) is bool(remaining)
 
 
 def test_indicators_import_no_io_library() -> None:
     code = (
         "import sys, learning_domain.indicators, learning_domain.indicators.reference\n"
+        "import learning_domain.indicators.batch, learning_domain.indicators.operations\n"
         "print(sorted({'aiohttp', 'aiokafka', 'faust', 'redis'} & sys.modules.keys()))"
     )
 
