@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from learning_domain.indicators.contributions import Contribution, contribution_of
 from learning_domain.indicators.operations import IndicatorOp, RoutedStatement
 from learning_domain.indicators.state import (
-    Changes,
     Entity,
     EntityState,
     Outcome,
@@ -91,7 +90,6 @@ class IndicatorBatch:
     values: dict[ValueKey, StateValue] = field(default_factory=dict)
     agents: dict[tuple[str, str], Any] = field(default_factory=dict)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
-    changes: Changes = field(default_factory=Changes)
 
     def run(self, op: IndicatorOp, entities: tuple[Entity, ...]) -> None:
         contribution = op.contribution
@@ -106,20 +104,16 @@ class IndicatorBatch:
                 self._value(member) if member is not None else None,
             )
             if op.kind == "apply":
-                outcome = apply(entity, state, contribution, op.origin, self.changes)
+                outcome = apply(entity, state, contribution, op.origin)
             else:
                 assert op.applied_at is not None, "a retraction names the application it undoes"
-                outcome = retract(
-                    entity, state, contribution, op.origin, op.applied_at, self.changes
-                )
+                outcome = retract(entity, state, contribution, op.origin, op.applied_at)
             self.outcomes[outcome] += 1
         if op.agent is not None:
             self.agents[(op.tenant, contribution.learner_id)] = op.agent
 
     def stale(self) -> Iterator[tuple[ValueKey, StateValue, list[str]]]:
-        """Values whose extremes must be recounted before they are written (after the
-        batch's counts changed: ``run`` defers them, to change each value once)."""
-        self.changes.flush()
+        """Values whose extremes must be recounted before they are written."""
         for key, value in self.values.items():
             names = stale_tops(value)
             if names:
@@ -128,7 +122,6 @@ class IndicatorBatch:
     def written(self) -> list[tuple[ValueKey, StateValue]]:
         """Every value touched, subordinates first: a lifetime is written after the values it
         judges, so that a crash never keeps a lifetime's change and loses theirs."""
-        self.changes.flush()
         items = self.values.items()
         return [item for item in items if item[0].kind != LIFETIME] + [
             item for item in items if item[0].kind == LIFETIME

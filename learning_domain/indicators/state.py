@@ -107,17 +107,9 @@ def entities_of(contribution: Contribution) -> list[Entity]:
 
 
 def apply(
-    entity: Entity,
-    state: EntityState,
-    contribution: Contribution,
-    origin: Origin,
-    changes: "Changes | None" = None,
+    entity: Entity, state: EntityState, contribution: Contribution, origin: Origin
 ) -> Outcome:
-    """Count a statement in an entity's values, once. The counts change in ``changes`` when
-    given (a batch applies them once per value, ``Changes.flush``), else at once."""
-    if changes is None:
-        with Changes() as now:
-            return apply(entity, state, contribution, origin, now)
+    """Count a statement in an entity's values, once."""
     judge = state.lifetime
     if _taken(judge, origin):
         return Outcome.SKIPPED
@@ -131,9 +123,9 @@ def apply(
     for value, kind in state.subordinates():
         _record_bucket(value, kind, contribution)
         if not _taken(value, origin):
-            changes.add(value, tallies[kind], 1)
+            _add(value, tallies[kind], 1)
             _mark(value, origin, subordinate=True)
-    changes.add(judge, tallies["lifetime"], 1)
+    _add(judge, tallies["lifetime"], 1)
     _mark(judge, origin)
     return Outcome.APPLIED
 
@@ -144,13 +136,8 @@ def retract(
     contribution: Contribution,
     origin: Origin,
     applied_at: Origin,
-    changes: "Changes | None" = None,
 ) -> Outcome:
-    """Take back (a void) the statement that the operation at ``applied_at`` applied;
-    ``changes`` as for ``apply``."""
-    if changes is None:
-        with Changes() as now:
-            return retract(entity, state, contribution, origin, applied_at, now)
+    """Take back (a void) the statement that the operation at ``applied_at`` applied."""
     judge = state.lifetime
     if _taken(judge, origin):
         return Outcome.SKIPPED
@@ -161,9 +148,9 @@ def retract(
     tallies = _tallies(entity, contribution)
     for value, kind in state.subordinates():
         if _took(value, applied_at) and not _taken(value, origin):
-            changes.add(value, tallies[kind], -1)
+            _add(value, tallies[kind], -1)
             _mark(value, origin, subordinate=True)
-    changes.add(judge, tallies["lifetime"], -1)
+    _add(judge, tallies["lifetime"], -1)
     _mark(judge, origin)
     return Outcome.RETRACTED
 
@@ -295,89 +282,41 @@ def _tallies(entity: Entity, c: Contribution) -> dict[str, Tally]:
     }
 
 
-class _Delta:
-    """The sum of several tallies, signed."""
-
-    __slots__ = ("counters", "items", "score_count", "score_sum", "tops")
-
-    def __init__(self) -> None:
-        self.counters: dict[str, int] = {}
-        self.items: dict[str, dict[str, int]] = {}
-        self.score_sum: Dyadic = (0, 0)
-        self.score_count = 0
-        self.tops: list[tuple[str, extremes.Direction, float, int]] = []
-
-    def add(self, tally: Tally, sign: int) -> None:
-        counters = self.counters
-        for name, amount in tally.counters:
-            counters[name] = counters.get(name, 0) + sign * amount
-        for name, item in tally.items:
-            multiset = self.items.setdefault(name, {})
-            multiset[item] = multiset.get(item, 0) + sign
-        if tally.score is not None:
-            self.score_sum = _dyadic_sum(self.score_sum, tally.score, sign)
-            self.score_count += sign
-        for name, direction, number in tally.tops:
-            self.tops.append((name, direction, number, sign))
-
-    def apply_to(self, value: StateValue) -> None:
-        for name, amount in self.counters.items():
-            _add_count(value, name, value.get(name, 0) + amount)
-        for name, changed in self.items.items():
-            multiset = value.get(name) or {}
-            for item, amount in changed.items():
-                _add_count(multiset, item, multiset.get(item, 0) + amount)
-            if multiset:
-                value[name] = multiset
-            else:
-                value.pop(name, None)
-        if self.score_count or self.score_sum[0]:
-            mantissa, exponent = _dyadic_add(_stored_sum(value), self.score_sum)
-            _add_count(value, SCORE_COUNT, value.get(SCORE_COUNT, 0) + self.score_count)
-            if SCORE_COUNT in value:
-                value[SCORE_SUM] = f"{mantissa}/{exponent}"
-            else:  # no score left: the exact sum is 0 again
-                value.pop(SCORE_SUM, None)
-        for name, direction, number, sign in self.tops:
-            top = value.setdefault(name, [])
-            if sign > 0:
-                extremes.insert(top, direction, number)
-            else:
-                extremes.remove(top, number)
-            if not top or top == [None]:
-                del value[name]
+def _add(value: StateValue, tally: Tally, sign: int) -> None:
+    """Add (``sign`` 1) or take back (-1) what a statement counts in one value."""
+    for name, amount in tally.counters:
+        _set_count(value, name, value.get(name, 0) + sign * amount)
+    for name, item in tally.items:
+        multiset = value.get(name)
+        if multiset is None:
+            multiset = value[name] = {}
+        _set_count(multiset, item, multiset.get(item, 0) + sign)
+        if not multiset:
+            del value[name]
+    if tally.score is not None:
+        total = _dyadic_sum(_stored_sum(value), tally.score, sign)
+        _set_count(value, SCORE_COUNT, value.get(SCORE_COUNT, 0) + sign)
+        if SCORE_COUNT in value:
+            value[SCORE_SUM] = f"{total[0]}/{total[1]}"
+        else:  # no score left: the exact sum is 0 again
+            value.pop(SCORE_SUM, None)
+    for name, direction, number in tally.tops:
+        top = value.get(name)
+        if top is None:
+            top = value[name] = []
+        if sign > 0:
+            extremes.insert(top, direction, number)
+        else:
+            extremes.remove(top, number)
+        if not top or top == [None]:
+            del value[name]
 
 
-def _add_count(holder: dict[str, Any], name: str, total: int) -> None:
+def _set_count(holder: dict[str, Any], name: str, total: int) -> None:
     if total:
         holder[name] = total
     else:
         holder.pop(name, None)
-
-
-class Changes:
-    """Count changes of many operations, applied once per value by ``flush`` (or on leaving a
-    ``with`` block)."""
-
-    def __init__(self) -> None:
-        self._deltas: dict[int, tuple[StateValue, _Delta]] = {}
-
-    def add(self, value: StateValue, tally: Tally, sign: int) -> None:
-        held = self._deltas.get(id(value))
-        if held is None:
-            held = self._deltas[id(value)] = (value, _Delta())
-        held[1].add(tally, sign)
-
-    def flush(self) -> None:
-        for value, delta in self._deltas.values():
-            delta.apply_to(value)
-        self._deltas.clear()
-
-    def __enter__(self) -> "Changes":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.flush()
 
 
 # An exact sum of floats: mantissa / 2**exponent (every float is such a dyadic rational), kept

@@ -22,7 +22,7 @@ from learning_domain.indicators import (
     progress_indicators,
     retract,
 )
-from learning_domain.indicators.state import Changes, Outcome, counts_in, score_sum
+from learning_domain.indicators.state import Outcome, counts_in
 from learning_domain.indicators.windows import HOUR_MS, MINUTE_MS
 
 T = 1_772_368_496_789  # 2026-03-01T12:34:56.789Z
@@ -161,17 +161,6 @@ def test_values_are_plain_json_and_hold_nothing_per_statement() -> None:
     for n in range(2, 200):
         apply(Entity.LEARNER, state, replace(c, event_ms=T + n), (3, 70 + n))
     assert len(json.dumps(state.lifetime)) < 300  # extremes stay bounded
-
-
-def test_a_batch_changes_each_value_once_with_the_sum_of_its_operations() -> None:
-    state = new_state()
-    with Changes() as changes:
-        for n in range(5):
-            apply(Entity.ACTIVITY, state, contribution(score=0.25, duration_ms=n), (0, n), changes)
-        assert "statements" not in state.lifetime  # deferred until the batch flushes
-    assert state.lifetime["statements"] == 5
-    assert state.lifetime["duration_ms"] == 10
-    assert score_sum(state.lifetime) == 1.25
 
 
 def test_buckets_record_the_newest_stored_time() -> None:
