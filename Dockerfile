@@ -2,11 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY learning_domain learning_domain
-COPY serving serving
-COPY streams streams
-COPY api api
-COPY lr lr
+COPY src src
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["lr"]

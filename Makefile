@@ -22,6 +22,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
@@ -30,7 +31,7 @@ format: $(INSTALLED)
 # Rewrite the committed API contract from the code: only for a change meant to be public
 # (docs/security.md, "Contract"). tests/unit/test_contract.py fails on anything it breaks.
 contract: $(INSTALLED)
-	$(BIN)/python -m api.contract docs/contract/openapi-v1.json
+	$(BIN)/python -m learning_record.api.contract docs/contract/openapi-v1.json
 
 deps: system-packages $(INSTALLED) kafka browser-driver
 

@@ -20,12 +20,18 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, describe_machine, write_section
-from learning_domain import ingest
-from learning_domain.access import IssuedKey, Scope
-from lr import keys_admin
-from lr.settings import ApiSettings, KafkaSettings, Settings, StackSettings, WorkerSettings
-from lr.stack.local_stack import LocalStack, for_local_stack
-from lr.stack.ports import free_ports
+from learning_record.cli import keys_admin
+from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
+from learning_record.cli.stack.ports import free_ports
+from learning_record.domain import ingest
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import (
+    ApiSettings,
+    KafkaSettings,
+    Settings,
+    StackSettings,
+    WorkerSettings,
+)
 
 SECTION = "indicators"
 DATASET = REPOSITORY / "tests" / "data" / "fun-mooc-video-statements.json.gz"

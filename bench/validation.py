@@ -37,8 +37,8 @@ from bench import (
     describe_machine,
     write_section,
 )
-from learning_domain import ingest
-from learning_domain.xapi.statements import parse_statement
+from learning_record.domain import ingest
+from learning_record.domain.xapi.statements import parse_statement
 
 SECTION = "validation"
 COMMAND = "`make bench` (or `.venv/bin/python -m bench.validation`)"

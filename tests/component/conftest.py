@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from lr.stack.ports import free_ports
-from lr.stack.redis_server import RedisServerConfig, redis_process, wait_ready
+from learning_record.cli.stack.ports import free_ports
+from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """The worker's indicator path without Kafka, over a real Redis: the shipped code end to end.
 
-Records are stored and routed by ``serving.routing`` (the statement view decides, in Redis),
+Records are stored and routed by ``store.routing`` (the statement view decides, in Redis),
 their operations are applied by ``IndicatorBatch`` to JSON values held as a table holds them,
-extremes are recounted from the view, values are mirrored by ``serving.indicators`` and read
+extremes are recounted from the view, values are mirrored by ``store.indicators`` and read
 back as the API reads them. Only Kafka's part (carrying records, offsets) is played here, so a
 test can deliver operations in any order a real deployment allows, crash, and redeliver.
 """
@@ -17,14 +17,14 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from learning_domain.identity import learner_id_of_ifi
-from learning_domain.indicators import Entity, Window, read_indicators
-from learning_domain.indicators.batch import IndicatorBatch, ValueKey
-from learning_domain.indicators.operations import IndicatorOp
-from learning_domain.indicators.state import StateValue, origin_of
-from serving import indicators as view
-from serving.routing import StoredStatement, store_and_route
-from serving.statements import routed_statements
+from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.indicators import Entity, Window, read_indicators
+from learning_record.domain.indicators.batch import IndicatorBatch, ValueKey
+from learning_record.domain.indicators.operations import IndicatorOp
+from learning_record.domain.indicators.state import StateValue, origin_of
+from learning_record.store import indicators as view
+from learning_record.store.routing import StoredStatement, store_and_route
+from learning_record.store.statements import routed_statements
 
 _tenants = itertools.count()
 

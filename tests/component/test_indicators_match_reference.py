@@ -27,15 +27,15 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from learning_domain.identity import ifi_of_raw
-from learning_domain.indicators import Entity, Window, window_bounds
-from learning_domain.indicators.batch import ACTIVITY_SIDE, LEARNER_SIDE
-from learning_domain.indicators.contributions import CMI5_PROGRESS, VIDEO_PROGRESS
-from learning_domain.indicators.operations import IndicatorOp
-from learning_domain.indicators.reference import compute_indicators
-from learning_domain.indicators.windows import DAY_MS, HOUR_MS, iso_utc
-from learning_domain.xapi import parse_statement
-from learning_domain.xapi.verbs import COMPLETED, FAILED, PASSED, VIDEO_PLAYED, VOIDED
+from learning_record.domain.identity import ifi_of_raw
+from learning_record.domain.indicators import Entity, Window, window_bounds
+from learning_record.domain.indicators.batch import ACTIVITY_SIDE, LEARNER_SIDE
+from learning_record.domain.indicators.contributions import CMI5_PROGRESS, VIDEO_PROGRESS
+from learning_record.domain.indicators.operations import IndicatorOp
+from learning_record.domain.indicators.reference import compute_indicators
+from learning_record.domain.indicators.windows import DAY_MS, HOUR_MS, iso_utc
+from learning_record.domain.xapi import parse_statement
+from learning_record.domain.xapi.verbs import COMPLETED, FAILED, PASSED, VIDEO_PLAYED, VOIDED
 from tests.component.indicator_pipeline import IndicatorPipeline
 from tests.unit.factories import REMOVE, make_agent, make_group
 

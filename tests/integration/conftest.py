@@ -14,17 +14,17 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey, Scope
-from lr import keys_admin
-from lr.settings import (
+from learning_record.cli import keys_admin
+from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
+from learning_record.cli.stack.ports import free_ports
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import (
     ApiSettings,
     KafkaSettings,
     Settings,
     StackSettings,
     WorkerSettings,
 )
-from lr.stack.local_stack import LocalStack, for_local_stack
-from lr.stack.ports import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 

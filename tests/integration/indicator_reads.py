@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from learning_domain.access import IssuedKey
+from learning_record.domain.access import IssuedKey
 
 
 async def learner_indicators(

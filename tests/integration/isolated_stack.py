@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lr.consumer_lag import GroupLag, LagReader
-from lr.settings import Settings
-from lr.stack.local_stack import LocalStack
-from lr.stack.ports import free_ports
+from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.cli.stack.ports import free_ports
+from learning_record.ops.consumer_lag import GroupLag, LagReader
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
-from learning_domain import ingest
-from lr.settings import Settings
+from learning_record.domain import ingest
+from learning_record.platform.settings import Settings
 
 
 async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:

@@ -6,8 +6,8 @@ import asyncio
 import os
 import sys
 
-from lr.settings import Settings
-from lr.stack.local_stack import settings_env
+from learning_record.cli.stack.local_stack import settings_env
+from learning_record.platform.settings import Settings
 
 
 async def run_lr(settings: Settings, *args: str, timeout_s: float = 120) -> str:
@@ -24,7 +24,7 @@ async def run_lr_status(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "lr",
+        "learning_record.cli",
         *args,
         env={**os.environ, **settings_env(settings)},
         stdout=asyncio.subprocess.PIPE,

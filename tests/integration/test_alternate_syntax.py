@@ -9,7 +9,7 @@ import uuid
 import aiohttp
 import orjson
 
-from learning_domain.access import IssuedKey
+from learning_record.domain.access import IssuedKey
 
 FORM = "application/x-www-form-urlencoded"
 

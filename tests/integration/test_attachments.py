@@ -15,9 +15,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
-from serving import keys
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.kafka_io import read_matching
 from tests.integration.test_statement_resource import statement
 from tests.unit.test_attachments_multipart import (

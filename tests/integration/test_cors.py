@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from learning_domain.access import IssuedKey, Scope
-from lr.settings import Settings
-from lr.stack.local_stack import LocalStack
-from lr.stack.ports import free_ports
+from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.cli.stack.ports import free_ports
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.test_statement_resource import statement
 

@@ -13,8 +13,8 @@ import aiohttp
 import orjson
 import pytest
 
-from learning_domain.access import Scope
-from lr.settings import Settings
+from learning_record.domain.access import Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import REPO, issue_key
 
 CHROMIUM = Path("/usr/bin/chromium")

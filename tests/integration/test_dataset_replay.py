@@ -11,9 +11,9 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
-from serving import keys
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.fun_mooc import fun_mooc_statements
 from tests.integration.kafka_io import produce_many
 from tests.waiting import until

@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import BASE_PATH, create_app
-from api.openapi import openapi_document
-from learning_domain.access import Scope
-from lr.settings import Settings
+from learning_record.api.app import BASE_PATH, create_app
+from learning_record.api.openapi import openapi_document
+from learning_record.domain.access import Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 
 EXAMPLES = 25

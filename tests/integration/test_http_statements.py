@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from learning_domain.access import IssuedKey, Scope
-from lr.settings import Settings
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 
 XAPI = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
@@ -110,7 +110,7 @@ async def test_key_without_the_scope_is_403(
 async def test_revoked_key_is_refused_at_once(
     http: aiohttp.ClientSession, base_url: str, settings: Settings
 ) -> None:
-    from lr import keys_admin
+    from learning_record.cli import keys_admin
 
     key = await issue_key(settings)
     await keys_admin.revoke_key(settings, key.record.key_id)

@@ -10,9 +10,9 @@ import aiohttp
 import orjson
 import pytest
 
-from learning_domain.access import IssuedKey, Scope
-from learning_domain.identity import ifi_of_json, learner_id_of_ifi
-from lr.settings import Settings
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.domain.identity import ifi_of_json, learner_id_of_ifi
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.indicator_reads import consistent_through
 from tests.waiting import until

@@ -10,12 +10,12 @@ import aiohttp
 import orjson
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey
-from learning_domain.identity import ifi_of_json, learner_id_of_ifi
-from learning_domain.indicators import iso_utc
-from learning_domain.indicators.reference import compute_indicators
-from lr.settings import Settings
-from serving import keys
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.identity import ifi_of_json, learner_id_of_ifi
+from learning_record.domain.indicators import iso_utc
+from learning_record.domain.indicators.reference import compute_indicators
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.indicator_history import ACTIVITIES, LEARNERS, history
 from tests.integration.indicator_reads import (
     consistent_through,

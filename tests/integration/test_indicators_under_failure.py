@@ -8,12 +8,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from learning_domain.access import IssuedKey
-from learning_domain.identity import ifi_of_json
-from learning_domain.indicators import iso_utc
-from learning_domain.indicators.reference import compute_indicators
-from lr.settings import Settings
-from lr.stack.local_stack import LocalStack
+from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.identity import ifi_of_json
+from learning_record.domain.indicators import iso_utc
+from learning_record.domain.indicators.reference import compute_indicators
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.fun_mooc import fun_mooc_statements
 from tests.integration.indicator_history import history

@@ -8,9 +8,9 @@ import aiohttp
 import orjson
 from redis.asyncio import Redis
 
-from learning_domain import ingest
-from lr.settings import Settings
-from serving.statements import fetch_statement
+from learning_record.domain import ingest
+from learning_record.platform.settings import Settings
+from learning_record.store.statements import fetch_statement
 from tests.integration.conftest import issue_key
 from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching

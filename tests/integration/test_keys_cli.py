@@ -9,10 +9,10 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from lr import keys_admin
-from lr.settings import Settings
-from serving import keys
-from serving.api_keys import cache_key
+from learning_record.cli import keys_admin
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
+from learning_record.store.api_keys import cache_key
 from tests.integration.conftest import issue_key
 from tests.integration.lr_cli import run_lr
 from tests.waiting import until

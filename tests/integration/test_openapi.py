@@ -11,9 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from api.app import BASE_PATH, create_app
-from api.openapi import openapi_document
-from lr.settings import Settings
+from learning_record.api.app import BASE_PATH, create_app
+from learning_record.api.openapi import openapi_document
+from learning_record.platform.settings import Settings
 
 
 async def test_openapi_json_is_the_document_of_the_routes_served(

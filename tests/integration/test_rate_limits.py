@@ -9,9 +9,9 @@ from collections import Counter
 
 import aiohttp
 
-from learning_domain.access import IssuedKey, Scope
-from lr import keys_admin
-from lr.settings import Settings
+from learning_record.cli import keys_admin
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 
 

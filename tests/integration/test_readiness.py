@@ -18,11 +18,11 @@ import aiohttp
 import orjson
 import pytest
 
-from learning_domain.access import IssuedKey, Scope
-from lr.settings import Settings
-from lr.stack.local_stack import LocalStack
-from lr.stack.ports import free_ports
-from lr.stack.processes import ManagedProcess
+from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.cli.stack.ports import free_ports
+from learning_record.cli.stack.processes import ManagedProcess
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings, issue_key
 from tests.integration.kafka_io import produce
 from tests.integration.metrics_text import scrape, total

@@ -6,9 +6,9 @@ import aiohttp
 import orjson
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
-from serving import keys
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr
 from tests.waiting import until

@@ -8,8 +8,8 @@ import aiohttp
 import orjson
 import pytest
 
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
 
 
 async def raw_get(settings: Settings, target: str) -> tuple[int, dict[str, str], bytes]:

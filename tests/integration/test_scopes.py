@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 import aiohttp
 import pytest
 
-from learning_domain.access import Scope
-from lr.settings import Settings
+from learning_record.domain.access import Scope
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.test_statement_resource import Client, statement
 

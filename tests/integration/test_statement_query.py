@@ -12,9 +12,9 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from learning_domain import ingest
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
+from learning_record.domain import ingest
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.test_statement_resource import Client, statement, voiding
 from tests.waiting import until

@@ -14,10 +14,10 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey
-from learning_domain.statement_index import content_digest
-from lr.settings import Settings
-from serving.statements import Claim, reserve
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.statement_index import content_digest
+from learning_record.platform.settings import Settings
+from learning_record.store.statements import Claim, reserve
 from tests.integration.kafka_io import produce
 from tests.waiting import until
 

@@ -10,10 +10,10 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from learning_domain.access import IssuedKey, Scope
-from lr import keys_admin
-from lr.settings import Settings
-from serving import keys
+from learning_record.cli import keys_admin
+from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.conftest import issue_key
 from tests.integration.test_attachments import Client as AttachmentClient
 from tests.integration.test_attachments import with_text

@@ -12,11 +12,11 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
-from learning_domain import ingest
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
-from serving import keys
-from serving.statements import purge_view, tenants_with_statements
+from learning_record.domain import ingest
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
+from learning_record.store import keys
+from learning_record.store.statements import purge_view, tenants_with_statements
 from tests.waiting import until
 
 DAY_MS = 86_400_000

@@ -9,8 +9,8 @@ import aiohttp
 import orjson
 import pytest
 
-from learning_domain.access import IssuedKey
-from lr.settings import Settings
+from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.kafka_io import produce
 from tests.waiting import until

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from learning_domain.access import (
+from learning_record.domain.access import (
     Scope,
     hash_secret,
     key_authority,

@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 import pytest
 
-from learning_domain.errors import StatementInvalid
-from learning_domain.xapi import parse_statement, parse_statements
-from learning_domain.xapi.multipart import (
+from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.xapi import parse_statement, parse_statements
+from learning_record.domain.xapi.multipart import (
     build_statement_response,
     check_json_only_attachments,
     parse_statement_request,
@@ -427,7 +427,9 @@ def test_response_boundary_never_occurs_in_the_content_rfc_2046(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tokens = iter(["taken", "free"])
-    monkeypatch.setattr("learning_domain.xapi.multipart.secrets.token_hex", lambda _: next(tokens))
+    monkeypatch.setattr(
+        "learning_record.domain.xapi.multipart.secrets.token_hex", lambda _: next(tokens)
+    )
 
     body, content_type = build_statement_response({}, {TEXT_SHA2: ("text/plain", b"xapi-taken")})
 

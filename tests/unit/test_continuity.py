@@ -1,4 +1,4 @@
-"""Agents get every partition's records in order, none skipped (streams.continuity): records the
+"""Agents get every partition's records in order, none skipped (stream.continuity): records the
 consumer dropped are read again and put in their place, records seen before are left out."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from faust.types import TP, EventT
 
-from streams.continuity import Continuity
+from learning_record.stream.continuity import Continuity
 
 STATEMENTS = TP("lr.statements", 0)
 OTHER = TP("lr.statements", 1)
@@ -43,7 +43,7 @@ class Partitions:
     reads: list[tuple[TP, int, int]] = field(default_factory=list)
     settled: list[tuple[TP, int, int]] = field(default_factory=list)
 
-    async def start_of(self, tp: TP) -> int:
+    async def start_of(self, tp: TP) -> int | None:
         return self.committed.get(tp, self.start)
 
     async def settle(self, tp: TP, start: int, end: int) -> None:
@@ -60,7 +60,7 @@ def offsets(completed: list[EventT[Any]]) -> list[tuple[int, int]]:
 
 def continuity(committed: dict[TP, int], kafka: Partitions) -> Continuity:
     kafka.committed = committed
-    return Continuity(kafka, kafka.settle)
+    return Continuity(lambda tp: None, kafka, kafka.settle)
 
 
 async def test_records_in_order_from_the_committed_offset_pass_untouched() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from api.contract import SNAPSHOT, breaking_changes, current_contract
+from learning_record.api.contract import SNAPSHOT, breaking_changes, current_contract
 
 STATEMENTS = "GET /learningrecord/v1/statements"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.cors import OriginPolicy
-from lr.settings import CorsSettings
+from learning_record.api.cors import OriginPolicy
+from learning_record.platform.settings import CorsSettings
 
 POLICY = OriginPolicy.from_settings(
     CorsSettings(

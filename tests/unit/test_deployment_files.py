@@ -10,8 +10,8 @@ import typer
 import yaml
 from pydantic import BaseModel
 
-from lr.cli import cli
-from lr.settings import Settings
+from learning_record.cli.main import cli
+from learning_record.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from learning_domain.errors import DomainError, UnidentifiedActor
-from learning_domain.identity import (
+from learning_record.domain.errors import DomainError, UnidentifiedActor
+from learning_record.domain.identity import (
     ifi_of,
     ifi_of_raw,
     learner_id,
     learner_id_of_ifi,
     learner_key,
 )
-from learning_domain.xapi import Agent, Group, parse_statement
+from learning_record.domain.xapi import Agent, Group, parse_statement
 from tests.unit.factories import REMOVE, make_agent, make_group, make_statement
 
 DATASET = Path(__file__).parent.parent / "data" / "fun-mooc-video-statements.json.gz"

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
-from learning_domain import ingest
-from learning_domain.errors import StatementInvalid
+from learning_record.domain import ingest
+from learning_record.domain.errors import StatementInvalid
 
 STATEMENT = {
     "actor": {"mbox": "mailto:ada@example.org"},

@@ -8,11 +8,11 @@ import pytest
 from aiohttp import web
 from pydantic import ValidationError
 
-from api.app import BASE_PATH, create_app
-from api.openapi import openapi_document
-from api.statements import PutParameters
-from learning_domain.statement_query import StatementParameters
-from lr.settings import ApiSettings, Settings
+from learning_record.api.app import BASE_PATH, create_app
+from learning_record.api.openapi import openapi_document
+from learning_record.api.statements import PutParameters
+from learning_record.domain.statement_query import StatementParameters
+from learning_record.platform.settings import ApiSettings, Settings
 
 
 @pytest.fixture(scope="module")

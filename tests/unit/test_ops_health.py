@@ -8,10 +8,22 @@ from typing import ClassVar
 import orjson
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
-from lr import logs
-from lr.consumer_lag import GroupLag, Owner, PartitionLag, decode_owners, is_bookkeeping_topic
-from lr.health import RecentSamples, StallWatch, heartbeat_check, nearest_rank, stall_check
-from serving.ops import Freshness, Heartbeat
+from learning_record.ops.consumer_lag import (
+    GroupLag,
+    Owner,
+    PartitionLag,
+    decode_owners,
+    is_bookkeeping_topic,
+)
+from learning_record.ops.readiness import (
+    RecentSamples,
+    StallWatch,
+    heartbeat_check,
+    nearest_rank,
+    stall_check,
+)
+from learning_record.platform import logs
+from learning_record.store.heartbeats import Freshness, Heartbeat
 
 
 def reading(at_ms: int, committed: int, log_end: int, topic: str = "lr.statements") -> GroupLag:

@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from learning_domain.errors import StatementInvalid
-from learning_domain.xapi import parse_statement
-from learning_domain.xapi.multipart import parse_statement_request
-from learning_domain.xapi.signatures import (
+from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.xapi import parse_statement
+from learning_record.domain.xapi.multipart import parse_statement_request
+from learning_record.domain.xapi.signatures import (
     SIGNATURE_USAGE_TYPE,
     is_signature,
     verify_signature,

@@ -9,16 +9,16 @@ import orjson
 import pytest
 from multidict import MultiDict, MultiDictProxy
 
-from learning_domain.errors import StatementInvalid
-from learning_domain.statement_formats import best_language, formatted, preferred_languages
-from learning_domain.statement_index import (
+from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.statement_formats import best_language, formatted, preferred_languages
+from learning_record.domain.statement_index import (
     check_batch,
     content_digest,
     index_terms,
     referred_statement,
     voided_target,
 )
-from learning_domain.statement_query import (
+from learning_record.domain.statement_query import (
     MAX_PAGE_SIZE,
     Cursor,
     QueryInvalid,

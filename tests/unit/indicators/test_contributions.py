@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from learning_domain.identity import learner_id_of_ifi
-from learning_domain.indicators.contributions import (
+from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.indicators.contributions import (
     CMI5_PROGRESS,
     VIDEO_PROGRESS,
     Contribution,
@@ -17,8 +17,8 @@ from learning_domain.indicators.contributions import (
     duration_ms,
     voided_target,
 )
-from learning_domain.indicators.windows import iso_utc
-from learning_domain.xapi import parse_statement
+from learning_record.domain.indicators.windows import iso_utc
+from learning_record.domain.xapi import parse_statement
 from tests.unit.factories import (
     REMOVE,
     STORED,

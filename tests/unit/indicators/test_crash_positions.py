@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import copy
 
-from learning_domain.indicators import Contribution, Entity, EntityState, contribution_of
-from learning_domain.indicators.readers import learner_indicators
-from learning_domain.indicators.state import Outcome, apply, retract
+from learning_record.domain.indicators import Contribution, Entity, EntityState, contribution_of
+from learning_record.domain.indicators.readers import learner_indicators
+from learning_record.domain.indicators.state import Outcome, apply, retract
 
 DOCUMENT = {
     "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",

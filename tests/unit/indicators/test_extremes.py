@@ -6,7 +6,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning_domain.indicators import extremes
+from learning_record.domain.indicators import extremes
 
 # (insert?, value): removals only ever take back a value inserted before, as retractions do.
 steps = st.lists(st.tuples(st.booleans(), st.integers(0, 12)), max_size=60)

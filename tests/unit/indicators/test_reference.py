@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from learning_domain.indicators import Entity, Window
-from learning_domain.indicators.contributions import VIDEO_PROGRESS
-from learning_domain.indicators.reference import compute_indicators
-from learning_domain.xapi import parse_statement
+from learning_record.domain.indicators import Entity, Window
+from learning_record.domain.indicators.contributions import VIDEO_PROGRESS
+from learning_record.domain.indicators.reference import compute_indicators
+from learning_record.domain.xapi import parse_statement
 from tests.unit.factories import REMOVE, make_agent, make_group, make_statement
 
 AS_OF = datetime(2026, 3, 1, 12, 34, 56, 789_000, tzinfo=UTC)

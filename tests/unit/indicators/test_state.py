@@ -2,15 +2,13 @@
 
 import json
 import math
-import subprocess
-import sys
 from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning_domain.indicators import (
+from learning_record.domain.indicators import (
     Contribution,
     Entity,
     EntityState,
@@ -22,8 +20,8 @@ from learning_domain.indicators import (
     progress_indicators,
     retract,
 )
-from learning_domain.indicators.state import Outcome, counts_in
-from learning_domain.indicators.windows import HOUR_MS, MINUTE_MS
+from learning_record.domain.indicators.state import Outcome, counts_in
+from learning_record.domain.indicators.windows import HOUR_MS, MINUTE_MS
 
 T = 1_772_368_496_789  # 2026-03-01T12:34:56.789Z
 ADA = "mbox:mailto:ada@example.com"
@@ -243,17 +241,3 @@ def test_mean_from_the_exact_sum_equals_fsum_whatever_is_taken_back(
     read = activity_indicators([state.lifetime], {"learners": 1, "completed_learners": 0})
     assert read["score_avg"] == (math.fsum(remaining) / len(remaining) if remaining else None)
     assert ("score_sum" in state.lifetime) is bool(remaining)
-
-
-def test_indicators_import_no_io_library() -> None:
-    code = (
-        "import sys, learning_domain.indicators, learning_domain.indicators.reference\n"
-        "import learning_domain.indicators.batch, learning_domain.indicators.operations\n"
-        "print(sorted({'aiohttp', 'aiokafka', 'faust', 'redis'} & sys.modules.keys()))"
-    )
-
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-
-    assert loaded.strip() == "[]"

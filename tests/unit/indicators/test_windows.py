@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning_domain.indicators.windows import (
+from learning_record.domain.indicators.windows import (
     HOUR_MS,
     MINUTE_MS,
     Granularity,

@@ -1,3 +1,0 @@
-from lr.cli import main
-
-main()

@@ -1,0 +1,106 @@
+"""Long-lived resources of the API process, reached through typed app keys and opened and
+closed by ``cleanup_ctx``: the settings, a Redis pool, the Kafka producer, the key directory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+from redis.asyncio import Redis
+
+from learning_record.api.consistency import ConsistencyClock
+from learning_record.api.key_directory import KeyDirectory
+from learning_record.ops.consumer_lag import LagReader
+from learning_record.ops.monitor import OpsMonitor, stop_task
+from learning_record.platform.settings import Settings
+from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
+from learning_record.store.rate_limits import RateLimiter
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+PRODUCER = web.AppKey("producer", AIOKafkaProducer)
+KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
+CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
+INDICATOR_CONSISTENCY = web.AppKey("indicator_consistency", ConsistencyClock)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+OPS = web.AppKey("ops", OpsMonitor)
+
+
+async def redis_pool(app: web.Application) -> AsyncIterator[None]:
+    redis = Redis.from_url(app[SETTINGS].redis.url, socket_timeout=5, health_check_interval=30)
+    app[REDIS] = redis
+    app[RATE_LIMITER] = RateLimiter(redis)
+    yield
+    await redis.aclose()
+
+
+async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
+    kafka = app[SETTINGS].kafka
+    await ensure_topics(kafka)
+    # Idempotent with acks=all: an acknowledged batch is on every in-sync replica exactly once.
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=0,
+        max_request_size=MAX_RECORD_BYTES,
+    )
+    await producer.start()
+    app[PRODUCER] = producer
+    yield
+    await producer.stop()
+
+
+async def key_directory(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    directory = KeyDirectory(
+        settings.kafka.bootstrap_servers, settings.kafka.keys_topic, app[REDIS]
+    )
+    await directory.start()
+    app[KEY_DIRECTORY] = directory
+    yield
+    await directory.stop()
+
+
+async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    kafka = settings.kafka
+    # The worker's consumer group is its Faust app id. The statement view waits for the
+    # statements topic only; the indicators for the topics that carry what statements count.
+    view_reader = LagReader(
+        kafka.bootstrap_servers, settings.worker.app_id, [kafka.statements_topic]
+    )
+    indicator_reader = LagReader(
+        kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
+    )
+    await view_reader.start()
+    await indicator_reader.start()
+    app[CONSISTENCY] = ConsistencyClock(view_reader)
+    app[INDICATOR_CONSISTENCY] = ConsistencyClock(indicator_reader)
+    yield
+    await indicator_reader.stop()
+    await view_reader.stop()
+
+
+async def ops_monitor(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    # Every topic the worker's group reads, found from its offsets and assignments, with owners.
+    reader = LagReader(
+        settings.kafka.bootstrap_servers,
+        settings.worker.app_id,
+        [settings.kafka.statements_topic],
+        discover=True,
+        cache_s=settings.ops.lag_cache_s,
+    )
+    await reader.start()
+    monitor = OpsMonitor(settings, app[REDIS], reader)
+    app[OPS] = monitor
+    flusher = asyncio.create_task(monitor.flush_totals_forever())
+    yield
+    await stop_task(flusher)
+    await monitor.flush_totals()
+    await reader.stop()

@@ -1,0 +1,61 @@
+"""Limits on requests that our own code answers, in the product's JSON error shape."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from learning_record.api.errors import ApiError
+from learning_record.api.xapi_protocol import is_xapi_resource
+
+MAX_TARGET_BYTES = 8192
+
+# aiohttp's parser answers a plain-text 400 above its own limits, before any middleware runs:
+# keep those far above ours, so that a long URL gets our 414.
+PARSER_MAX_LINE_BYTES = 1024 * 1024
+PARSER_MAX_FIELD_BYTES = 64 * 1024
+
+
+@web.middleware
+async def target_length_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    length = len(request.raw_path.encode())
+    if length > MAX_TARGET_BYTES:
+        raise ApiError(
+            414,
+            "uri_too_long",
+            f"the request target is {length} bytes, over the limit of {MAX_TARGET_BYTES}: "
+            "send long queries as POST with the parameters in the body",
+            {"limit": MAX_TARGET_BYTES, "length": length},
+        )
+    return await handler(request)
+
+
+# What the product endpoints (indicators, ops) read from a body; the xAPI resources have their
+# own media types and answer 400 for others, as the spec says (api.xapi_protocol).
+PRODUCT_MEDIA_TYPES = ("application/json",)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def media_type_middleware(base_path: str) -> Middleware:
+    """415 for a body of a media type a product endpoint cannot read."""
+
+    @web.middleware
+    async def check_media_type(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if (
+            request.method in _BODY_METHODS
+            and request.body_exists
+            and request.match_info.http_exception is None
+            and not is_xapi_resource(request.path, base_path)
+            and request.content_type not in PRODUCT_MEDIA_TYPES
+        ):
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"Content-Type {request.content_type!r} is not supported here: send "
+                f"{' or '.join(PRODUCT_MEDIA_TYPES)}",
+                {"supported": list(PRODUCT_MEDIA_TYPES)},
+                headers={"Accept-Post": ", ".join(PRODUCT_MEDIA_TYPES)},
+            )
+        return await handler(request)
+
+    return check_media_type

@@ -1,0 +1,3 @@
+from learning_record.cli.main import main
+
+main()

@@ -1,0 +1,317 @@
+"""``lr``: run the stack, the worker and the API, and administer keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.config
+import signal
+from contextlib import suppress
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from learning_record.cli import keys_admin
+from learning_record.domain.access import Scope
+from learning_record.platform import logs, metrics
+from learning_record.platform.settings import Settings, get_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+keys_cli = typer.Typer(no_args_is_help=True, help="Issue, rotate, list and revoke API keys.")
+cli.add_typer(keys_cli, name="keys")
+tenants_cli = typer.Typer(no_args_is_help=True, help="Tenants, as the keys topic knows them.")
+cli.add_typer(tenants_cli, name="tenants")
+
+
+def _configure_logging(settings: Settings, component: str) -> None:
+    logging.config.dictConfig(logs.logging_config(settings, component))
+
+
+@cli.command()
+def worker() -> None:
+    """Run the Faust worker: validate and store statements, keep the indicators."""
+    import faust
+
+    # Registers the agents, the heartbeat timer and the worker's /metrics server on the app.
+    import learning_record.stream.agents
+    import learning_record.stream.heartbeat  # noqa: F401
+    from learning_record.platform.topics import ensure_topics
+    from learning_record.stream.app import app, settings
+
+    asyncio.run(ensure_topics(settings.kafka))
+    settings.worker.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
+    faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        logging_config=logs.logging_config(settings, metrics.WORKER),
+        redirect_stdouts=False,
+    ).execute_from_commandline()
+
+
+@cli.command()
+def api() -> None:
+    """Serve the HTTP API."""
+    from learning_record.api.server import serve
+
+    settings = get_settings()
+    _configure_logging(settings, metrics.API)
+    asyncio.run(serve(settings))
+
+
+def _stack_settings(
+    data_dir: Path | None,
+    api_port: int | None,
+    kafka_port: int | None,
+    redis_port: int | None,
+) -> Settings:
+    from learning_record.cli.stack.local_stack import for_local_stack
+
+    settings = get_settings()
+    stack = settings.stack
+    kafka = kafka_port or stack.kafka_port
+    updates = {
+        "data_dir": data_dir or stack.data_dir,
+        "kafka_port": kafka,
+        "kafka_controller_port": kafka + 1 if kafka_port else stack.kafka_controller_port,
+        "redis_port": redis_port or stack.redis_port,
+    }
+    worker = settings.worker
+    settings = settings.model_copy(
+        update={
+            "stack": stack.model_copy(update=updates),
+            "api": settings.api.model_copy(update={"port": api_port or settings.api.port}),
+            # A stack of its own keeps its worker's files in its own folder too.
+            "worker": worker.model_copy(update={"data_dir": data_dir / "worker"})
+            if data_dir
+            else worker,
+        }
+    )
+    return for_local_stack(settings)
+
+
+DataDir = Annotated[Path | None, typer.Option(help="State and logs of this stack.")]
+ApiPort = Annotated[int | None, typer.Option(help="API port.")]
+KafkaPort = Annotated[int | None, typer.Option(help="Kafka port (the controller uses the next).")]
+RedisPort = Annotated[int | None, typer.Option(help="Redis port.")]
+
+
+def _wait_for_ctrl_c() -> None:
+    stop = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+def stack(
+    data_dir: DataDir = None,
+    kafka_port: KafkaPort = None,
+    redis_port: RedisPort = None,
+) -> None:
+    """Start the broker and Redis only, until Ctrl-C."""
+    from learning_record.cli.stack.local_stack import LocalStack
+
+    settings = _stack_settings(data_dir, None, kafka_port, redis_port)
+    with LocalStack(settings) as local:
+        typer.echo(f"starting Kafka and Redis; logs in {local.log_dir}")
+        local.start_services()
+        typer.echo(f"Kafka  {settings.kafka.bootstrap_servers}\nRedis  {settings.redis.url}")
+        typer.echo("Ctrl-C stops both.")
+        _wait_for_ctrl_c()
+
+
+@cli.command()
+def dev(
+    data_dir: DataDir = None,
+    api_port: ApiPort = None,
+    kafka_port: KafkaPort = None,
+    redis_port: RedisPort = None,
+) -> None:
+    """Start broker, Redis, worker and API together, print a sample request, run until Ctrl-C."""
+    from learning_record.cli.dev_stack import run_dev_stack
+
+    run_dev_stack(_stack_settings(data_dir, api_port, kafka_port, redis_port), _wait_for_ctrl_c)
+
+
+@cli.command()
+def replay(
+    tenant: Annotated[str | None, typer.Option(help="Rebuild only this tenant's view.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask before deleting the view.")
+    ] = False,
+) -> None:
+    """Rebuild the Redis statement view from the statements topic, from scratch."""
+    from learning_record.cli.replay import replay as replay_topic
+
+    scope = f"tenant {tenant!r}" if tenant else "every tenant"
+    if not yes:
+        typer.confirm(f"Delete and rebuild the statement view of {scope}?", abort=True)
+    report = asyncio.run(replay_topic(get_settings(), tenant))
+    typer.echo(
+        f"replayed {report.records} records: {report.statements} statements of "
+        f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "
+        f"{report.deleted_keys} old keys deleted"
+    )
+
+
+@cli.command()
+def lag(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh in place until Ctrl-C.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes.")] = 1.0,
+) -> None:
+    """Consumer lag of the worker's group, per topic-partition, read from the broker."""
+    from learning_record.cli.lag_view import show_lag
+
+    with suppress(KeyboardInterrupt):  # the way out of --watch
+        asyncio.run(show_lag(get_settings(), as_json=json, watch=watch, interval_s=interval))
+
+
+@cli.command()
+def verify(
+    tenant: Annotated[str | None, typer.Option(help="Verify only this tenant.")] = None,
+) -> None:
+    """Compare live indicators with the batch reference over a replay of the topic."""
+    from learning_record.cli.verify import verify as verify_indicators
+
+    report = asyncio.run(verify_indicators(get_settings(), tenant))
+    for difference in report.differences[:20]:
+        typer.echo(difference)
+    typer.echo(f"compared {report.compared} indicator sets: {len(report.differences)} differences")
+    if report.differences:
+        raise typer.Exit(1)
+
+
+def _parse_scopes(scopes: str) -> tuple[Scope, ...]:
+    try:
+        return tuple(Scope(s.strip()) for s in scopes.split(",") if s.strip())
+    except ValueError as error:
+        valid = ", ".join(s.value for s in Scope)
+        raise typer.BadParameter(f"{error}; valid scopes: {valid}") from error
+
+
+@keys_cli.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="The organisation's store.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "all",
+    plan: Annotated[str, typer.Option(help="Usage plan (basic, pro, ultra, custom).")] = "custom",
+    rate: Annotated[
+        int | None, typer.Option(help="custom plan: requests per second (default unlimited).")
+    ] = None,
+    monthly: Annotated[
+        int | None, typer.Option(help="custom plan: statements per month (default unlimited).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Create a key and print its secret, once."""
+    try:
+        issued = asyncio.run(
+            keys_admin.create_key(
+                get_settings(),
+                tenant=tenant,
+                name=name,
+                scopes=_parse_scopes(scopes),
+                plan=plan,
+                requests_per_s=rate,
+                statements_per_month=monthly,
+            )
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    record = issued.record
+    if json:
+        typer.echo(
+            orjson.dumps(
+                {
+                    "key_id": record.key_id,
+                    "secret": issued.secret,
+                    "api_key": issued.header_value,
+                    "tenant": record.tenant,
+                    "scopes": [s.value for s in record.scopes],
+                    "plan": record.plan,
+                    "requests_per_s": record.requests_per_s,
+                    "statements_per_month": record.statements_per_month,
+                }
+            ).decode()
+        )
+        return
+    typer.echo(f"key id:   {record.key_id}\ntenant:   {record.tenant}\nplan:     {record.plan}")
+    typer.echo(f"scopes:   {', '.join(s.value for s in record.scopes)}")
+    typer.echo(f"x-api-key: {issued.header_value}")
+    typer.echo("The secret is shown only now; store it safely.")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    for record in asyncio.run(keys_admin.list_keys(get_settings())).values():
+        state = "revoked" if record.revoked else "active"
+        scopes = ",".join(s.value for s in record.scopes)
+        typer.echo(
+            f"{record.key_id}  {record.tenant}  {record.name}  {scopes}  {record.plan}  {state}"
+        )
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key at once, in every API process."""
+    if asyncio.run(keys_admin.revoke_key(get_settings(), key_id)) is None:
+        typer.echo(f"no key {key_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    key_id: str,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Give a key a new secret (same id, tenant, scopes and plan); the old one stops at once."""
+    try:
+        issued = asyncio.run(keys_admin.rotate_key(get_settings(), key_id))
+    except keys_admin.KeyNotRotatable as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    if json:
+        typer.echo(
+            orjson.dumps(
+                {
+                    "key_id": issued.record.key_id,
+                    "secret": issued.secret,
+                    "api_key": issued.header_value,
+                    "tenant": issued.record.tenant,
+                }
+            ).decode()
+        )
+        return
+    typer.echo(f"rotated {key_id}\nx-api-key: {issued.header_value}")
+    typer.echo("The new secret is shown only now; the old one no longer works.")
+
+
+@tenants_cli.command("list")
+def tenants_list(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List tenants with their active and revoked key counts."""
+    tenants = asyncio.run(keys_admin.list_tenants(get_settings()))
+    if json:
+        rows = [{"tenant": t.tenant, "active": t.active, "revoked": t.revoked} for t in tenants]
+        typer.echo(orjson.dumps(rows).decode())
+        return
+    for tenant in tenants:
+        typer.echo(f"{tenant.tenant}  active={tenant.active}  revoked={tenant.revoked}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,149 @@
+"""Start broker, Redis and (optionally) worker and API on this machine, and stop them all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import sys
+import urllib.request
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import redis
+
+from learning_record.cli.stack import kafka_broker, redis_server
+from learning_record.cli.stack.processes import ManagedProcess, wait_until
+from learning_record.platform.settings import Settings
+from learning_record.platform.topics import ensure_topics
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process (worker, API) exactly these settings."""
+    env: dict[str, str] = {}
+    # Unset optional settings (None) are left out: the child takes the same default.
+    for section, value in settings.model_dump(mode="json", exclude_none=True).items():
+        if isinstance(value, dict):
+            for name, field_value in value.items():
+                env[f"LR_{section.upper()}__{name.upper()}"] = _env_text(field_value)
+        else:
+            env[f"LR_{section.upper()}"] = _env_text(value)
+    return env
+
+
+def _env_text(value: object) -> str:
+    return json.dumps(value) if isinstance(value, bool | list | dict) else str(value)
+
+
+def for_local_stack(settings: Settings) -> Settings:
+    """Point the clients at the broker and Redis that the stack settings say we start."""
+    stack = settings.stack
+    return settings.model_copy(
+        update={
+            "kafka": settings.kafka.model_copy(
+                update={"bootstrap_servers": f"127.0.0.1:{stack.kafka_port}"}
+            ),
+            "redis": settings.redis.model_copy(
+                update={"url": f"redis://127.0.0.1:{stack.redis_port}/0"}
+            ),
+        }
+    )
+
+
+@dataclass
+class LocalStack(AbstractContextManager["LocalStack"]):
+    """Processes started in order and stopped in reverse, on error or Ctrl-C included."""
+
+    settings: Settings
+    processes: list[ManagedProcess] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.stack.data_dir
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def start_services(self) -> None:
+        stack = self.settings.stack
+        redis_proc = redis_server.redis_process(
+            redis_server.RedisServerConfig(self.data_dir, stack.redis_port, stack.redis_persistence)
+        )
+        broker = kafka_broker.broker_process(
+            kafka_broker.KafkaBrokerConfig(
+                data_dir=self.data_dir,
+                libs_dir=stack.kafka_libs,
+                port=stack.kafka_port,
+                controller_port=stack.kafka_controller_port,
+                heap=stack.kafka_heap,
+                partitions=self.settings.kafka.partitions,
+            )
+        )
+        self._start(redis_proc)
+        self._start(broker)
+        redis_server.wait_ready(redis_proc, stack.redis_port)
+        kafka_broker.wait_ready(broker, stack.kafka_port)
+        asyncio.run(ensure_topics(self.settings.kafka))
+
+    def start_worker(
+        self, name: str = "worker", extra_env: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        proc = self.lr_process(name, ["worker"], extra_env)
+        self._start(proc)
+        return proc
+
+    def start_api(
+        self, extra_env: dict[str, str] | None = None, name: str = "api"
+    ) -> ManagedProcess:
+        proc = self.lr_process(name, ["api"], extra_env)
+        self._start(proc)
+        api = self.settings.api
+        scheme = "https" if api.tls_cert is not None else "http"
+        url = f"{scheme}://{api.host}:{api.port}/learningrecord/v1/health"
+        wait_until("API health", lambda: _http_ok(url), 60, proc)
+        return proc
+
+    def lr_process(
+        self, name: str, args: list[str], extra_env: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        env = {**os.environ, **settings_env(self.settings), **(extra_env or {})}
+        return ManagedProcess(
+            name,
+            [sys.executable, "-m", "learning_record.cli", *args],
+            self.log_dir / f"{name}.log",
+            env=env,
+        )
+
+    def redis_client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.settings.redis.url)
+
+    def _start(self, proc: ManagedProcess) -> None:
+        proc.start()
+        self.processes.append(proc)
+
+    def stop(self) -> None:
+        for proc in reversed(self.processes):
+            proc.stop()
+        self.processes.clear()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _http_ok(url: str) -> bool:
+    # Only "is our own child up": the certificate (maybe self-signed) is the caller's to check.
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(url, timeout=1, context=context) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

@@ -1,0 +1,113 @@
+"""The statements topic read back from its start, as ``lr replay`` and ``lr verify`` need it:
+every partition up to the end offsets seen when opened, merged by record timestamp (the order
+of acceptance), each record decoded exactly as the worker decodes it."""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from learning_record.domain import ingest
+from learning_record.platform.settings import Settings
+from learning_record.platform.topics import topic_partitions
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRecord:
+    tenant: str
+    documents: list[dict[str, Any]] | None  # None: the worker dead-lettered this record
+    partition: int = -1
+    offset: int = -1
+
+
+class StatementLog:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._signing_key = settings.ingest.signing_key.get_secret_value().encode()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka.bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+        )
+        self._partitions: list[TopicPartition] = []
+        self._end: dict[TopicPartition, int] = {}
+        self.total_records = 0
+
+    async def __aenter__(self) -> StatementLog:
+        topic = self._settings.kafka.statements_topic
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.kafka.bootstrap_servers)
+        await admin.start()
+        try:
+            self._partitions = [
+                TopicPartition(topic, p) for p in await topic_partitions(admin, topic)
+            ]
+        finally:
+            await admin.close()
+        await self._consumer.start()
+        self._consumer.assign(self._partitions)
+        await self._consumer.seek_to_beginning(*self._partitions)
+        start = {tp: await self._consumer.position(tp) for tp in self._partitions}
+        self._end = await self._consumer.end_offsets(self._partitions)
+        self.total_records = sum(self._end[tp] - start[tp] for tp in self._partitions)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._consumer.stop()
+
+    async def records(self) -> AsyncIterator[LoggedRecord]:
+        async for record in self._in_time_order():
+            yield self._decoded(record)
+
+    def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> LoggedRecord:
+        headers = dict(record.headers or ())
+        tenant = ingest.record_tenant(headers, self._settings.default_tenant)
+        value = record.value or b""
+        try:
+            documents = ingest.decode_record(
+                value,
+                tenant=tenant,
+                trusted=ingest.signed_by_api(self._signing_key, headers, tenant, value),
+                partition=record.partition,
+                offset=record.offset,
+                timestamp_ms=record.timestamp,
+            )
+        except Exception:  # StatementInvalid, or anything the worker parked likewise
+            return LoggedRecord(tenant, None)
+        return LoggedRecord(tenant, documents, record.partition, record.offset)
+
+    async def _in_time_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+        """Every partition's records up to the end, merged by timestamp: the order of
+        acceptance, so replay hands out sequences in the order the live path did."""
+        consumer, end = self._consumer, self._end
+        buffered: dict[TopicPartition, deque[ConsumerRecord[bytes, bytes]]] = {
+            tp: deque() for tp in self._partitions
+        }
+
+        async def refill(tp: TopicPartition) -> None:
+            while not buffered[tp] and await consumer.position(tp) < end[tp]:
+                fetched = await consumer.getmany(tp, timeout_ms=1000, max_records=1000)
+                buffered[tp].extend(r for r in fetched.get(tp, []) if r.offset < end[tp])
+
+        heads: list[tuple[int, int, int, TopicPartition]] = []
+
+        def push_head(tp: TopicPartition) -> None:
+            if buffered[tp]:
+                head = buffered[tp][0]
+                heapq.heappush(heads, (head.timestamp, tp.partition, head.offset, tp))
+
+        for tp in self._partitions:
+            await refill(tp)
+            push_head(tp)
+        while heads:
+            *_, tp = heapq.heappop(heads)
+            yield buffered[tp].popleft()
+            await refill(tp)
+            push_head(tp)

@@ -1,0 +1,95 @@
+"""Who a learner is: a canonical key from the Inverse Functional Identifier (xAPI 2.4.2.3).
+
+The name of an Agent is not part of its identity: the same account sent with two different
+names is the same learner. Values are kept as sent (an mbox is not lowercased, since only its
+domain part is case-insensitive), except the SHA-1 hex digest, whose case carries no meaning.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, cast
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from learning_record.domain.errors import UnidentifiedActor, first_validation_message
+from learning_record.domain.xapi.agents import Actor, Agent, Group
+
+
+def ifi_of(agent: Agent | Group) -> str:
+    """The canonical IFI string: "mbox:mailto:…", "mbox_sha1sum:<hex>", "openid:<iri>" or
+    "account:<homePage>|<name>".
+
+    Raises ``UnidentifiedActor`` for an anonymous Group, which has no IFI.
+    """
+    if agent.mbox is not None:
+        return f"mbox:{agent.mbox}"
+    if agent.mbox_sha1sum is not None:
+        return f"mbox_sha1sum:{agent.mbox_sha1sum.lower()}"
+    if agent.openid is not None:
+        return f"openid:{agent.openid}"
+    if agent.account is not None:
+        return f"account:{agent.account.home_page}|{agent.account.name}"
+    raise UnidentifiedActor("an anonymous Group has no inverse functional identifier")
+
+
+def ifi_of_raw(actor: Mapping[str, Any]) -> str:
+    """``ifi_of`` for an actor document that has already been validated (a hot-path shortcut).
+
+    Gives the same string as ``ifi_of`` on the parsed Agent or Group.
+    """
+    if "mbox" in actor:
+        return f"mbox:{actor['mbox']}"
+    if "mbox_sha1sum" in actor:
+        return f"mbox_sha1sum:{actor['mbox_sha1sum'].lower()}"
+    if "openid" in actor:
+        return f"openid:{actor['openid']}"
+    if "account" in actor:
+        account = actor["account"]
+        return f"account:{account['homePage']}|{account['name']}"
+    raise UnidentifiedActor("an anonymous Group has no inverse functional identifier")
+
+
+def learner_key(agent: Agent | Group) -> str:
+    """The key under which a learner's data is kept: their canonical IFI (see ``ifi_of``)."""
+    return ifi_of(agent)
+
+
+def learner_id(agent: Agent | Group) -> str:
+    """A stable opaque id for a learner, safe to show: 32 hex digits of SHA-256 of the IFI."""
+    return learner_id_of_ifi(ifi_of(agent))
+
+
+def learner_id_of_ifi(ifi: str) -> str:
+    """``learner_id`` from an IFI string already computed (by ``ifi_of`` or ``ifi_of_raw``)."""
+    return hashlib.sha256(ifi.encode()).hexdigest()[:32]
+
+
+_IFI_PROPERTIES = ("objectType", "mbox", "mbox_sha1sum", "openid", "account")
+
+
+def ifi_properties(actor: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifying part of an actor document (no name, no members): what may be shown of a
+    learner by its opaque id."""
+    return {name: actor[name] for name in _IFI_PROPERTIES if name in actor}
+
+
+# Actor is an Annotated union, which TypeAdapter's signature does not describe.
+_ACTOR = cast("TypeAdapter[Agent | Group]", TypeAdapter(Actor))
+
+
+def ifi_of_json(value: str | Mapping[str, Any]) -> str:
+    """The IFI of an Agent or identified Group given as JSON text or a decoded object, as query
+    parameters carry them; ``ValueError`` saying what is wrong otherwise."""
+    try:
+        decoded = orjson.loads(value) if isinstance(value, str) else value
+        actor = _ACTOR.validate_python(decoded)
+    except orjson.JSONDecodeError:
+        raise ValueError("must be an Agent or identified Group as JSON") from None
+    except ValidationError as error:
+        reason = first_validation_message(error)
+        raise ValueError(f"is not a valid Agent or Group: {reason}") from None
+    try:
+        return ifi_of(actor)
+    except UnidentifiedActor:
+        raise ValueError("must identify an Agent or Group; an anonymous Group has no IFI") from None

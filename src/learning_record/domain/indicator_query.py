@@ -1,0 +1,128 @@
+"""The parameters of the indicator endpoints, from a query string or a JSON body alike."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from learning_record.domain.errors import first_validation_message
+from learning_record.domain.identity import ifi_of_json, ifi_properties, learner_id_of_ifi
+from learning_record.domain.indicators import Window, parse_as_of, parse_window
+from learning_record.domain.xapi.common import IRI_PATTERN
+
+MAX_ENTITIES = 1000
+LEARNER_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+class IndicatorQueryInvalid(ValueError):
+    """A parameter that cannot be used; ``str()`` says which and why."""
+
+
+def _window(value: Any) -> Any:
+    return parse_window(value) if isinstance(value, str) else value
+
+
+# Reference times the windows can be computed for (and rendered back) without overflow.
+_AS_OF_RANGE_MS = (0, 32_503_680_000_000)  # 1970-01-01 to 3000-01-01
+
+
+def _as_of(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("as_of must be an ISO 8601 timestamp with a time zone")
+    as_of_ms = parse_as_of(value)
+    if not _AS_OF_RANGE_MS[0] <= as_of_ms < _AS_OF_RANGE_MS[1]:
+        raise ValueError("as_of must be between 1970-01-01 and 3000-01-01")
+    return as_of_ms
+
+
+def _learner(value: Any) -> Any:
+    """An agent (JSON text or object) or an opaque learner id: (learner id, the agent's
+    identifying properties, or None when asked by id)."""
+    if isinstance(value, str) and LEARNER_ID_PATTERN.match(value):
+        return (value, None)
+    ifi = ifi_of_json(value)
+    decoded = orjson.loads(value) if isinstance(value, str) else value
+    return (learner_id_of_ifi(ifi), ifi_properties(decoded))
+
+
+# What the parameters look like on the wire, for the OpenAPI document: an agent as JSON text (a
+# query string) or as an object (a JSON body), or a learner id; a window name; a timestamp.
+_LEARNER_WIRE = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "string", "description": "an xAPI Agent as JSON, or a 32-hex learner id"},
+            {"type": "object", "description": "an xAPI Agent (JSON body)"},
+        ]
+    }
+)
+_WINDOW_WIRE = WithJsonSchema({"type": "string", "enum": [w.value for w in Window]})
+_AS_OF_WIRE = WithJsonSchema({"type": "string", "format": "date-time"})
+
+Learner = Annotated[tuple[str, dict[str, Any] | None], BeforeValidator(_learner), _LEARNER_WIRE]
+ActivityIri = Annotated[str, Field(pattern=IRI_PATTERN)]
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    window: Annotated[Window, BeforeValidator(_window), _WINDOW_WIRE] = Window.ALL
+    as_of_ms: Annotated[int | None, BeforeValidator(_as_of), _AS_OF_WIRE] = Field(
+        None, alias="as_of"
+    )
+
+    @property
+    def reference_ms(self) -> int:
+        return self.as_of_ms if self.as_of_ms is not None else time.time_ns() // 1_000_000
+
+
+class LearnerQuery(_Common):
+    learner: Learner = Field(alias="agent")
+
+
+class LearnerByIdQuery(_Common):
+    """The learner is in the path: ``/learners/{learner_id}/indicators``."""
+
+
+class ActivityQuery(_Common):
+    activity_id: ActivityIri = Field(alias="activityId")
+
+
+class ProgressQuery(_Common):
+    learner: Learner = Field(alias="agent")
+    activity_id: ActivityIri = Field(alias="activityId")
+
+
+class BatchQuery(_Common):
+    learners: list[Learner] = Field(default_factory=list)
+    activities: list[ActivityIri] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> BatchQuery:
+        asked = len(self.learners) + len(self.activities)
+        if asked > MAX_ENTITIES:
+            raise ValueError(f"asks for {asked} entities; one query answers {MAX_ENTITIES} at most")
+        return self
+
+
+Q = TypeVar("Q", bound=_Common)
+
+
+def parse_query(model: type[Q], params: Any) -> Q:
+    try:
+        return model.model_validate(params)
+    except ValidationError as error:
+        raise IndicatorQueryInvalid(first_validation_message(error)) from None

@@ -1,0 +1,136 @@
+"""The routing rule: which indicator operations a stored statement produces, and how they travel.
+
+A counted statement produces one ``apply``; a voiding statement produces one ``retract`` of its
+target. Whether they are produced at all is decided once per statement by the statement view
+(``store.statements.route``): the first origin that routes a statement applies it, a later one
+(a duplicate) does not, and a target voided before it was applied is never applied. These
+functions only turn that decision into operations; they do no I/O.
+
+Operations travel in batches: one record per destination partition per input batch, its value a
+JSON list of operation rows (``encode_operations``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from learning_record.domain.identity import ifi_properties
+from learning_record.domain.indicators.contributions import (
+    Contribution,
+    contribution_of,
+    voided_target,
+)
+from learning_record.domain.indicators.state import Origin
+
+Kind = Literal["apply", "retract"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorOp:
+    """Count a statement (``apply``), or take back the one applied at ``applied_at``."""
+
+    kind: Kind
+    origin: Origin
+    tenant: str
+    contribution: Contribution
+    applied_at: Origin | None = None  # retract only
+    agent: Mapping[str, Any] | None = None  # apply only: the learner's identifying properties
+
+    def learner_key(self) -> str:
+        """The routing key of the learner's partition: every value of a learner and of its
+        pairs lives there."""
+        return f"{self.tenant}|{self.contribution.learner}"
+
+    def activity_key(self) -> str | None:
+        activity = self.contribution.activity
+        return None if activity is None else f"{self.tenant}|{activity}"
+
+    def to_row(self) -> list[Any]:
+        return [
+            self.kind,
+            list(self.origin),
+            self.tenant,
+            self.contribution.to_row(),
+            list(self.applied_at) if self.applied_at is not None else None,
+            self.agent,
+        ]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> IndicatorOp:
+        kind, origin, tenant, contribution, applied_at, agent = row
+        if kind not in ("apply", "retract"):
+            raise ValueError(f"unknown operation kind {kind!r}")
+        return cls(
+            kind,
+            (int(origin[0]), int(origin[1])),
+            str(tenant),
+            Contribution.from_row(contribution),
+            (int(applied_at[0]), int(applied_at[1])) if applied_at is not None else None,
+            agent,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRequest:
+    """What a stored statement asks the view: whether it counts (``voids`` False:
+    ``statement_id`` is its own id), or whether its void retracts its target (``voids`` True:
+    ``statement_id`` is the target's)."""
+
+    statement_id: str
+    origin: Origin
+    voids: bool
+
+
+def route_request(
+    document: Mapping[str, Any], contribution: Contribution | None, origin: Origin
+) -> RouteRequest | None:
+    """The question a stored statement asks, or None when it counts for nothing (an anonymous
+    Group); ``contribution`` is ``contribution_of(document)``."""
+    target = voided_target(document)
+    if target is not None:
+        return RouteRequest(target, origin, voids=True)
+    if contribution is not None:
+        return RouteRequest(str(document["id"]), origin, voids=False)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedStatement:
+    """A statement the view decided to apply, from ``applied_at`` (and to retract, from
+    ``retracted_at``, when a void did): what a recount of extremes reads."""
+
+    document: dict[str, Any]
+    applied_at: Origin
+    retracted_at: Origin | None
+
+
+def encode_operations(operations: Sequence[IndicatorOp]) -> bytes:
+    return orjson.dumps([operation.to_row() for operation in operations])
+
+
+def decode_operations(value: bytes) -> list[IndicatorOp]:
+    return [IndicatorOp.from_row(row) for row in orjson.loads(value)]
+
+
+def application(
+    tenant: str, document: Mapping[str, Any], contribution: Contribution, origin: Origin
+) -> IndicatorOp:
+    """The operation that counts a statement the view decided to apply."""
+    return IndicatorOp(
+        "apply", origin, tenant, contribution, None, ifi_properties(document["actor"])
+    )
+
+
+def retraction(
+    tenant: str, target_document: Mapping[str, Any], applied_at: Origin, origin: Origin
+) -> IndicatorOp | None:
+    """The operation that takes back a voided target, applied at ``applied_at``; None when the
+    target never counted (an anonymous Group)."""
+    contribution = contribution_of(target_document)
+    if contribution is None:
+        return None
+    return IndicatorOp("retract", origin, tenant, contribution, applied_at)

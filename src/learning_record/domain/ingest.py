@@ -1,0 +1,129 @@
+"""How statements travel on the input topic, and how a record becomes stored statements.
+
+A record's value is one statement or a JSON array of them: the API writes each accepted batch
+as one record, so a batch is stored all or nothing. Headers carry the tenant and, for records
+written by the API, a signature proving that the API validated them and set ``id``, ``stored``
+and ``authority``: those are not validated again. Any other record is validated in full.
+
+``decode_record`` is the one decoder of input records (the worker and ``lr replay``): anything
+it cannot turn into statements raises ``StatementInvalid`` with the reason, so that the caller
+parks the record in the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.xapi.statements import parse_statements
+
+TENANT_HEADER = "lr-tenant"
+# Set by the API only: its statements already carry the LRS-set properties.
+SOURCE_HEADER = "lr-source"
+SOURCE_API = b"api"
+SIGNATURE_HEADER = "lr-signature"
+DLQ_REASON_HEADER = "lr-dlq-reason"
+
+# Direct producers may omit ids; a redelivered record must get the same ones again.
+_DIRECT_ID_NAMESPACE = uuid.UUID("5b0d3b2e-8f1e-4a52-9d7e-3f8f6b9a1c01")
+
+
+def kafka_authority(tenant: str) -> dict[str, Any]:
+    """The authority of statements written straight to Kafka, where no credential is seen."""
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": "urn:learningrecord:kafka", "name": tenant},
+    }
+
+
+def iso_millis(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def header_text(headers: Mapping[str, bytes], name: str) -> str | None:
+    value = headers.get(name)
+    return value.decode("utf-8", "replace") if value else None
+
+
+def record_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
+    return header_text(headers, TENANT_HEADER) or default_tenant
+
+
+def written_by_api(headers: Mapping[str, bytes]) -> bool:
+    """Whether a record says it comes from the API (``signed_by_api`` proves it)."""
+    return headers.get(SOURCE_HEADER) == SOURCE_API
+
+
+def signature(key: bytes, tenant: str, value: bytes) -> bytes:
+    """The API's signature of a record: HMAC-SHA256 of the tenant and the value."""
+    return hmac.new(key, tenant.encode() + b"\0" + value, hashlib.sha256).hexdigest().encode()
+
+
+def signed_by_api(key: bytes, headers: Mapping[str, bytes], tenant: str, value: bytes) -> bool:
+    """Whether the record carries the API's signature of its tenant and value."""
+    claimed = headers.get(SIGNATURE_HEADER)
+    return (
+        written_by_api(headers)
+        and claimed is not None
+        and hmac.compare_digest(claimed, signature(key, tenant, value))
+    )
+
+
+def decode_record(
+    value: bytes | None,
+    *,
+    tenant: str,
+    trusted: bool,
+    partition: int,
+    offset: int,
+    timestamp_ms: int,
+) -> list[dict[str, Any]]:
+    """The stored statement documents of one input record; ``trusted`` when the API signed it.
+
+    Raises StatementInvalid with the reason for anything else: not JSON, nested too deep, not
+    valid xAPI, or (signed) without the properties the API sets.
+    """
+    if not value:
+        raise StatementInvalid("", "empty record")
+    try:
+        raw = orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise StatementInvalid("", f"invalid JSON: {error}") from error
+    if trusted:
+        documents = raw if isinstance(raw, list) else [raw]
+        for index, document in enumerate(documents):
+            _check_stored(document, index)
+        return documents
+    statements = parse_statements(raw)
+    stored = iso_millis(datetime.fromtimestamp(timestamp_ms / 1000, UTC))
+    authority = kafka_authority(tenant)
+    return [
+        statement.with_lrs_fields(
+            id=str(uuid.uuid5(_DIRECT_ID_NAMESPACE, f"{tenant}/{partition}/{offset}/{index}")),
+            stored=stored,
+            authority=authority,
+        ).to_document()
+        for index, statement in enumerate(statements)
+    ]
+
+
+_STORED_SHAPE = {"id": str, "stored": str, "actor": dict, "verb": dict, "object": dict}
+
+
+def _check_stored(document: Any, index: int) -> None:
+    """The shape the API gives every statement it signs; anything else is a bug or a forgery
+    and must not reach the code that trusts it."""
+    if not isinstance(document, dict):
+        raise StatementInvalid(f"[{index}]", "a signed record holds statement objects")
+    for name, kind in _STORED_SHAPE.items():
+        if not isinstance(document.get(name), kind):
+            raise StatementInvalid(f"[{index}].{name}", "missing from a signed record")
+    if not isinstance(document["verb"].get("id"), str):
+        raise StatementInvalid(f"[{index}].verb.id", "missing from a signed record")

@@ -1,0 +1,228 @@
+"""All configuration, read once from the environment (prefix ``LR_``, nested with ``__``).
+
+Every field has a default that works for ``make run``; ``.env.example`` documents each one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from learning_record.platform.plans import DEFAULT_PLANS, UsagePlan
+
+
+class KafkaSettings(BaseModel):
+    """How clients reach the broker, and the topics they share."""
+
+    bootstrap_servers: str = "127.0.0.1:19092"
+    topic_prefix: str = Field(
+        default="lr", description="Prefix of every topic, so several stacks can share a broker."
+    )
+    partitions: int = Field(default=4, ge=1, description="Partitions of the topics we create.")
+    record_retention_ms: int = Field(
+        default=-1,
+        description="retention.ms of the system-of-record topics (statements, keys); -1 keeps "
+        "them forever, because Kafka's 7-day default would silently delete learners' records.",
+    )
+
+    @property
+    def statements_topic(self) -> str:
+        return f"{self.topic_prefix}.statements"
+
+    operations_retention_ms: int = Field(
+        default=30 * 86_400_000,
+        description="retention.ms of the worker's operation topics (learner-ops, "
+        "activity-ops): how long the indicator agents may stay down without losing work.",
+    )
+
+    @property
+    def learner_ops_topic(self) -> str:
+        return f"{self.topic_prefix}.learner-ops"
+
+    @property
+    def activity_ops_topic(self) -> str:
+        return f"{self.topic_prefix}.activity-ops"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.topic_prefix}.statements.dlq"
+
+    @property
+    def keys_topic(self) -> str:
+        return f"{self.topic_prefix}.keys"
+
+    @property
+    def attachments_topic(self) -> str:
+        return f"{self.topic_prefix}.attachments"
+
+
+class RedisSettings(BaseModel):
+    url: str = "redis://127.0.0.1:16379/0"
+    statement_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days a statement stays in the Redis view after it was stored; None keeps "
+        "them all. Kafka keeps every statement either way (lr replay rebuilds the view).",
+    )
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface of /metrics when it has a port of its own."
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, description="A separate port for /metrics; 0 serves it on the API port."
+    )
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate (chain) file: with tls_key, serve HTTPS."
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+    http_redirect_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="With TLS on, a plain-HTTP port that answers 308 to the HTTPS URL.",
+    )
+
+    @model_validator(mode="after")
+    def _tls_needs_certificate_and_key(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("api.tls_cert and api.tls_key go together")
+        if self.http_redirect_port is not None and self.tls_cert is None:
+            raise ValueError("api.http_redirect_port redirects to HTTPS: it needs TLS on")
+        return self
+
+
+class CorsSettings(BaseModel):
+    """Origins whose browser pages may call the API (H5P, e-learning packages)."""
+
+    default_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins every tenant allows, e.g. ["https://lms.example.org"]; "*" is any.',
+    )
+    origins: dict[str, list[str]] = Field(
+        default_factory=dict, description="Origins by tenant, added to default_origins."
+    )
+    max_age_s: int = Field(default=600, ge=0, description="How long browsers keep a preflight.")
+
+
+class WorkerSettings(BaseModel):
+    app_id: str = Field(default="lr-worker", description="Faust app id: the consumer group.")
+    data_dir: Path = Field(
+        default=Path(".lr-data/worker"),
+        description="Where the worker keeps local files (Faust's data directory per app id).",
+    )
+    table_store: str = Field(
+        default="memory://",
+        description="Faust table store; memory:// rebuilds tables from their changelog at start.",
+    )
+    batch_size: int = Field(default=500, ge=1)
+    batch_within_s: float = Field(default=0.01, gt=0)
+    minute_bucket_retention_s: int = Field(
+        default=26 * 3600,
+        ge=3600,
+        description="How long minute buckets (1h and 24h windows) are kept, judged on the newest "
+        "stored time they saw.",
+    )
+    hour_bucket_retention_s: int = Field(
+        default=32 * 86400,
+        ge=86400,
+        description="How long hour buckets (7d and 30d windows) are kept, likewise.",
+    )
+    broker_session_timeout_s: float = Field(default=30.0, gt=0)
+    broker_heartbeat_interval_s: float = Field(default=3.0, gt=0)
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface of the worker's /metrics."
+    )
+    metrics_port: int = Field(
+        default=9250,
+        ge=0,
+        description="First port tried for the worker's /metrics; the next free one of the 16 from "
+        "there is taken, so several workers share a machine. 0 disables it.",
+    )
+
+
+class IngestSettings(BaseModel):
+    """What the API and the worker share about accepted statements."""
+
+    signing_key: SecretStr = Field(
+        default=SecretStr("lr-dev-signing-key-change-me"),
+        description="HMAC key with which the API signs the records it writes, so that the worker "
+        "does not validate them again; anything unsigned is validated in full. Set a secret of "
+        "your own in production: whoever knows it can skip the worker's validation.",
+    )
+
+
+class OpsSettings(BaseModel):
+    """Worker heartbeats, readiness and the consumer lag readings."""
+
+    heartbeat_interval_s: float = Field(
+        default=2.0, gt=0, description="How often each worker writes its heartbeat to Redis."
+    )
+    heartbeat_timeout_s: float = Field(
+        default=10.0, gt=0, description="A heartbeat older than this is stale: not ready."
+    )
+    stall_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A partition with records waiting whose committed offset stood still this "
+        "long is stalled: not ready.",
+    )
+    lag_cache_s: float = Field(default=1.0, ge=0, description="How long a lag reading is reused.")
+
+
+class StackSettings(BaseModel):
+    """What ``lr dev`` and ``lr stack`` start on this machine.
+
+    The ports are not Kafka's and Redis's usual ones, so that a system Redis or broker already
+    listening there (Debian starts redis-server on 6379 when it installs it) is never in the way.
+    """
+
+    data_dir: Path = Path(".lr-data")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    kafka_heap: str = "512m"
+    kafka_libs: Path = Field(
+        default=Path(".cache/kafka/libs"), description="Broker jars resolved by `make kafka`."
+    )
+    redis_port: int = 16379
+    redis_persistence: bool = Field(default=True, description="AOF persistence for Redis.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LR_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    redis: RedisSettings = RedisSettings()
+    api: ApiSettings = ApiSettings()
+    worker: WorkerSettings = WorkerSettings()
+    stack: StackSettings = StackSettings()
+    ops: OpsSettings = OpsSettings()
+    ingest: IngestSettings = IngestSettings()
+    cors: CorsSettings = CorsSettings()
+    default_tenant: str = Field(
+        default="default",
+        description="Tenant of statements produced straight to Kafka without an lr-tenant header.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
+    plans: dict[str, UsagePlan] = Field(
+        default_factory=lambda: dict(DEFAULT_PLANS),
+        description="Usage plans by name; keys on the custom plan carry their own limits.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

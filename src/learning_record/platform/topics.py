@@ -1,0 +1,85 @@
+"""The topics we own, created idempotently by whichever process starts first."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from learning_record.platform.settings import KafkaSettings
+
+# One API batch is one record; the broker's 1 MiB default would cap batches far below the API's
+# body limit, so the statements topic and the producers allow this much.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+
+
+def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
+    forever = str(kafka.record_retention_ms)
+    return [
+        # The system of record: never deleted by time unless an operator says so.
+        NewTopic(
+            kafka.statements_topic,
+            kafka.partitions,
+            1,
+            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+        ),
+        # Latest record per key id is what counts, kept forever.
+        NewTopic(
+            kafka.keys_topic,
+            1,
+            1,
+            topic_configs={"cleanup.policy": "compact", "retention.ms": forever},
+        ),
+        # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever.
+        NewTopic(
+            kafka.attachments_topic,
+            kafka.partitions,
+            1,
+            topic_configs={
+                "cleanup.policy": "compact",
+                "retention.ms": forever,
+                "max.message.bytes": str(MAX_RECORD_BYTES),
+            },
+        ),
+        # The worker's indicator operations, one record per destination partition per batch.
+        # Created here, before any worker subscribes, so that the first statement is counted.
+        *(
+            NewTopic(
+                name,
+                kafka.partitions,
+                1,
+                topic_configs={
+                    "retention.ms": str(kafka.operations_retention_ms),
+                    "max.message.bytes": str(MAX_RECORD_BYTES),
+                },
+            )
+            for name in (kafka.learner_ops_topic, kafka.activity_ops_topic)
+        ),
+        NewTopic(
+            kafka.dead_letter_topic,
+            1,
+            1,
+            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+        ),
+    ]
+
+
+async def ensure_topics(kafka: KafkaSettings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in owned_topics(kafka) if t.name not in existing]
+        if missing:
+            # Another process may win the race; the topic is then what we asked for.
+            with suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def topic_partitions(admin: AIOKafkaAdminClient, topic: str) -> list[int]:
+    """The partition numbers of ``topic``, from the broker's metadata ([] when it is missing)."""
+    (description,) = await admin.describe_topics([topic])
+    return sorted(p["partition"] for p in description.get("partitions", []))

@@ -1,0 +1,70 @@
+"""The attachment view: the serving copy of attachment content, by tenant and SHA-2.
+
+The durable copy is the compacted attachments topic (record ``<tenant>|<sha2>``); the API writes
+here only after Kafka has acknowledged that record, so content found here is always stored.
+SHA-2s are lowercase hex throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+from redis.asyncio import Redis
+
+from learning_record.store import keys
+
+_TYPE_FIELD = "type"
+_DATA_FIELD = "data"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentContent:
+    content_type: str
+    data: bytes
+
+
+async def missing_attachments(redis: Redis, tenant: str, sha2s: Iterable[str]) -> set[str]:
+    """Those of the SHA-2s whose content the view does not hold."""
+    wanted = sorted(set(sha2s))
+    if not wanted:
+        return set()
+    async with redis.pipeline(transaction=False) as pipe:
+        for sha2 in wanted:
+            pipe.exists(keys.attachment(tenant, sha2))
+        found = await pipe.execute()
+    return {sha2 for sha2, exists in zip(wanted, found, strict=True) if not exists}
+
+
+async def write_attachments(
+    redis: Redis, tenant: str, contents: Mapping[str, AttachmentContent]
+) -> None:
+    """Store content by SHA-2; the same SHA-2 is the same data, so an overwrite is harmless."""
+    if not contents:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for sha2, content in contents.items():
+            pipe.hset(
+                keys.attachment(tenant, sha2),
+                mapping={_TYPE_FIELD: content.content_type, _DATA_FIELD: content.data},
+            )
+        await pipe.execute()
+
+
+async def fetch_attachments(
+    redis: Redis, tenant: str, sha2s: Iterable[str]
+) -> dict[str, AttachmentContent]:
+    """The content the view holds for the SHA-2s, in their order; unknown ones are left out."""
+    wanted = list(dict.fromkeys(sha2s))
+    if not wanted:
+        return {}
+    async with redis.pipeline(transaction=False) as pipe:
+        for sha2 in wanted:
+            pipe.hmget(keys.attachment(tenant, sha2), [_TYPE_FIELD, _DATA_FIELD])
+        found = cast(list[list[bytes | None]], await pipe.execute())
+    return {
+        sha2: AttachmentContent(content_type.decode(), data)
+        for sha2, (content_type, data) in zip(wanted, found, strict=True)
+        if content_type is not None and data is not None
+    }

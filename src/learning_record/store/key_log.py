@@ -1,0 +1,54 @@
+"""The compacted keys topic, read from its start: the durable truth about API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from learning_record.domain.access import ApiKeyRecord
+
+KeyRecordHandler = Callable[[ApiKeyRecord], Awaitable[None]]
+
+
+def key_topic_consumer(bootstrap_servers: str, topic: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+
+
+async def apply_records(
+    records: list[ConsumerRecord[bytes, bytes]], handle: KeyRecordHandler
+) -> None:
+    for message in records:
+        if message.value is not None:
+            await handle(ApiKeyRecord.model_validate_json(message.value))
+
+
+async def consume_to_end(consumer: AIOKafkaConsumer, handle: KeyRecordHandler) -> None:
+    """Apply every record up to the end offsets seen when called (the consumer is started)."""
+    partitions = list(consumer.assignment())
+    end = await consumer.end_offsets(partitions)
+    while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            await apply_records(records, handle)
+
+
+async def read_all_keys(bootstrap_servers: str, topic: str) -> dict[str, ApiKeyRecord]:
+    """The latest record of every key id."""
+    latest: dict[str, ApiKeyRecord] = {}
+
+    async def keep(record: ApiKeyRecord) -> None:
+        latest[record.key_id] = record
+
+    consumer = key_topic_consumer(bootstrap_servers, topic)
+    await consumer.start()
+    try:
+        await consume_to_end(consumer, keep)
+    finally:
+        await consumer.stop()
+    return latest

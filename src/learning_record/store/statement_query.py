@@ -1,0 +1,99 @@
+"""Pages of GET /statements, read from the store's indexes.
+
+A page walks the smallest index among the query's filters (the order zset when it has none),
+checks the others for each candidate, and stops after ``limit + 1`` matches: O(page + log n)
+for one filter. Statements come in sequence order; the first page fixes the highest sequence
+the query may return, so statements arriving while a client pages never shift, repeat or skip
+entries. Voided statements are not in any index (the write script removes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from learning_record.domain.statement_query import Cursor, StatementQuery
+from learning_record.store import keys, statement_scripts
+
+# How much later than its stored time a statement produced straight to Kafka may reach the
+# store and still be found by "until" (see statement_scripts, stored marks). The API's own
+# statements need none: their stored times follow their sequences.
+LATE_ALLOWANCE_MS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    documents: list[bytes]
+    next_cursor: Cursor | None  # None when nothing follows
+
+
+async def fetch_page(
+    redis: Redis,
+    tenant: str,
+    query: StatementQuery,
+    keep: Callable[[bytes], bool] | None = None,
+) -> Page:
+    """One page of ``query``; with ``keep``, only the statements it accepts (the index walk
+    goes on until the page is full, so paging stays exact: ``statements/read/mine``)."""
+    kept: list[tuple[bytes, int]] = []
+    cursor = query.cursor
+    while True:
+        bound, matches = await _matches(redis, tenant, query, cursor)
+        # limit + 1 kept statements tell that another page follows.
+        candidates = matches[: query.limit + 1 - len(kept)]
+        if not candidates:
+            break
+        documents = cast(
+            list[bytes | None],
+            await redis.mget([keys.statement(tenant, sid) for sid, _ in candidates]),
+        )
+        kept += [
+            (document, sequence)
+            for (_, sequence), document in zip(candidates, documents, strict=True)
+            if document is not None and (keep is None or keep(document))
+        ]
+        exhausted = len(matches) <= query.limit
+        if len(kept) > query.limit or exhausted:
+            break
+        cursor = Cursor(candidates[-1][1], bound)
+    shown = kept[: query.limit]
+    next_cursor = Cursor(shown[-1][1], bound) if len(kept) > query.limit else None
+    return Page([document for document, _ in shown], next_cursor)
+
+
+async def _matches(
+    redis: Redis, tenant: str, query: StatementQuery, cursor: Cursor | None
+) -> tuple[int, list[tuple[str, int]]]:
+    """The query's bound and up to ``limit + 1`` (id, sequence) after ``cursor``."""
+    indexes = [keys.statement_index(tenant, term) for term in query.terms]
+    until = query.until_ms
+    script = redis.register_script(statement_scripts.PAGE)
+    found = cast(
+        list[Any],
+        await script(
+            keys=[
+                keys.statement_sequence(tenant),
+                keys.statement_stored_times(tenant),
+                keys.statement_stored_marks(tenant),
+                *(indexes or [keys.statement_order(tenant)]),
+            ],
+            args=[
+                "1" if query.ascending else "0",
+                "" if cursor is None else cursor.after,
+                "" if cursor is None else cursor.bound,
+                query.limit,
+                _milliseconds(query.since_ms),
+                _milliseconds(query.until_ms),
+                _milliseconds(None if until is None else until + LATE_ALLOWANCE_MS),
+            ],
+        ),
+    )
+    matches = [(found[i].decode(), int(found[i + 1])) for i in range(1, len(found), 2)]
+    return int(found[0]), matches
+
+
+def _milliseconds(value: float | None) -> str:
+    return "" if value is None else repr(value)

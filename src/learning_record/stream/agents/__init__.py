@@ -1,0 +1,17 @@
+"""Importing this package registers every agent and timer on the app."""
+
+from learning_record.stream.agents import (
+    activity_indicators,
+    bucket_retention,
+    learner_indicators,
+    normalise,
+    view_retention,
+)
+
+__all__ = [
+    "activity_indicators",
+    "bucket_retention",
+    "learner_indicators",
+    "normalise",
+    "view_retention",
+]

@@ -1,0 +1,32 @@
+"""Forget statements older than the view's retention (``LR_REDIS__STATEMENT_RETENTION_DAYS``).
+
+The statements topic keeps them: the view is a serving copy. Every worker may run this; each
+purge is one atomic script, so two workers at it at once purge each statement once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from learning_record.store.statements import purge_view, tenants_with_statements
+from learning_record.stream.app import app, settings
+from learning_record.stream.redis_client import redis
+
+log = logging.getLogger(__name__)
+
+_DAY_MS = 86_400_000
+
+
+@app.timer(interval=300.0)  # type: ignore[untyped-decorator]  # Faust ships it untyped
+async def purge_old_statements() -> None:
+    days = settings.redis.statement_retention_days
+    if days is None:
+        return
+    before_ms = time.time_ns() // 1_000_000 - days * _DAY_MS
+    for tenant in await tenants_with_statements(redis):
+        purged = 0
+        while batch := await purge_view(redis, tenant, before_ms):
+            purged += batch
+        if purged:
+            log.info("statements_purged tenant=%s count=%d", tenant, purged)

@@ -1,0 +1,31 @@
+"""The Faust app, created once from settings. ``lr worker`` and the tests import this object."""
+
+from __future__ import annotations
+
+import faust
+
+from learning_record.platform.settings import get_settings
+from learning_record.platform.topics import MAX_RECORD_BYTES
+
+settings = get_settings()
+
+
+def _broker_url(bootstrap_servers: str) -> str:
+    return ";".join(f"kafka://{server.strip()}" for server in bootstrap_servers.split(","))
+
+
+app = faust.App(
+    settings.worker.app_id,
+    broker=_broker_url(settings.kafka.bootstrap_servers),
+    store=settings.worker.table_store,
+    datadir=str(settings.worker.data_dir / "{conf.name}"),
+    autodiscover=False,
+    topic_partitions=settings.kafka.partitions,
+    topic_replication_factor=1,
+    broker_session_timeout=settings.worker.broker_session_timeout_s,
+    broker_heartbeat_interval=settings.worker.broker_heartbeat_interval_s,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    web_enabled=False,
+    producer_max_request_size=MAX_RECORD_BYTES,
+)

@@ -1,0 +1,69 @@
+"""Which partition an entity's operations and table entries live in, computed by us.
+
+Kafka's default partitioner (murmur2 of the key bytes) applied to the routing key
+(``<tenant>|<learner IFI>`` or ``<tenant>|<activity id>``). A table key is the routing key,
+``ROUTING_END``, then which value of the entity it is, so that every table entry of an entity
+lands in the partition of the operations that change it, by construction, and never depends on
+whether the producer has fetched a topic's metadata yet.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aiokafka.partitioner import murmur2
+from faust.tables.table import Table
+
+from learning_record.domain.indicators import Entity
+from learning_record.domain.indicators.batch import ValueKey
+from learning_record.stream.app import app, settings
+
+ROUTING_END = b"\x1f"
+
+
+@lru_cache(maxsize=262_144)  # murmur2 is pure Python; the same entities come back
+def partition_of(routing_key: bytes) -> int:
+    return (int(murmur2(routing_key)) & 0x7FFFFFFF) % settings.kafka.partitions
+
+
+def routing_key_of(table_key: bytes) -> bytes:
+    return table_key.partition(ROUTING_END)[0]
+
+
+@lru_cache(maxsize=262_144)  # the same values change batch after batch; keys are short
+def table_key(key: ValueKey) -> bytes:
+    held = f"{key.entity.value}|{key.inner}|{key.kind}|{key.bucket}"
+    return key.routing_key.encode() + ROUTING_END + held.encode()
+
+
+@lru_cache(maxsize=262_144)
+def value_key_of(table_key: bytes) -> ValueKey:
+    """The ``ValueKey`` a table key was built from (``table_key``)."""
+    routing, _, held = table_key.partition(ROUTING_END)
+    tenant, _, subject = routing.decode().partition("|")  # tenants never hold "|"
+    entity, _, rest = held.decode().partition("|")
+    inner, kind, bucket = rest.rsplit("|", 2)
+    return ValueKey(tenant, Entity(entity), subject, inner, kind, int(bucket))
+
+
+class KeyPartitionedTable(Table[bytes, bytes]):
+    """A table whose changelog partition is that of the key's routing part, whatever event is
+    current (a batch mixes partitions)."""
+
+    def partition_for_key(self, key: Any) -> int:
+        return partition_of(routing_key_of(key))
+
+
+def key_partitioned_table(name: str, **options: Any) -> KeyPartitionedTable:
+    # bytes keys and values: "raw" serialisers, in the changelog as in recovery.
+    table = KeyPartitionedTable(
+        app,
+        name=name,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.kafka.partitions,
+        **options,
+    )
+    app.tables.add(table)
+    return table

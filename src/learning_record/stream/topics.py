@@ -1,0 +1,27 @@
+"""The topics the worker reads and writes. Values are raw bytes, decoded by the agents with
+orjson, so that a record that is not JSON reaches the dead-letter topic instead of a log line."""
+
+from __future__ import annotations
+
+from learning_record.stream.app import app, settings
+
+statements_topic = app.topic(
+    settings.kafka.statements_topic, key_serializer="raw", value_serializer="raw"
+)
+
+# Indicator operations (domain.indicators.operations): one record per destination
+# partition per batch of the statements topic, carrying every operation of that batch for that
+# partition. The partition is computed from "<tenant>|<learner IFI>" or "<tenant>|<activity id>"
+# (stream.partitioning), so every operation of an entity meets the entity's table entries.
+# Record timestamps are the oldest stored time the record carries.
+learner_ops_topic = app.topic(
+    settings.kafka.learner_ops_topic, key_serializer="raw", value_serializer="raw"
+)
+
+activity_ops_topic = app.topic(
+    settings.kafka.activity_ops_topic, key_serializer="raw", value_serializer="raw"
+)
+
+dead_letter_topic = app.topic(
+    settings.kafka.dead_letter_topic, key_serializer="raw", value_serializer="raw"
+)
