@@ -48,7 +48,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("stack")
     settings = Settings(
         kafka=KafkaSettings(topic_prefix="lr-shared", partitions=4),
-        api=ApiSettings(port=api_port),
+        api=ApiSettings(port=api_port, check_responses=True),
         worker=WorkerSettings(
             app_id="lr-shared",
             broker_session_timeout_s=6.0,

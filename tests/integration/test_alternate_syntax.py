@@ -10,6 +10,8 @@ import aiohttp
 import orjson
 
 from learning_record.domain.access import IssuedKey
+from learning_record.platform.settings import Settings
+from tests.integration.conftest import issue_key
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -122,3 +124,44 @@ async def test_version_header_in_the_form_is_still_required(
     ) as response:
         assert response.status == 400
         assert "X-Experience-API-Version" in (await response.json())["error"]["message"]
+
+
+async def test_a_large_form_without_credentials_in_a_header_is_refused_before_it_is_read(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    """Authenticate first (issue #10): the credentials of a form are only looked for in a form
+    small enough to read cheaply; a 10 MB one used to be parsed before any key was checked."""
+    most = settings.api.unauthenticated_form_max_bytes
+    form = {"X-Experience-API-Version": "1.0.3", "pad": "x" * most}
+    async with http.post(f"{base_url}/statements?method=GET", data=form) as response:
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+        assert "needs its credentials in a header" in (await response.json())["error"]["message"]
+
+
+async def test_a_large_form_is_read_once_a_header_authenticates_it(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    key = await issue_key(settings, plan="ultra")  # a rate-limited plan: RateLimit-* headers
+    form = {
+        "X-Experience-API-Version": "1.0.3",
+        "verb": "http://example.org/verbs/" + "v" * settings.api.unauthenticated_form_max_bytes,
+    }
+    headers = {"x-api-key": key.header_value}
+    async with http.post(
+        f"{base_url}/statements?method=GET", data=form, headers=headers
+    ) as response:
+        assert response.status == 200
+        assert response.headers["RateLimit-Limit"] == "25"  # charged as the request it stands for
+        assert (await response.json())["statements"] == []
+
+
+async def test_wrong_credentials_in_a_header_are_refused_before_the_form_is_read(
+    http: aiohttp.ClientSession, base_url: str
+) -> None:
+    form = {"X-Experience-API-Version": "1.0.3", "pad": "x" * 1_000_000}
+    headers = {"x-api-key": "nokey.nosecret"}
+    async with http.post(
+        f"{base_url}/statements?method=GET", data=form, headers=headers
+    ) as response:
+        assert response.status == 401

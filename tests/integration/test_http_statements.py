@@ -8,10 +8,12 @@ from typing import Any
 
 import aiohttp
 import orjson
+import pytest
 
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
+from tests.unit.factories import REMOVE, make_statement
 
 XAPI = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
 
@@ -190,3 +192,31 @@ async def test_health_needs_no_key(http: aiohttp.ClientSession, base_url: str) -
     async with http.get(f"{base_url}/health") as response:
         assert response.status == 200
         assert await response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("extension", "reason"),
+    [
+        (b'{"a":' * 260 + b"1" + b"}" * 260, "nested deeper than 64 levels"),
+        (b"123456789012345678901234567890", "beyond 64 bits"),
+    ],
+    ids=["nested_260_deep", "integer_beyond_64_bits"],
+)
+async def test_json_a_later_step_could_not_keep_is_a_400_not_a_500(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    tenant_key: IssuedKey,
+    extension: bytes,
+    reason: str,
+) -> None:
+    statement = orjson.dumps(make_statement(id=REMOVE, result={"extensions": {}}))
+    body = statement.replace(
+        b'"extensions":{}', b'"extensions":{"http://example.org/x":' + extension + b"}"
+    )
+    async with http.post(
+        f"{base_url}/statements", data=body, headers=key_headers(tenant_key)
+    ) as response:
+        assert response.status == 400
+        error = (await response.json())["error"]
+    assert error["code"] == "bad_request"
+    assert reason in error["message"]

@@ -85,3 +85,17 @@ async def test_docs_page_renders_every_operation_in_a_headless_browser(
     assert ("get", f"{BASE_PATH}/statements") in rendered
     assert ("put", f"{BASE_PATH}/statements") in rendered
     assert "StatementResult" in html
+
+
+async def test_pages_may_not_be_framed_and_no_answer_is_sniffed(
+    http: aiohttp.ClientSession, base_url: str
+) -> None:
+    for page in ("docs", "ops/dashboard"):
+        async with http.get(f"{base_url}/{page}") as response:
+            assert response.status == 200
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+            assert response.headers["X-Frame-Options"] == "DENY"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    async with http.get(f"{base_url}/health") as response:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP here

@@ -104,3 +104,18 @@ async def test_product_endpoint_reads_json_and_xapi_resources_keep_their_400(
     xapi = {**headers, "X-Experience-API-Version": "1.0.3", "Content-Type": "text/plain"}
     async with http.post(f"{base_url}/statements", data=b"{}", headers=xapi) as response:
         assert response.status == 400  # xAPI Communication 1.5 / 2.1.2: the spec's answer
+
+
+async def test_a_batch_over_the_statement_limit_is_413_before_validation(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    most = settings.api.max_statements_per_request
+    headers = {"x-api-key": tenant_key.header_value, "X-Experience-API-Version": "1.0.3"}
+    # Invalid statements: the count is checked before any of them is validated.
+    async with http.post(
+        f"{base_url}/statements", json=[{}] * (most + 1), headers=headers
+    ) as response:
+        assert response.status == 413
+        error = (await response.json())["error"]
+    assert error["code"] == "too_many_statements"
+    assert error["details"] == {"limit": most, "count": most + 1}

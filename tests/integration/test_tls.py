@@ -143,6 +143,28 @@ async def test_plain_http_is_redirected_to_the_same_url_over_https_with_308(
         assert response.headers["Location"] == f"https://{HOST}:{tls_api.https_port}{target}"
 
 
+async def test_the_redirect_ignores_the_host_a_client_names(
+    http: aiohttp.ClientSession, tls_api: TlsApi
+) -> None:
+    headers = {"Host": "evil.example"}
+    async with http.get(
+        f"{tls_api.http_origin}/learningrecord/v1/health", headers=headers, allow_redirects=False
+    ) as response:
+        assert response.status == 308
+        assert response.headers["Location"] == (
+            f"https://{HOST}:{tls_api.https_port}/learningrecord/v1/health"
+        )
+
+
+async def test_https_answers_carry_hsts(tls_api: TlsApi) -> None:
+    connector = aiohttp.TCPConnector(ssl=tls_api.trust)
+    async with (
+        aiohttp.ClientSession(connector=connector) as client,
+        client.get(f"{tls_api.https_url}/health") as response,
+    ):
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
 async def test_a_client_following_the_redirect_ends_on_https(tls_api: TlsApi) -> None:
     connector = aiohttp.TCPConnector(ssl=tls_api.trust)
     async with (

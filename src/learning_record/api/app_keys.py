@@ -9,13 +9,18 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from learning_record.api.consistency import ConsistencyClock
+from learning_record.api.failed_auth import FailedAuthLimiter
+from learning_record.api.kafka_logs import KafkaAttachmentLog, KafkaStatementLog
 from learning_record.api.key_directory import KeyDirectory
 from learning_record.ops.consumer_lag import LagReader
 from learning_record.ops.monitor import OpsMonitor, stop_task
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
+from learning_record.services.ingest import StatementIntake
 from learning_record.store.rate_limits import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,12 +31,24 @@ CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
 INDICATOR_CONSISTENCY = web.AppKey("indicator_consistency", ConsistencyClock)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 OPS = web.AppKey("ops", OpsMonitor)
+INTAKE = web.AppKey("statement_intake", StatementIntake)
+FAILED_AUTH = web.AppKey("failed_auth", FailedAuthLimiter)
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
-    redis = Redis.from_url(app[SETTINGS].redis.url, socket_timeout=5, health_check_interval=30)
+    timeout_s = app[SETTINGS].redis.timeout_s
+    # One attempt within the deadline: a Redis that is down costs a caller a fast 503, not
+    # the client's retries with backoff.
+    redis = Redis.from_url(
+        app[SETTINGS].redis.url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), retries=0),
+    )
     app[REDIS] = redis
     app[RATE_LIMITER] = RateLimiter(redis)
+    app[FAILED_AUTH] = FailedAuthLimiter(app[RATE_LIMITER], app[SETTINGS].api.failed_auth_per_s)
     yield
     await redis.aclose()
 
@@ -51,6 +68,19 @@ async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
     app[PRODUCER] = producer
     yield
     await producer.stop()
+
+
+async def statement_intake(app: web.Application) -> AsyncIterator[None]:
+    """Accepting statements, over the Redis pool and the Kafka producer opened before it."""
+    settings, producer = app[SETTINGS], app[PRODUCER]
+    app[INTAKE] = StatementIntake(
+        app[REDIS],
+        KafkaStatementLog.of(producer, settings),
+        KafkaAttachmentLog(
+            producer, settings.kafka.attachments_topic, settings.kafka.write_deadline_s
+        ),
+    )
+    yield
 
 
 async def key_directory(app: web.Application) -> AsyncIterator[None]:
@@ -82,6 +112,8 @@ async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     app[CONSISTENCY] = ConsistencyClock(view_reader)
     app[INDICATOR_CONSISTENCY] = ConsistencyClock(indicator_reader)
     yield
+    await app[CONSISTENCY].close()
+    await app[INDICATOR_CONSISTENCY].close()
     await indicator_reader.stop()
     await view_reader.stop()
 

@@ -9,10 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from learning_record.api.app_keys import KEY_DIRECTORY
-from learning_record.api.cors import check_origin
+from learning_record.api.app_keys import FAILED_AUTH, KEY_DIRECTORY
 from learning_record.api.errors import ApiError
-from learning_record.api.usage import take_request
 from learning_record.domain.access import (
     ApiKeyRecord,
     Scope,
@@ -21,7 +19,6 @@ from learning_record.domain.access import (
     secret_matches,
     split_api_key,
 )
-from learning_record.platform import logs
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="learningrecord", charset="UTF-8"'}
 
@@ -44,7 +41,7 @@ class Principal:
         return self.key.grants(scope)
 
 
-def _unauthorized(message: str) -> ApiError:
+def unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers=_CHALLENGE)
 
 
@@ -53,39 +50,50 @@ def _credentials(request: web.Request) -> tuple[str, str]:
     if api_key is not None:
         parsed = split_api_key(api_key)
         if parsed is None:
-            raise _unauthorized("x-api-key must be '<key id>.<secret>'")
+            raise unauthorized("x-api-key must be '<key id>.<secret>'")
         return parsed
     authorization = request.headers.get("Authorization", "")
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise _unauthorized("credentials required: x-api-key header or HTTP Basic")
+        raise unauthorized("credentials required: x-api-key header or HTTP Basic")
     try:
         key_id, colon, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as error:
-        raise _unauthorized("malformed HTTP Basic credentials") from error
+        raise unauthorized("malformed HTTP Basic credentials") from error
     if not colon or not key_id:
-        raise _unauthorized("malformed HTTP Basic credentials")
+        raise unauthorized("malformed HTTP Basic credentials")
     return key_id, secret
 
 
-async def authenticate(request: web.Request, needed: Scope, *alternatives: Scope) -> Principal:
-    """The caller's principal, or 401 (no valid credential) / 403 (valid, but none of the
-    scopes ``needed`` or ``alternatives``: a view that serves less to a narrower scope, as
-    ``statements/read/mine``, names it as an alternative and asks ``Principal.may``)."""
-    key_id, secret = _credentials(request)
-    record = await request.app[KEY_DIRECTORY].lookup(key_id)
-    if record is None or record.revoked or not secret_matches(record, secret):
-        raise _unauthorized("invalid or revoked credentials")
-    logs.tenant.set(record.tenant)  # on every line logged while serving the request
-    check_origin(request, record.tenant)  # a browser page of an origin the tenant allows
-    await take_request(request, record)
-    accepted = (needed, *alternatives)
-    if not any(record.grants(scope) for scope in accepted):
-        names = " or ".join(repr(scope.value) for scope in accepted)
+async def identify(request: web.Request) -> ApiKeyRecord:
+    """The key the request's credentials name, or 401: the first step of every operation with
+    scopes (``api.endpoint``), before anything else of the request is read."""
+    address = request.remote or "unknown"
+    failures = request.config_dict[FAILED_AUTH]
+    failures.check(address)
+    try:
+        key_id, secret = _credentials(request)
+        record = await request.config_dict[KEY_DIRECTORY].lookup(key_id)
+        if record is None or record.revoked or not secret_matches(record, secret):
+            raise unauthorized("invalid or revoked credentials")
+    except ApiError:
+        await failures.charge(address)  # 429 instead, once the address passes its limit
+        raise
+    return record
+
+
+def has_credentials(request: web.Request) -> bool:
+    return "x-api-key" in request.headers or "Authorization" in request.headers
+
+
+def require(principal: Principal, scopes: tuple[Scope, ...]) -> None:
+    """403 unless the key has one of ``scopes``. A view that serves less to a narrower scope
+    (``statements/read/mine``) lists it too, and asks ``Principal.may``."""
+    if not any(principal.may(scope) for scope in scopes):
+        names = " or ".join(repr(scope.value) for scope in scopes)
         raise ApiError(
             403,
             "forbidden",
             f"this key lacks the scope {names}",
-            {"needed": [scope.value for scope in accepted]},
+            {"needed": [scope.value for scope in scopes]},
         )
-    return Principal(record)

@@ -10,7 +10,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from learning_record.ops.consumer_lag import LagReader, now_ms
+from learning_record.ops.consumer_lag import LagReader
+from learning_record.platform.clock import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -18,29 +19,53 @@ _EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 class ConsistencyClock:
-    def __init__(self, reader: LagReader, cache_s: float = 1.0) -> None:
+    """The last known reading, refreshed in the background at most once per ``cache_s``: a
+    reader never waits on Kafka, except the very first for up to ``first_wait_s``. While Kafka
+    cannot be read the time stands still (it claims nothing new)."""
+
+    def __init__(
+        self,
+        reader: LagReader,
+        cache_s: float = 1.0,
+        first_wait_s: float = 1.0,
+        deadline_s: float = 5.0,
+    ) -> None:
         self._reader = reader
         self._cache_s = cache_s
-        self._lock = asyncio.Lock()
+        self._first_wait_s = first_wait_s
+        self._deadline_s = deadline_s
         self._value: datetime | None = None
         self._checked_at = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def consistent_through(self) -> datetime:
-        async with self._lock:  # one broker round trip per second, however many readers
-            if self._value is None or time.monotonic() - self._checked_at > self._cache_s:
-                await self._refresh()
-            assert self._value is not None
-            return self._value
+        if self._value is None:
+            await asyncio.wait({self._refresh_in_background()}, timeout=self._first_wait_s)
+            return self._value or _EPOCH
+        if time.monotonic() - self._checked_at > self._cache_s:
+            self._refresh_in_background()
+        return self._value
+
+    async def close(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+
+    def _refresh_in_background(self) -> asyncio.Task[None]:
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self._refresh())
+        return self._refreshing
 
     async def _refresh(self) -> None:
         checked_ms = now_ms()
         try:
-            lags = (await self._reader.read()).partitions
+            async with asyncio.timeout(self._deadline_s):
+                lags = (await self._reader.read()).partitions
         except Exception:
             # Claim nothing we cannot show: keep the last value, or the epoch before the first.
             log.warning("consistency_check_failed", exc_info=True)
-            if self._value is None:
-                self._value = _EPOCH
+            self._value = self._value or _EPOCH
+            self._checked_at = time.monotonic()
             return
         behind = [lag.oldest_unprocessed_ms for lag in lags if lag.oldest_unprocessed_ms]
         through_ms = min(behind) - 1 if behind else checked_ms

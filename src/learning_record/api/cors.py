@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from learning_record.api.errors import ApiError, error_response
+from learning_record.api.request_context import context_of
 from learning_record.platform.settings import CorsSettings
 
 ORIGIN = "Origin"
@@ -50,7 +51,6 @@ EXPOSED_HEADERS = (
 )
 _ALLOWED_LOWER = frozenset(name.lower() for name in ALLOWED_HEADERS)
 _ANY = "*"
-_TENANT = "cors_tenant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +100,13 @@ def check_origin(request: web.Request, tenant: str) -> None:
     origin = _cross_origin(request)
     if origin is None:
         return
-    if not request.app[POLICY].allows(origin, tenant):
+    if not request.config_dict[POLICY].allows(origin, tenant):
         raise ApiError(
             403,
             "origin_not_allowed",
             f"origin {origin!r} is not allowed for this key's tenant (CORS settings)",
             {"origin": origin},
         )
-    request[_TENANT] = tenant
 
 
 def _preflight(request: web.Request, origin: str) -> web.StreamResponse:
@@ -117,7 +116,7 @@ def _preflight(request: web.Request, origin: str) -> web.StreamResponse:
         return error_response(404, "not_found", "Not Found")
     method = request.headers[REQUEST_METHOD].strip().upper()
     asked_headers = _header_list(request.headers.get(REQUEST_HEADERS, ""))
-    policy = request.app[POLICY]
+    policy = request.config_dict[POLICY]
     refused = _refusal(policy, origin, method, methods, asked_headers)
     if refused is not None:
         return error_response(403, "cors_preflight_refused", refused, {"origin": origin})
@@ -178,8 +177,8 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
     response = await handler(request)
     if response.prepared:
         return response  # streamed (server-sent events): its headers are sent already
-    tenant = request.get(_TENANT)
-    policy = request.app[POLICY]
+    tenant = context_of(request).tenant
+    policy = request.config_dict[POLICY]
     allowed = policy.allows(origin, tenant) if tenant else policy.allows_for_some_tenant(origin)
     if allowed:
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -65,13 +65,13 @@ def _count_ingest(request: web.Request, status: int) -> None:
         metrics.STATEMENTS_INGESTED.labels(metrics.API, "http").inc()
     if status == 400:
         metrics.STATEMENTS_REJECTED.labels(metrics.API, "http").inc()
-        request.app[OPS].count(ops.REJECTED_HTTP)
+        request.config_dict[OPS].count(ops.REJECTED_HTTP)
 
 
 def count_accepted(request: web.Request, statements: int) -> None:
     """Statements Kafka acknowledged for this request."""
     metrics.STATEMENTS_ACCEPTED.labels(metrics.API, "http").inc(statements)
-    request.app[OPS].count(ops.ACCEPTED_HTTP, statements)
+    request.config_dict[OPS].count(ops.ACCEPTED_HTTP, statements)
 
 
 @web.middleware

@@ -8,14 +8,20 @@ import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from learning_record.api.errors import ApiError, error_response
-from learning_record.domain.errors import StatementInvalid
+from learning_record.api.request_context import context_of, start_context
+from learning_record.domain.errors import DependencyUnavailable, StatementInvalid
+from learning_record.domain.json_input import JsonRejected
+from learning_record.domain.statement_index import StatementConflict
 from learning_record.platform import logs
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+RETRY_AFTER_S = 5  # a dependency that is down: when a client may try again
 
 
 @web.middleware
@@ -23,7 +29,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     # A client's own id is kept when it is a plain token: it is echoed and written to logs.
     asked = request.headers.get("X-Request-Id", "")
     request_id = asked if REQUEST_ID_PATTERN.fullmatch(asked) else uuid.uuid4().hex
-    request["request_id"] = request_id
+    start_context(request, request_id)
     logs.request_id.set(request_id)  # on every line logged while serving it
     response = await handler(request)
     response.headers["X-Request-Id"] = request_id
@@ -36,6 +42,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as error:
         return error_response(error.status, error.code, error.message, error.details, error.headers)
+    except DependencyUnavailable as error:
+        return _unavailable(error.dependency, str(error))
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        return _unavailable("redis", f"redis is unavailable: {type(error).__name__}")
+    except JsonRejected as error:
+        return error_response(400, "bad_request", str(error))
+    except StatementConflict as error:
+        return error_response(409, "conflict", str(error), {"statementId": error.statement_id})
     except StatementInvalid as error:
         return error_response(
             400, "invalid_statement", str(error), {"path": error.path, "reason": error.reason}
@@ -49,6 +63,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         # Log the stack trace here, with the request id; the client never sees one.
         log.exception(
-            "request_failed request_id=%s path=%s", request.get("request_id"), request.path
+            "request_failed request_id=%s path=%s", context_of(request).request_id, request.path
         )
         return error_response(500, "internal_error", "internal error; see the server log")
+
+
+def _unavailable(dependency: str, message: str) -> web.Response:
+    log.warning("dependency_unavailable dependency=%s", dependency)
+    return error_response(
+        503,
+        f"{dependency}_unavailable",
+        f"{message}; retry later",
+        {"dependency": dependency},
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )

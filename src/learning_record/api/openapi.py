@@ -1,12 +1,14 @@
 """The OpenAPI 3.1 document, generated from the routes and the pydantic models they declare.
 
-A view declares what it reads and answers with ``@documented(method, Operation(...))``: its
-query model (a pydantic model whose aliases are the parameter names), its body and reply
-types. ``openapi_document`` walks the app's router, so a route is in the document exactly when
-it is served, and every schema comes from the models the views validate and render with. A
-route that declares nothing is listed with what the router knows (its path parameters and a
-summary from its docstring) and marked ``x-undocumented``; the contract guard
-(``api.contract``) leaves such routes out until they declare themselves.
+A view declares what it reads and answers with ``@endpoint(GET=Operation(...))``
+(``api.endpoint``, which also enforces it): its query model (a pydantic model whose aliases are
+the parameter names), its body and reply types. ``openapi_document`` walks the app's router and
+those of its sub-apps (``api.routes``), so a route is in the document exactly when it is
+served, and every schema comes from the models the views validate and render with. Operations
+of the xAPI sub-app take and answer ``X-Experience-API-Version``. A route that declares nothing
+is listed with what the router knows (its path parameters and a summary from its docstring) and
+marked ``x-undocumented``; the contract guard (``api.contract``) leaves such routes out until
+they declare themselves.
 """
 
 from __future__ import annotations
@@ -82,28 +84,47 @@ class Operation:
     tag: str
     replies: Mapping[int, Reply]
     scopes: tuple[Scope, ...] = ()  # any one of them; () is a public endpoint
-    query: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None  # parsed from the query string (api.endpoint)
     body: Mapping[str, Any] = field(default_factory=dict)  # media type -> type or schema
-    xapi: bool = False  # an xAPI resource: X-Experience-API-Version in and out
-    version_header_required: bool = True
+    params_in_body: bool = False  # the body is the query model as JSON: a query's POST form
+    # Parses the query string when the query model only documents it (its rules span fields).
+    parse: Callable[[Mapping[str, str]], Any] | None = None
+    version_header_required: bool = True  # xAPI resources only (Communication 3.3)
     errors: tuple[int, ...] = ()
     description: str = ""
+
+    @property
+    def answered_headers(self) -> frozenset[str]:
+        """The headers some reply of this operation carries."""
+        return frozenset(
+            name
+            for reply in self.replies.values()
+            for name in (*reply.headers, *reply.required_headers)
+        )
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 _DECLARED: dict[tuple[Callable[..., Any], str], Operation] = {}
 _HIDDEN: set[Callable[..., Any]] = set()
+XAPI = web.AppKey("xapi_resources", bool)  # set on the sub-app of the xAPI resources
 
 
-def documented(method: str, operation: Operation) -> Callable[[Handler], Handler]:
-    """Declare what the view answers for ``method``; stack one per method it serves."""
+def declare(handler: Callable[..., Any], method: str, operation: Operation) -> None:
+    """Record what ``handler`` answers for ``method`` (``api.endpoint`` calls it)."""
+    _DECLARED[(handler, method.upper())] = operation
 
-    def declare(handler: Handler) -> Handler:
-        _DECLARED[(handler, method.upper())] = operation
-        return handler
 
-    return declare
+def declared_operation(request: web.Request, method: str) -> Operation | None:
+    """The operation declared for ``method`` on the resource the request matched (the method
+    may differ from the request's own: the alternate syntax stands for another). HEAD is
+    answered by the GET operation."""
+    method = "GET" if method == "HEAD" else method
+    resource = request.match_info.route.resource
+    for route in resource or ():
+        if route.method == method:
+            return _DECLARED.get((route.handler, method))
+    return None
 
 
 def hidden(handler: Handler) -> Handler:
@@ -115,7 +136,7 @@ def hidden(handler: Handler) -> Handler:
 def openapi_document(app: web.Application, base_path: str, version: str) -> dict[str, Any]:
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
-    for route in app.router.routes():
+    for route, xapi in _routes(app):
         resource = route.resource
         if route.method == "HEAD" or resource is None or isinstance(resource, web.StaticResource):
             continue
@@ -125,7 +146,7 @@ def openapi_document(app: web.Application, base_path: str, version: str) -> dict
         declared = _DECLARED.get((route.handler, route.method))
         path_parameters = _path_parameters(resource)
         operation = (
-            _operation(declared, path_parameters, schemas)
+            _operation(declared, path_parameters, schemas, xapi=xapi)
             if declared is not None
             else _undocumented(route, path_parameters, schemas)
         )
@@ -153,6 +174,19 @@ def openapi_document(app: web.Application, base_path: str, version: str) -> dict
     }
 
 
+def _routes(app: web.Application) -> list[tuple[web.AbstractRoute, bool]]:
+    """Every route of the app and of its sub-apps, each with whether it is an xAPI resource."""
+    routes = []
+    for resource in app.router.resources():
+        sub_app = resource.get_info().get("app")
+        if isinstance(sub_app, web.Application):
+            xapi = sub_app.get(XAPI, False)
+            routes += [(route, xapi) for route, _ in _routes(sub_app)]
+        else:
+            routes += [(route, False) for route in resource]
+    return routes
+
+
 class _Schemas:
     """JSON schemas of the declared types, their definitions gathered as components."""
 
@@ -171,10 +205,10 @@ class _Schemas:
 
 
 def _operation(
-    declared: Operation, path_parameters: list[dict[str, Any]], schemas: _Schemas
+    declared: Operation, path_parameters: list[dict[str, Any]], schemas: _Schemas, *, xapi: bool
 ) -> dict[str, Any]:
     parameters = [*path_parameters, *_query_parameters(declared.query, schemas), _REQUEST_ID]
-    if declared.xapi:
+    if xapi:
         parameters.append(
             {
                 "name": "X-Experience-API-Version",
@@ -188,7 +222,7 @@ def _operation(
         "summary": declared.summary,
         "tags": [declared.tag],
         "parameters": parameters,
-        "responses": _replies(declared, schemas, in_path=bool(path_parameters)),
+        "responses": _replies(declared, schemas, in_path=bool(path_parameters), xapi=xapi),
     }
     if declared.description:
         rendered["description"] = declared.description
@@ -207,8 +241,10 @@ def _operation(
     return rendered
 
 
-def _replies(declared: Operation, schemas: _Schemas, *, in_path: bool) -> dict[str, Any]:
-    xapi_headers = ("X-Experience-API-Version",) if declared.xapi else ()
+def _replies(
+    declared: Operation, schemas: _Schemas, *, in_path: bool, xapi: bool
+) -> dict[str, Any]:
+    xapi_headers = ("X-Experience-API-Version",) if xapi else ()
     rate_headers = _RATE_HEADERS if declared.scopes else ()
     errors = {414, *declared.errors}
     if in_path:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Handler
 
 from learning_record.api.errors import ApiError
-from learning_record.api.xapi_protocol import is_xapi_resource
 
 MAX_TARGET_BYTES = 8192
 
@@ -36,26 +35,21 @@ PRODUCT_MEDIA_TYPES = ("application/json",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def media_type_middleware(base_path: str) -> Middleware:
-    """415 for a body of a media type a product endpoint cannot read."""
-
-    @web.middleware
-    async def check_media_type(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if (
-            request.method in _BODY_METHODS
-            and request.body_exists
-            and request.match_info.http_exception is None
-            and not is_xapi_resource(request.path, base_path)
-            and request.content_type not in PRODUCT_MEDIA_TYPES
-        ):
-            raise ApiError(
-                415,
-                "unsupported_media_type",
-                f"Content-Type {request.content_type!r} is not supported here: send "
-                f"{' or '.join(PRODUCT_MEDIA_TYPES)}",
-                {"supported": list(PRODUCT_MEDIA_TYPES)},
-                headers={"Accept-Post": ", ".join(PRODUCT_MEDIA_TYPES)},
-            )
-        return await handler(request)
-
-    return check_media_type
+@web.middleware
+async def media_type_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """415 for a body of a media type a product endpoint cannot read (the product sub-app's)."""
+    if (
+        request.method in _BODY_METHODS
+        and request.body_exists
+        and request.match_info.http_exception is None
+        and request.content_type not in PRODUCT_MEDIA_TYPES
+    ):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type {request.content_type!r} is not supported here: send "
+            f"{' or '.join(PRODUCT_MEDIA_TYPES)}",
+            {"supported": list(PRODUCT_MEDIA_TYPES)},
+            headers={"Accept-Post": ", ".join(PRODUCT_MEDIA_TYPES)},
+        )
+    return await handler(request)

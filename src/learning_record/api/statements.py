@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -25,45 +25,36 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from learning_record.api.alternate_syntax import request_body
-from learning_record.api.app_keys import PRODUCER, REDIS, SETTINGS
-from learning_record.api.attachments import multipart_response, referenced_sha2s, store_attachments
-from learning_record.api.auth import Principal, authenticate
+from learning_record.api.app_keys import INTAKE, REDIS, SETTINGS
+from learning_record.api.attachments import multipart_response
+from learning_record.api.auth import Principal
+from learning_record.api.endpoint import Call, endpoint
 from learning_record.api.errors import ApiError, bad_request, not_found
 from learning_record.api.metrics import count_accepted
-from learning_record.api.openapi import Operation, Reply, documented
+from learning_record.api.openapi import Operation, Reply
 from learning_record.api.schemas import StatementResult
-from learning_record.api.usage import give_back_statements, take_statements
-from learning_record.domain import ingest
-from learning_record.domain.access import Scope, is_lrs_account, written_by_key
-from learning_record.domain.indicators.windows import iso_utc
+from learning_record.api.usage import KeyQuota
+from learning_record.domain.access import Scope, written_by_key
+from learning_record.domain.json_input import loads_bounded
 from learning_record.domain.statement_formats import formatted
-from learning_record.domain.statement_index import (
-    StatementConflict,
-    check_batch,
-    content_digest,
-    voided_target,
-)
 from learning_record.domain.statement_query import (
     QueryInvalid,
     QueryUuid,
     SingleStatement,
     StatementParameters,
+    StatementQuery,
     more_parameters,
     parse_statement_request,
 )
 from learning_record.domain.xapi import multipart
-from learning_record.domain.xapi.agents import Agent
 from learning_record.domain.xapi.common import Timestamp
 from learning_record.domain.xapi.multipart import StatementRequest, check_json_only_attachments
 from learning_record.domain.xapi.statements import Statement, parse_statements
+from learning_record.services.ingest import Submission
 from learning_record.store.attachments import AttachmentContent
 from learning_record.store.statement_query import fetch_page
 from learning_record.store.statements import (
-    Claim,
     fetch_single,
-    reserve,
-    view_entry,
-    write_view,
 )
 
 _PUT_PARAMETERS = frozenset({"statementId"})
@@ -77,6 +68,25 @@ class PutParameters(BaseModel):
     statement_id: QueryUuid = Field(alias="statementId")
 
 
+def _put_statement_id(params: Mapping[str, str]) -> str:
+    unknown = sorted(set(params) - _PUT_PARAMETERS)
+    if unknown:
+        raise bad_request(f"{unknown[0]}: is not a parameter of PUT /statements")
+    if not params.get("statementId"):
+        raise bad_request("statementId is required to PUT a statement (2.1.1)")
+    try:
+        return PutParameters.model_validate(dict(params)).statement_id
+    except ValidationError as error:
+        raise bad_request("statementId: must be a UUID") from error
+
+
+def _statement_request(params: Mapping[str, str]) -> SingleStatement | StatementQuery:
+    try:
+        return parse_statement_request(params)
+    except QueryInvalid as error:
+        raise bad_request(str(error), {"parameter": error.parameter}) from error
+
+
 # --- The contract (api.openapi) ----------------------------------------------------------------
 
 _MULTIPART = {
@@ -87,60 +97,53 @@ _MULTIPART = {
 _STATEMENTS_IN = {"application/json": Statement | list[Statement], "multipart/mixed": _MULTIPART}
 
 
-@documented(
-    "POST",
-    Operation(
+@endpoint(
+    POST=Operation(
         summary="Store one statement or a batch, all or nothing (Communication 2.1.2)",
         tag="statements",
-        xapi=True,
         scopes=(Scope.STATEMENTS_WRITE,),
         body=_STATEMENTS_IN,
-        errors=(409,),
+        errors=(409, 413),
         replies={200: Reply("The statements' ids, in order.", {"application/json": list[str]})},
-    ),
+    )
 )
-async def post_statements(request: web.Request) -> web.Response:
-    principal = await authenticate(request, Scope.STATEMENTS_WRITE)
-    received = await _statement_body(request)
-    ids = await _accept(request, principal, received.statements, _contents(received))
+async def post_statements(call: Call[None]) -> web.Response:
+    ids = await _accept(call, await _statement_body(call.request))
     return web.json_response(ids, dumps=_dumps)
 
 
-@documented(
-    "PUT",
-    Operation(
+@endpoint(
+    PUT=Operation(
         summary="Store one statement under the given id (Communication 2.1.1)",
         tag="statements",
-        xapi=True,
         scopes=(Scope.STATEMENTS_WRITE,),
         query=PutParameters,
+        parse=_put_statement_id,
         body={"application/json": Statement, "multipart/mixed": _MULTIPART},
         errors=(409,),
         replies={204: Reply("Stored, or the same statement was already stored.")},
-    ),
+    )
 )
-async def put_statement(request: web.Request) -> web.Response:
-    principal = await authenticate(request, Scope.STATEMENTS_WRITE)
-    statement_id = _put_statement_id(request.query)
-    received = await _statement_body(request, single=True)
+async def put_statement(call: Call[str]) -> web.Response:
+    statement_id = call.params
+    received = await _statement_body(call.request, single=True)
     statement = received.statements[0]
     if statement.id is not None and uuid.UUID(statement.id) != uuid.UUID(statement_id):
         raise bad_request(
             "the statement's id differs from the statementId parameter (2.1.1.s3.b3)",
             {"path": "id", "statementId": statement_id},
         )
-    await _accept(request, principal, [statement], _contents(received), single_id=statement_id)
+    await _accept(call, received, statement_id)
     return web.Response(status=204)
 
 
-@documented(
-    "GET",
-    Operation(
+@endpoint(
+    GET=Operation(
         summary="One statement by id, or a page of a query (Communication 2.1.3)",
         tag="statements",
-        xapi=True,
         scopes=(Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE),
         query=StatementParameters,
+        parse=_statement_request,
         errors=(404,),
         description="With statementId or voidedStatementId: that statement. Otherwise a page "
         "of the statements matching every filter, newest stored first unless ascending=true; "
@@ -158,24 +161,17 @@ async def put_statement(request: web.Request) -> web.Response:
                 required_headers=("X-Experience-API-Consistent-Through",),
             )
         },
-    ),
+    )
 )
-async def get_statements(request: web.Request) -> web.Response:
-    return await query_statements(request, request.query)
-
-
-async def query_statements(request: web.Request, params: Mapping[str, str]) -> web.Response:
-    """GET /statements from its parameters, wherever they came from (query string or form).
+async def get_statements(call: Call[SingleStatement | StatementQuery]) -> web.Response:
+    """One statement or a page of a query, from the query string (or the alternate syntax's form).
 
     A key with ``statements/read/mine`` only (xAPI Communication 4.2) sees the statements whose
     authority is itself, as if the others did not exist: a 404 by id, absent from queries."""
-    principal = await authenticate(request, Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE)
+    request, principal, asked = call.request, call.caller, call.params
+    params = request.query
     keep = None if principal.may(Scope.STATEMENTS_READ) else _written_by(principal)
-    try:
-        asked = parse_statement_request(params)
-    except QueryInvalid as error:
-        raise bad_request(str(error), {"parameter": error.parameter}) from error
-    redis = request.app[REDIS]
+    redis = request.config_dict[REDIS]
     language = request.headers.get("Accept-Language")
     # Checked by parse_statement_request: "true" or "false", default false.
     with_attachments = params.get("attachments") == "true"
@@ -223,80 +219,21 @@ def _written_by(principal: Principal) -> Callable[[bytes], bool]:
 
 
 async def _accept(
-    request: web.Request,
-    principal: Principal,
-    statements: Sequence[Statement],
-    attachments: Mapping[str, AttachmentContent],
-    single_id: str | None = None,
+    call: Call[Any], received: StatementRequest, statement_id: str | None = None
 ) -> list[str]:
-    """Reserve, produce and write a batch; the ids of its statements, in order.
-
-    ``attachments`` is the content received with the batch, by lowercase hex SHA-2."""
-    now = datetime.now(UTC)
-    documents = [
-        _without_claimed_lrs_authority(s)
-        .with_lrs_fields(
-            id=single_id, stored=ingest.iso_millis(now), authority=principal.authority()
-        )
-        .to_document()
-        for s in statements
-    ]
-    check_batch(documents)
-    claims = [Claim(str(d["id"]), content_digest(d), voided_target(d)) for d in documents]
-    try:
-        reservations = await reserve(
-            request.app[REDIS], principal.tenant, claims, round(now.timestamp() * 1000)
-        )
-    except StatementConflict as error:
-        raise ApiError(409, "conflict", str(error), {"statementId": error.statement_id}) from error
-    due: list[dict[str, Any]] = []
-    for document, reservation in zip(documents, reservations, strict=True):
-        if reservation.state != "stored":
-            document["stored"] = iso_utc(reservation.stored_ms)
-            due.append(document)
-    if due:
-        # Statements stored earlier had their attachments stored with them.
-        due_attachments = {
-            sha2: attachments[sha2] for sha2 in referenced_sha2s(due) if sha2 in attachments
-        }
-        await _produce_and_write(request, principal, due, due_attachments)
-    return [str(d["id"]) for d in documents]
-
-
-async def _produce_and_write(
-    request: web.Request,
-    principal: Principal,
-    documents: Sequence[dict[str, Any]],
-    attachments: Mapping[str, AttachmentContent],
-) -> None:
-    tenant = principal.tenant
-    serialised = [orjson.dumps(d) for d in documents]
-    # Only statements stored now count against the monthly quota, not same-content repeats.
-    await take_statements(request, principal.key, len(documents))
-    try:
-        # Acknowledged statements never point to content that is not stored (1.5.2).
-        await store_attachments(request, tenant, attachments)
-        # The whole batch is one record: Kafka stores all of it or none of it.
-        settings = request.app[SETTINGS]
-        value = b"[" + b",".join(serialised) + b"]"
-        signing_key = settings.ingest.signing_key.get_secret_value().encode()
-        await request.app[PRODUCER].send_and_wait(
-            settings.kafka.statements_topic,
-            value=value,
-            key=str(documents[0]["id"]).encode(),
-            headers=[
-                (ingest.TENANT_HEADER, tenant.encode()),
-                (ingest.SOURCE_HEADER, ingest.SOURCE_API),
-                (ingest.SIGNATURE_HEADER, ingest.signature(signing_key, tenant, value)),
-            ],
-        )
-    except BaseException:
-        await give_back_statements(request, principal.key, len(documents))
-        raise
-    # Read-your-writes: the view has the batch before the client hears of it.
-    entries = [view_entry(d, s) for d, s in zip(documents, serialised, strict=True)]
-    await write_view(request.app[REDIS], tenant, entries)
-    count_accepted(request, len(documents))
+    """Hand the statements to the intake (``services.ingest``); the ids, in order."""
+    principal = call.caller
+    submission = Submission(
+        tenant=principal.tenant,
+        authority=principal.authority(),
+        statements=received.statements,
+        attachments=_contents(received),
+        statement_id=statement_id,
+    )
+    intake = call.request.config_dict[INTAKE]
+    accepted = await intake.accept(submission, KeyQuota(call.request, principal.key))
+    count_accepted(call.request, accepted.stored)
+    return accepted.ids
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -310,32 +247,32 @@ async def _statement_body(request: web.Request, *, single: bool = False) -> Stat
     verified (Data 2.6) and a failed check is a ``StatementInvalid`` (400).
     """
     body = await request_body(request)
+    most = request.config_dict[SETTINGS].api.max_statements_per_request
     if request.content_type == multipart.MULTIPART_MIXED:
         # The raw header: the parser needs its boundary parameter.
         received = multipart.parse_statement_request(body, request.headers["Content-Type"])
         if single and received.in_array:
             raise _array_in_put()
+        _check_count(len(received.statements), most)
         return received
-    try:
-        raw = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise bad_request(f"malformed JSON: {error}") from error
+    raw = loads_bounded(body)
     in_array = isinstance(raw, list)
     if single and in_array:
         raise _array_in_put()
+    _check_count(len(raw) if in_array else 1, most)  # before validating any of them
     statements = parse_statements(raw)
     check_json_only_attachments(statements, in_array=in_array)
     return StatementRequest(statements, attachments={}, content_types={}, in_array=in_array)
 
 
-def _without_claimed_lrs_authority(statement: Statement) -> Statement:
-    """The statement without an authority in the LRS's own namespace, which only the LRS
-    assigns (Data 2.4.9: it SHOULD overwrite the authority from the credentials): a client
-    cannot pass its statements off as another key's, nor as a direct Kafka producer's."""
-    account = statement.authority.account if isinstance(statement.authority, Agent) else None
-    if account is not None and is_lrs_account(str(account.home_page)):
-        return statement.model_copy(update={"authority": None})
-    return statement
+def _check_count(count: int, most: int) -> None:
+    if count > most:
+        raise ApiError(
+            413,
+            "too_many_statements",
+            f"the batch has {count} statements, over the limit of {most}: send several batches",
+            {"limit": most, "count": count},
+        )
 
 
 def _array_in_put() -> ApiError:
@@ -347,18 +284,6 @@ def _contents(received: StatementRequest) -> dict[str, AttachmentContent]:
         sha2: AttachmentContent(received.content_types[sha2], data)
         for sha2, data in received.attachments.items()
     }
-
-
-def _put_statement_id(params: Mapping[str, str]) -> str:
-    unknown = sorted(set(params) - _PUT_PARAMETERS)
-    if unknown:
-        raise bad_request(f"{unknown[0]}: is not a parameter of PUT /statements")
-    if not params.get("statementId"):
-        raise bad_request("statementId is required to PUT a statement (2.1.1)")
-    try:
-        return PutParameters.model_validate(dict(params)).statement_id
-    except ValidationError as error:
-        raise bad_request("statementId: must be a UUID") from error
 
 
 def _shaped(documents: Sequence[bytes], shape: str, language: str | None) -> list[Any]:

@@ -25,17 +25,23 @@ def server_context(api: ApiSettings) -> ssl.SSLContext | None:
     return context
 
 
-def redirect_app(https_port: int) -> web.Application:
+def https_origin(api: ApiSettings) -> URL:
+    """Where the redirect sends clients: the configured public URL, else the API's own host and
+    port. Never the request's Host header, which a client chooses."""
+    if api.public_url is not None:
+        public = URL(str(api.public_url))
+        return URL.build(scheme="https", host=public.host or api.host, port=public.explicit_port)
+    host = "localhost" if api.host in ("0.0.0.0", "::", "") else api.host
+    return URL.build(scheme="https", host=host, port=None if api.port == 443 else api.port)
+
+
+def redirect_app(api: ApiSettings) -> web.Application:
     """Every request, whatever its method and path, answered 308 to the same URL over HTTPS."""
+    origin = https_origin(api)
 
     async def to_https(request: web.Request) -> web.StreamResponse:
-        target = URL.build(
-            scheme="https",
-            host=request.url.host or "localhost",
-            port=None if https_port == 443 else https_port,
-            encoded=True,
-            path=request.rel_url.raw_path,
-            query_string=request.rel_url.raw_query_string,
+        target = origin.with_path(request.rel_url.raw_path, encoded=True).with_query(
+            request.rel_url.raw_query_string
         )
         return web.Response(status=308, headers={"Location": str(target)})
 
@@ -48,7 +54,7 @@ async def serve_redirect(api: ApiSettings) -> web.AppRunner | None:
     """The plain-HTTP listener of ``api.http_redirect_port``, when TLS is on and it is set."""
     if api.http_redirect_port is None or api.tls_cert is None:
         return None
-    runner = web.AppRunner(redirect_app(api.port), access_log=None)
+    runner = web.AppRunner(redirect_app(api), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, api.host, api.http_redirect_port).start()
     log.info("api_http_redirect_listening host=%s port=%s", api.host, api.http_redirect_port)

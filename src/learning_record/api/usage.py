@@ -7,6 +7,7 @@ Every authenticated response carries ``RateLimit-Limit``, ``RateLimit-Remaining`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -14,20 +15,19 @@ from aiohttp.typedefs import Handler
 
 from learning_record.api.app_keys import RATE_LIMITER, SETTINGS
 from learning_record.api.errors import ApiError
+from learning_record.api.request_context import context_of
 from learning_record.domain.access import ApiKeyRecord
 from learning_record.platform import metrics
 from learning_record.store.rate_limits import RateDecision
 
-_RATE_DECISION = "rate_decision"
-
 
 async def take_request(request: web.Request, key: ApiKeyRecord) -> None:
     """Count this request against the key's rate; 429 when the window is full."""
-    limit = key.usage_plan(request.app[SETTINGS].plans).requests_per_s
+    limit = key.usage_plan(request.config_dict[SETTINGS].plans).requests_per_s
     if limit is None:
         return
-    decision = await request.app[RATE_LIMITER].take_request(key.tenant, key.key_id, limit)
-    request[_RATE_DECISION] = decision
+    decision = await request.config_dict[RATE_LIMITER].take_request(key.tenant, key.key_id, limit)
+    context_of(request).rate = decision
     if not decision.allowed:
         metrics.RATE_LIMITED.labels(metrics.API, key.plan, "requests").inc()
         raise ApiError(
@@ -42,10 +42,12 @@ async def take_request(request: web.Request, key: ApiKeyRecord) -> None:
 
 async def take_statements(request: web.Request, key: ApiKeyRecord, count: int) -> None:
     """Count ``count`` statements against the month's quota; the whole batch or none."""
-    quota = key.usage_plan(request.app[SETTINGS].plans).statements_per_month
+    quota = key.usage_plan(request.config_dict[SETTINGS].plans).statements_per_month
     if quota is None:
         return
-    decision = await request.app[RATE_LIMITER].take_statements(key.tenant, key.key_id, count, quota)
+    decision = await request.config_dict[RATE_LIMITER].take_statements(
+        key.tenant, key.key_id, count, quota
+    )
     if not decision.allowed:
         metrics.RATE_LIMITED.labels(metrics.API, key.plan, "statements").inc()
         raise ApiError(
@@ -60,8 +62,23 @@ async def take_statements(request: web.Request, key: ApiKeyRecord, count: int) -
 
 
 async def give_back_statements(request: web.Request, key: ApiKeyRecord, count: int) -> None:
-    if key.usage_plan(request.app[SETTINGS].plans).statements_per_month is not None:
-        await request.app[RATE_LIMITER].give_back_statements(key.tenant, key.key_id, count)
+    if key.usage_plan(request.config_dict[SETTINGS].plans).statements_per_month is not None:
+        await request.config_dict[RATE_LIMITER].give_back_statements(key.tenant, key.key_id, count)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyQuota:
+    """The monthly statement quota of the key a request authenticated with (the statement
+    intake's quota port)."""
+
+    request: web.Request
+    key: ApiKeyRecord
+
+    async def take(self, count: int) -> None:
+        await take_statements(self.request, self.key, count)
+
+    async def give_back(self, count: int) -> None:
+        await give_back_statements(self.request, self.key, count)
 
 
 def _seconds_to_next_month() -> int:
@@ -83,7 +100,7 @@ async def rate_limit_headers_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
     response = await handler(request)
-    decision = request.get(_RATE_DECISION)
+    decision = context_of(request).rate
     if decision is not None:
         response.headers.update(_rate_headers(decision))
     return response

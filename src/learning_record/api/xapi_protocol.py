@@ -1,17 +1,19 @@
 """The xAPI 1.0.3 rules that hold for every xAPI resource (Communication 3.3 and 1.2), and only
-for them: health, indicators, ops and docs are product endpoints with their own conventions."""
+for them: the middlewares of the xAPI sub-app (``api.routes``). Health, indicators, ops and docs
+are product endpoints with their own conventions."""
 
 from __future__ import annotations
 
 import re
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Handler
 
-from learning_record.api import alternate_syntax
-from learning_record.api.app_keys import CONSISTENCY
+from learning_record.api import alternate_syntax, auth
+from learning_record.api.app_keys import CONSISTENCY, SETTINGS
+from learning_record.api.endpoint import Call, endpoint
 from learning_record.api.errors import bad_request
-from learning_record.api.openapi import Operation, Reply, documented
+from learning_record.api.openapi import Operation, Reply, declared_operation
 from learning_record.api.schemas import About
 from learning_record.domain.ingest import iso_millis
 
@@ -22,15 +24,10 @@ CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
 
 # 3.3.s3: "1.0" and any "1.0.x" are accepted; anything older or 1.1+ is rejected.
 _ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
-_STATEMENT_WRITE_TYPES = {"application/json", "multipart/mixed"}
 
 
-def is_xapi_resource(path: str, base_path: str) -> bool:
-    return path in (f"{base_path}/statements", f"{base_path}/about")
-
-
-def _check_version(request: web.Request, base_path: str) -> None:
-    if request.path == f"{base_path}/about":
+def _check_version(request: web.Request, operation: Operation | None) -> None:
+    if operation is not None and not operation.version_header_required:
         return  # 3.3.s3.b4.1: /about answers clients of any version
     version = request.headers.get(VERSION_HEADER)
     if version is None:
@@ -41,58 +38,66 @@ def _check_version(request: web.Request, base_path: str) -> None:
         )
 
 
-def _check_content_type(request: web.Request, base_path: str) -> None:
-    writes = request.method in ("POST", "PUT") and request.path == f"{base_path}/statements"
-    if (
-        writes
-        and "method" not in request.query
-        and request.content_type not in (_STATEMENT_WRITE_TYPES)
-    ):
+def _check_content_type(request: web.Request, operation: Operation | None) -> None:
+    """An xAPI resource answers 400, not 415, to a body of a media type it does not take."""
+    if operation is None or not operation.body:
+        return
+    if request.content_type not in operation.body:
         raise bad_request(
             f"Content-Type {request.content_type!r} cannot carry statements: "
-            "use application/json, or multipart/mixed with attachments"
+            f"use {' or '.join(operation.body)}"
         )
 
 
-def xapi_middlewares(base_path: str) -> tuple[Middleware, Middleware]:
-    """(outer, inner): the outer one stamps the version on every xAPI response, errors
-    included, so it must sit outside the error middleware; the inner one checks the request."""
-
-    @web.middleware
-    async def stamp_version(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if is_xapi_resource(request.path, base_path):
-            response.headers[VERSION_HEADER] = XAPI_VERSION
-            method = alternate_syntax.intended_method(request)
-            if method in ("GET", "HEAD") and request.path == f"{base_path}/statements":
-                through = await request.app[CONSISTENCY].consistent_through()
-                response.headers[CONSISTENT_THROUGH_HEADER] = iso_millis(through)
-        return response
-
-    @web.middleware
-    async def check_request(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_xapi_resource(request.path, base_path):
-            return await handler(request)
-        if alternate_syntax.is_alternate(request):
-            # The headers to check are in the form: check the request it stands for.
-            request = await alternate_syntax.rewritten(request)
-            handler = alternate_syntax.dispatch
-        _check_version(request, base_path)
-        _check_content_type(request, base_path)
-        return await handler(request)
-
-    return stamp_version, check_request
+@web.middleware
+async def stamp_version(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every xAPI answer, errors included, says its version; statement reads say how current
+    they are (Communication 2.1.3.s2.b4). Outside the sub-app's error middleware."""
+    response = await handler(request)
+    response.headers[VERSION_HEADER] = XAPI_VERSION
+    operation = declared_operation(request, alternate_syntax.intended_method(request))
+    if operation is not None and CONSISTENT_THROUGH_HEADER in operation.answered_headers:
+        through = await request.config_dict[CONSISTENCY].consistent_through()
+        response.headers[CONSISTENT_THROUGH_HEADER] = iso_millis(through)
+    return response
 
 
-@documented(
-    "GET",
-    Operation(
+@web.middleware
+async def check_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The alternate syntax (Communication 1.3), the version header and the media type."""
+    if alternate_syntax.is_alternate(request):
+        await _authenticate_before_the_form(request)
+        # The headers to check are in the form: check the request it stands for.
+        request = await alternate_syntax.rewritten(request)
+        handler = alternate_syntax.dispatch
+    operation = declared_operation(request, request.method)
+    _check_version(request, operation)
+    _check_content_type(request, operation)
+    return await handler(request)
+
+
+async def _authenticate_before_the_form(request: web.Request) -> None:
+    """No body is read before a key is checked: credentials in a header are checked before the
+    form is; a form whose credentials are inside it is read only when it is small."""
+    if auth.has_credentials(request):
+        await auth.identify(request)
+        return
+    most = request.config_dict[SETTINGS].api.unauthenticated_form_max_bytes
+    length = request.content_length
+    if length is None or length > most:
+        raise auth.unauthorized(
+            f"a form over {most} bytes (or of unknown length) needs its credentials in a "
+            "header: x-api-key or Authorization"
+        )
+
+
+@endpoint(
+    GET=Operation(
         summary="The xAPI versions this LRS speaks (Communication 2.8)",
         tag="xapi",
-        xapi=True,
         version_header_required=False,
         replies={200: Reply("The versions.", {"application/json": About})},
-    ),
+    )
 )
-async def about(request: web.Request) -> web.Response:
+async def about(call: Call[None]) -> web.Response:
     return web.json_response(About(version=SUPPORTED_VERSIONS).model_dump())

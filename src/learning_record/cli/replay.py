@@ -10,7 +10,6 @@ been.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from learning_record.domain.indicators.operations import RouteRequest, route_req
 from learning_record.domain.indicators.state import origin_of
 from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
+from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
 from learning_record.store.statements import ViewEntry, forget_view, route, view_entry, write_view
 
@@ -56,7 +56,7 @@ async def replay(
 ) -> ReplayReport:
     report = ReplayReport()
     days = settings.redis.statement_retention_days
-    oldest_ms = None if days is None else time.time_ns() // 1_000_000 - days * 86_400_000
+    oldest_ms = None if days is None else now_ms() - days * 86_400_000
     redis = Redis.from_url(settings.redis.url)
     try:
         async with StatementLog(settings) as log:

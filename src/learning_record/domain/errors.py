@@ -37,3 +37,11 @@ class UnidentifiedActor(DomainError):
     xAPI 2.4.2.2.s3.b1: each anonymous Group is distinct even with identical members, so no
     stable identity can be derived from its members.
     """
+
+
+class DependencyUnavailable(DomainError):
+    """Kafka or Redis did not answer within its deadline: the caller should retry later (503)."""
+
+    def __init__(self, dependency: str, reason: str) -> None:
+        self.dependency = dependency
+        super().__init__(f"{dependency} is unavailable: {reason}")

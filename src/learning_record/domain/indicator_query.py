@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -12,22 +11,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     WithJsonSchema,
     model_validator,
 )
 
-from learning_record.domain.errors import first_validation_message
 from learning_record.domain.identity import ifi_of_json, ifi_properties, learner_id_of_ifi
 from learning_record.domain.indicators import Window, parse_as_of, parse_window
 from learning_record.domain.xapi.common import IRI_PATTERN
+from learning_record.platform.clock import now_ms
 
 MAX_ENTITIES = 1000
 LEARNER_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-
-
-class IndicatorQueryInvalid(ValueError):
-    """A parameter that cannot be used; ``str()`` says which and why."""
 
 
 def _window(value: Any) -> Any:
@@ -86,7 +80,7 @@ class _Common(BaseModel):
 
     @property
     def reference_ms(self) -> int:
-        return self.as_of_ms if self.as_of_ms is not None else time.time_ns() // 1_000_000
+        return self.as_of_ms if self.as_of_ms is not None else now_ms()
 
 
 class LearnerQuery(_Common):
@@ -118,11 +112,4 @@ class BatchQuery(_Common):
         return self
 
 
-Q = TypeVar("Q", bound=_Common)
-
-
-def parse_query(model: type[Q], params: Any) -> Q:
-    try:
-        return model.model_validate(params)
-    except ValidationError as error:
-        raise IndicatorQueryInvalid(first_validation_message(error)) from None
+Q = TypeVar("Q", bound=_Common)  # any of the queries above

@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
+from learning_record.platform.clock import now_ms
 from learning_record.platform.topics import topic_partitions
 
 # Longest wait for the record at a committed offset, to read its timestamp.
@@ -246,7 +247,3 @@ def _partition_json(p: PartitionLag, read_at_ms: int) -> dict[str, Any]:
         if owner is None
         else {"member_id": owner.member_id, "client_id": owner.client_id, "host": owner.host},
     }
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000

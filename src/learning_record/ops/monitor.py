@@ -16,7 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from learning_record.ops.consumer_lag import GroupLag, LagReader, lag_json, now_ms
+from learning_record.ops.consumer_lag import GroupLag, LagReader, lag_json
 from learning_record.ops.readiness import (
     Check,
     Readiness,
@@ -26,6 +26,7 @@ from learning_record.ops.readiness import (
     stall_check,
 )
 from learning_record.platform import metrics
+from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats as ops
 from learning_record.store.heartbeats import Heartbeat

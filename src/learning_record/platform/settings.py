@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from learning_record.platform.plans import DEFAULT_PLANS, UsagePlan
@@ -33,6 +33,12 @@ class KafkaSettings(BaseModel):
     def statements_topic(self) -> str:
         return f"{self.topic_prefix}.statements"
 
+    write_deadline_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long the API waits for Kafka to acknowledge a write before answering "
+        "503 with Retry-After.",
+    )
     operations_retention_ms: int = Field(
         default=30 * 86_400_000,
         description="retention.ms of the worker's operation topics (learner-ops, "
@@ -62,6 +68,12 @@ class KafkaSettings(BaseModel):
 
 class RedisSettings(BaseModel):
     url: str = "redis://127.0.0.1:16379/0"
+    timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="The API's deadline for connecting to Redis and for each command: past it, "
+        "a 503 instead of a wait.",
+    )
     statement_retention_days: int | None = Field(
         default=None,
         ge=1,
@@ -89,6 +101,33 @@ class ApiSettings(BaseModel):
         ge=1,
         le=65535,
         description="With TLS on, a plain-HTTP port that answers 308 to the HTTPS URL.",
+    )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The URL clients reach the API at (behind a proxy or a DNS name): the "
+        "HTTPS redirect goes there. Unset: the API's own host and port.",
+    )
+    max_statements_per_request: int = Field(
+        default=1000,
+        ge=1,
+        description="The most statements one POST may carry; more is a 413 (send several).",
+    )
+    failed_auth_per_s: int = Field(
+        default=10,
+        ge=1,
+        description="Failed authentications one client address may make per second; past it, "
+        "429 until the second ends, whatever the credentials.",
+    )
+    unauthenticated_form_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="The largest alternate-syntax form read to find credentials in it; a larger "
+        "one needs them in a header (read before the body).",
+    )
+    check_responses: bool = Field(
+        default=False,
+        description="Check every JSON answer against the model its operation documents "
+        "(a 500 when it breaks it): on in the test suite, off in production.",
     )
 
     @model_validator(mode="after")

@@ -30,6 +30,7 @@ from learning_record.domain.statement_index import (
     voided_target,
 )
 from learning_record.domain.xapi.common import Timestamp
+from learning_record.platform.clock import epoch_ms
 from learning_record.store import keys, statement_scripts
 
 
@@ -53,7 +54,7 @@ def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
         statement_id=str(document["id"]),
         document=serialised,
         digest=content_digest(document),
-        stored_ms=round(stored.timestamp() * 1000),
+        stored_ms=epoch_ms(stored),
         voids=voided_target(document),
         refers_to=referred_statement(document),
         terms=index_terms(document),

@@ -20,8 +20,9 @@ import time
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 
-from learning_record.ops.consumer_lag import is_bookkeeping_topic, now_ms
+from learning_record.ops.consumer_lag import is_bookkeeping_topic
 from learning_record.platform import metrics
+from learning_record.platform.clock import now_ms
 from learning_record.store import heartbeats as ops
 from learning_record.stream import instruments
 from learning_record.stream.app import app, settings

@@ -82,7 +82,17 @@ MAILTO_PATTERN = r"^mailto:[^@\s]+@[^@\s]+$"
 SHA1_HEX_PATTERN = r"^[0-9a-fA-F]{40}$"
 VERSION_PATTERN = r"^1\.0(\.[0-9]+)?$"
 # type "/" subtype, then optional parameters (RFC 6838 restricted names).
-MEDIA_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*(;.*)?$"
+# Parameters in printable ASCII only: a content type is echoed in a header of multipart answers,
+# where anything else breaks the answer or lets a client inject header lines.
+MEDIA_TYPE_PATTERN = (
+    r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*(;[ -~]*)?$"
+)
+_MEDIA_TYPE = re.compile(MEDIA_TYPE_PATTERN.removesuffix("$"))
+
+
+def is_media_type(value: str) -> bool:
+    return _MEDIA_TYPE.fullmatch(value) is not None
+
 
 # RFC 5646 section 2.1 "Language-Tag" grammar (2.2.s4.b2 asks for at least the token lengths).
 _ALNUM = "[A-Za-z0-9]"

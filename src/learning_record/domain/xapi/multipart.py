@@ -19,7 +19,9 @@ from typing import Any
 import orjson
 
 from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.json_input import JsonRejected, loads_bounded
 from learning_record.domain.xapi.attachments import Attachment
+from learning_record.domain.xapi.common import is_media_type
 from learning_record.domain.xapi.signatures import verify_signed_statements
 from learning_record.domain.xapi.statements import Statement, SubStatement, parse_statements
 
@@ -93,11 +95,19 @@ def parse_statement_request(body: bytes, content_type: str) -> StatementRequest:
         statements=statements,
         attachments=attachments,
         content_types={
-            sha2: part.headers.get("content-type") or declared[sha2].content_type
-            for sha2, part in received.items()
+            sha2: _content_type(sha2, part, declared[sha2]) for sha2, part in received.items()
         },
         in_array=in_array,
     )
+
+
+def _content_type(sha2: str, part: _Part, declared: Attachment) -> str:
+    """The part's Content-Type, or the attachment object's: printable ASCII (it is echoed in a
+    header of the multipart answers that include it)."""
+    value = part.headers.get("content-type") or declared.content_type
+    if not is_media_type(value):
+        raise StatementInvalid("", f"the Content-Type of attachment {sha2} is not a media type")
+    return value
 
 
 def check_json_only_attachments(
@@ -143,9 +153,9 @@ def _statements_of(first: _Part) -> tuple[list[Statement], bool]:
             f"it has {shown} (1.5.2.s2.b2.b1)",
         )
     try:
-        raw = orjson.loads(first.content)
-    except orjson.JSONDecodeError as error:
-        raise StatementInvalid("", f"the first part is not valid JSON: {error}") from error
+        raw = loads_bounded(first.content)
+    except JsonRejected as error:
+        raise StatementInvalid("", f"the first part is not usable JSON: {error}") from error
     return parse_statements(raw), isinstance(raw, list)
 
 

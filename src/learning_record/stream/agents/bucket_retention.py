@@ -6,12 +6,11 @@ changelog, which carries the deletions.
 
 from __future__ import annotations
 
-import time
-
 import orjson
 from faust.types import TP
 
 from learning_record.domain.indicators import expired
+from learning_record.platform.clock import now_ms
 from learning_record.store import indicators as view
 from learning_record.stream.app import app, settings
 from learning_record.stream.partitioning import (
@@ -32,13 +31,13 @@ _RETENTION_S = {
 
 @app.timer(interval=60.0)  # type: ignore[untyped-decorator]  # Faust ships it untyped
 async def purge_expired_buckets() -> None:
-    now_ms = time.time_ns() // 1_000_000
+    purge_at_ms = now_ms()
     actives = app.assignor.assigned_actives()
     for table, topic in (
         (learner_indicators, learner_ops_topic.get_topic_name()),
         (activity_indicators, activity_ops_topic.get_topic_name()),
     ):
-        await _purge(table, topic, actives, now_ms)
+        await _purge(table, topic, actives, purge_at_ms)
 
 
 async def _purge(table: KeyPartitionedTable, topic: str, actives: set[TP], now_ms: int) -> None:

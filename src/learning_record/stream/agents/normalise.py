@@ -24,6 +24,7 @@ from learning_record.domain import ingest
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.indicators.operations import IndicatorOp, encode_operations
 from learning_record.domain.indicators.state import origin_of
+from learning_record.platform.clock import seconds_to_ms
 from learning_record.store.routing import StoredStatement, store_and_route
 from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
@@ -59,7 +60,7 @@ def _decode(event: EventT[bytes], tenant: str) -> Accepted:
         trusted=trusted,
         partition=message.partition,
         offset=message.offset,
-        timestamp_ms=int(message.timestamp * 1000),
+        timestamp_ms=seconds_to_ms(message.timestamp),
     )
     statements = [
         StoredStatement.of(document, origin_of(message.partition, message.offset, index))

@@ -7,8 +7,8 @@ purge is one atomic script, so two workers at it at once purge each statement on
 from __future__ import annotations
 
 import logging
-import time
 
+from learning_record.platform.clock import now_ms
 from learning_record.store.statements import purge_view, tenants_with_statements
 from learning_record.stream.app import app, settings
 from learning_record.stream.redis_client import redis
@@ -23,7 +23,7 @@ async def purge_old_statements() -> None:
     days = settings.redis.statement_retention_days
     if days is None:
         return
-    before_ms = time.time_ns() // 1_000_000 - days * _DAY_MS
+    before_ms = now_ms() - days * _DAY_MS
     for tenant in await tenants_with_statements(redis):
         purged = 0
         while batch := await purge_view(redis, tenant, before_ms):

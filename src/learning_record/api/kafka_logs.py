@@ -1,0 +1,93 @@
+"""The Kafka adapters of the statement intake's ports (``services.ingest``).
+
+Statements: one record per accepted batch on the statements topic, signed for the worker
+(``lr-signature``: it skips validating again what the API validated) and acknowledged by every
+in-sync replica. Attachments: one record ``<tenant>|<sha2>`` per new content on the compacted
+attachments topic, every ack awaited before the statements that point to them are produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from learning_record.domain import ingest
+from learning_record.domain.errors import DependencyUnavailable
+from learning_record.platform.settings import Settings
+from learning_record.store.attachments import AttachmentContent
+
+CONTENT_TYPE_HEADER = "content-type"
+
+
+@asynccontextmanager
+async def _within(deadline_s: float) -> AsyncIterator[None]:
+    """Kafka's errors, and no acknowledgement within the deadline, as ``DependencyUnavailable``
+    (503): a broker that is down or frozen never holds a caller longer than the deadline.
+
+    A record abandoned at the deadline may still be delivered once the broker is back; a retry
+    of statements with their ids is idempotent (the view and the indicators count an id once)."""
+    try:
+        async with asyncio.timeout(deadline_s):
+            yield
+    except TimeoutError as error:
+        raise DependencyUnavailable("kafka", f"no acknowledgement in {deadline_s:g} s") from error
+    except KafkaError as error:
+        raise DependencyUnavailable("kafka", type(error).__name__) from error
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaStatementLog:
+    producer: AIOKafkaProducer
+    topic: str
+    signing_key: bytes
+    deadline_s: float
+
+    @classmethod
+    def of(cls, producer: AIOKafkaProducer, settings: Settings) -> KafkaStatementLog:
+        signing_key = settings.ingest.signing_key.get_secret_value().encode()
+        kafka = settings.kafka
+        return cls(producer, kafka.statements_topic, signing_key, kafka.write_deadline_s)
+
+    async def append(self, tenant: str, batch: bytes, key: bytes) -> None:
+        async with _within(self.deadline_s):
+            await self.producer.send_and_wait(
+                self.topic,
+                value=batch,
+                key=key,
+                headers=[
+                    (ingest.TENANT_HEADER, tenant.encode()),
+                    (ingest.SOURCE_HEADER, ingest.SOURCE_API),
+                    (ingest.SIGNATURE_HEADER, ingest.signature(self.signing_key, tenant, batch)),
+                ],
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaAttachmentLog:
+    producer: AIOKafkaProducer
+    topic: str
+    deadline_s: float
+
+    async def append(self, tenant: str, contents: Mapping[str, AttachmentContent]) -> None:
+        async with _within(self.deadline_s):
+            await self._append(tenant, contents)
+
+    async def _append(self, tenant: str, contents: Mapping[str, AttachmentContent]) -> None:
+        deliveries = [
+            await self.producer.send(
+                self.topic,
+                key=f"{tenant}|{sha2}".encode(),
+                value=content.data,
+                headers=[
+                    (CONTENT_TYPE_HEADER, content.content_type.encode()),
+                    (ingest.TENANT_HEADER, tenant.encode()),
+                ],
+            )
+            for sha2, content in contents.items()
+        ]
+        await asyncio.gather(*deliveries)

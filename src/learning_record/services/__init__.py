@@ -1,0 +1,1 @@
+"""Use cases, with their ports injected: no aiohttp, no aiokafka, no faust."""
