@@ -57,14 +57,9 @@ from learning_record.domain.xapi.common import Timestamp
 from learning_record.domain.xapi.multipart import StatementRequest, check_json_only_attachments
 from learning_record.domain.xapi.statements import Statement, parse_statements
 from learning_record.store.attachments import AttachmentContent
+from learning_record.store.statement_entries import Claim, view_entry
 from learning_record.store.statement_query import fetch_page
-from learning_record.store.statements import (
-    Claim,
-    fetch_single,
-    reserve,
-    view_entry,
-    write_view,
-)
+from learning_record.store.statements import fetch_single, reserve, write_view
 
 _PUT_PARAMETERS = frozenset({"statementId"})
 
