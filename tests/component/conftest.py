@@ -1,15 +1,20 @@
 """Component tests: our code over a real ``redis-server`` (no broker), started once per session
-on a free port in a temporary folder, with a fresh database for every test."""
+on a free port in a temporary folder, with a fresh database for every test. Every Lua script
+they run is checked to touch only the keys it declares (``declared_keys``)."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis.asyncio import Redis
 
 from learning_record.cli.stack.ports import free_ports
+from learning_record.cli.stack.processes import ManagedProcess, wait_until
 from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
+from learning_record.store.lua import LuaScript
+from tests.component.declared_keys import guarded
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +37,47 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.flushdb()
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def cluster_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A one-node Redis Cluster owning every slot: it refuses a script whose keys are not all in
+    one slot, as a real cluster does."""
+    port, bus_port = free_ports(2)  # the bus port: the default (port + 10000) may not exist
+    data = tmp_path_factory.mktemp("redis-cluster")
+    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data)]
+    argv += ["--save", "", "--appendonly", "no"]
+    argv += ["--cluster-enabled", "yes", "--cluster-port", str(bus_port)]
+    process = ManagedProcess("redis-cluster", argv, log_path=data / "redis.log")
+    process.start()
+    try:
+        wait_ready(process, port)
+        cluster_command(port, "ADDSLOTSRANGE", "0", "16383")
+        wait_until("cluster ok", lambda: "cluster_state:ok" in cluster_command(port, "INFO"), 30)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.stop()
+
+
+def cluster_command(port: int, *words: str) -> str:
+    argv = ["redis-cli", "-p", str(port), "CLUSTER", *words]
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(params=["standalone", "cluster"])
+async def script_redis(
+    request: pytest.FixtureRequest, redis_url: str, cluster_redis_url: str
+) -> AsyncIterator[Redis]:
+    """A fresh database on a plain redis-server, then on a one-node cluster: the script tests
+    run on both."""
+    client = Redis.from_url(redis_url if request.param == "standalone" else cluster_redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+def scripts_declare_their_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every script a component test runs fails on a key it does not declare."""
+    shipped = LuaScript.__dict__["source"].func
+    monkeypatch.setattr(LuaScript, "source", property(lambda script: guarded(shipped(script))))

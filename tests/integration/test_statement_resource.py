@@ -17,7 +17,8 @@ from redis.asyncio import Redis
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.statement_index import content_digest
 from learning_record.platform.settings import Settings
-from learning_record.store.statements import Claim, reserve
+from learning_record.store.statement_entries import Claim
+from learning_record.store.statements import reserve
 from tests.integration.kafka_io import produce
 from tests.waiting import until
 

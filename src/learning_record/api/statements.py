@@ -53,9 +53,7 @@ from learning_record.domain.xapi.statements import Statement, parse_statements
 from learning_record.services.ingest import Submission
 from learning_record.store.attachments import AttachmentContent
 from learning_record.store.statement_query import fetch_page
-from learning_record.store.statements import (
-    fetch_single,
-)
+from learning_record.store.statements import fetch_single
 
 _PUT_PARAMETERS = frozenset({"statementId"})
 

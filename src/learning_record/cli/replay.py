@@ -26,7 +26,8 @@ from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
-from learning_record.store.statements import ViewEntry, forget_view, route, view_entry, write_view
+from learning_record.store.statement_entries import ViewEntry, view_entry
+from learning_record.store.statements import forget_view, route, write_view
 
 # Statements per store script call: short atomic scripts keep Redis responsive.
 _WRITE_CHUNK = 200

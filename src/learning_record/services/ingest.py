@@ -36,7 +36,8 @@ from learning_record.store.attachments import (
     missing_attachments,
     write_attachments,
 )
-from learning_record.store.statements import Claim, reserve, view_entry, write_view
+from learning_record.store.statement_entries import Claim, view_entry
+from learning_record.store.statements import reserve, write_view
 
 log = logging.getLogger(__name__)
 

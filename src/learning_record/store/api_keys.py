@@ -7,33 +7,34 @@ never brings back a rotated secret or undoes a revocation.
 
 from __future__ import annotations
 
-from typing import cast
+from dataclasses import dataclass
+from typing import ClassVar, cast
 
 from redis.asyncio import Redis
+from redis.typing import EncodableT
 
 from learning_record.domain.access import ApiKeyRecord
-from learning_record.store import keys
+from learning_record.store import keys, lua
+from learning_record.store.lua import LuaScript
 
-# KEYS: the key's cache entry. ARGV: the record (JSON), its revision.
-# Returns 1 when written, 0 when the cache holds a newer revision.
-_WRITE_UNLESS_NEWER = """
-local held = redis.call('GET', KEYS[1])
-if held then
-  local revision = cjson.decode(held)['revision'] or 0
-  if revision > tonumber(ARGV[2]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1
-"""
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """Cache a key record unless a newer revision is cached."""
+
+    SCRIPT: ClassVar[LuaScript] = LuaScript("cache_key")
+    record: ApiKeyRecord
+
+    def keys(self) -> list[str]:
+        return [keys.api_key(self.record.key_id)]
+
+    def args(self) -> list[EncodableT]:
+        return [self.record.model_dump_json(), self.record.revision]
 
 
 async def cache_key(redis: Redis, record: ApiKeyRecord) -> bool:
     """Cache ``record`` unless a newer revision is cached; whether it was written."""
-    script = redis.register_script(_WRITE_UNLESS_NEWER)
-    written = await script(
-        keys=[keys.api_key(record.key_id)], args=[record.model_dump_json(), record.revision]
-    )
-    return bool(cast(int, written))
+    return bool(cast(int, await lua.run(redis, CacheKey(record))))
 
 
 async def cached_key(redis: Redis, key_id: str) -> ApiKeyRecord | None:

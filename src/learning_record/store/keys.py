@@ -1,7 +1,8 @@
 """The Redis key layout: the only place that builds a key string, for writers and readers alike.
 
 Every key of a tenant carries the hash tag ``{t:<tenant>}``, so that the keys one operation
-touches live in one slot on Redis Cluster and one Lua script or MULTI may span them.
+touches live in one slot on Redis Cluster and one Lua script or MULTI may span them (each
+script declares all of them in its KEYS: docs/store.md).
 
     lr:{t:<tenant>}:stmt:<statement id>          statement document (JSON), first write wins
     lr:{t:<tenant>}:claim:<statement id>         hash: the id's reservation and bookkeeping
@@ -56,6 +57,16 @@ from __future__ import annotations
 PREFIX = "lr"
 
 
+class ClaimField:
+    """Fields of a statement claim that Python reads (scripts/statement_claim.lua names them
+    all). Short because there is one claim per statement."""
+
+    VOIDS = "v"
+    INDEXES = "ix"
+    APPLIED_BY = "a"
+    RETRACTED_BY = "x"
+
+
 def _tenant_tag(tenant: str) -> str:
     return f"{PREFIX}:{{t:{tenant}}}"
 
@@ -88,11 +99,6 @@ def statement_index(tenant: str, term: str) -> str:
 def statement_expiry(tenant: str) -> str:
     """zset: member statement id, score stored (Unix ms): what view retention purges first."""
     return f"{_tenant_tag(tenant)}:stmt-expiry"
-
-
-def tenant_prefix(tenant: str) -> str:
-    """The start of every key of a tenant, for scripts that build a statement's keys by id."""
-    return _tenant_tag(tenant)
 
 
 def tenant_of_key(key: str) -> str:

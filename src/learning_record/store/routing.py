@@ -25,7 +25,8 @@ from learning_record.domain.indicators.operations import (
     route_request,
 )
 from learning_record.domain.indicators.state import Origin
-from learning_record.store.statements import Retraction, ViewEntry, route, view_entry, write_view
+from learning_record.store.statement_entries import ViewEntry, view_entry
+from learning_record.store.statements import Retraction, route, write_view
 
 # Statements per script call: keeps each atomic script short, so Redis stays responsive for
 # every tenant.

@@ -16,12 +16,8 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from learning_record.domain.statement_query import Cursor, StatementQuery
-from learning_record.store import keys, statement_scripts
-
-# How much later than its stored time a statement produced straight to Kafka may reach the
-# store and still be found by "until" (see statement_scripts, stored marks). The API's own
-# statements need none: their stored times follow their sequences.
-LATE_ALLOWANCE_MS = 5_000
+from learning_record.store import keys, lua
+from learning_record.store.statement_scripts import QueryPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,32 +64,6 @@ async def _matches(
     redis: Redis, tenant: str, query: StatementQuery, cursor: Cursor | None
 ) -> tuple[int, list[tuple[str, int]]]:
     """The query's bound and up to ``limit + 1`` (id, sequence) after ``cursor``."""
-    indexes = [keys.statement_index(tenant, term) for term in query.terms]
-    until = query.until_ms
-    script = redis.register_script(statement_scripts.PAGE)
-    found = cast(
-        list[Any],
-        await script(
-            keys=[
-                keys.statement_sequence(tenant),
-                keys.statement_stored_times(tenant),
-                keys.statement_stored_marks(tenant),
-                *(indexes or [keys.statement_order(tenant)]),
-            ],
-            args=[
-                "1" if query.ascending else "0",
-                "" if cursor is None else cursor.after,
-                "" if cursor is None else cursor.bound,
-                query.limit,
-                _milliseconds(query.since_ms),
-                _milliseconds(query.until_ms),
-                _milliseconds(None if until is None else until + LATE_ALLOWANCE_MS),
-            ],
-        ),
-    )
+    found = cast(list[Any], await lua.run(redis, QueryPage(tenant, query, cursor)))
     matches = [(found[i].decode(), int(found[i + 1])) for i in range(1, len(found), 2)]
     return int(found[0]), matches
-
-
-def _milliseconds(value: float | None) -> str:
-    return "" if value is None else repr(value)

@@ -3,13 +3,13 @@
 Writers: the API reserves a batch's ids (``reserve``), produces it to Kafka, then writes it
 (``write_view``); the worker writes what it consumes (``write_view`` again). Writes are
 first-write-wins, so the API's write and the worker's later write of the same statement agree,
-and a replay rebuilds the same view. The Lua scripts are in ``store.statement_scripts``.
+and a replay rebuilds the same view. The scripts are described in ``store.statement_scripts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import orjson
@@ -23,43 +23,19 @@ from learning_record.domain.statement_index import (
     AGENT,
     StatementConflict,
     VoidingVoidingStatement,
-    content_digest,
-    index_terms,
-    referred_statement,
     term,
-    voided_target,
 )
-from learning_record.domain.xapi.common import Timestamp
-from learning_record.platform.clock import epoch_ms
-from learning_record.store import keys, statement_scripts
-
-
-@dataclass(frozen=True, slots=True)
-class ViewEntry:
-    """A statement as the store keeps it."""
-
-    statement_id: str
-    document: bytes  # the JSON served
-    digest: str  # statement_index.content_digest
-    stored_ms: int
-    voids: str | None  # the id of the statement it voids
-    refers_to: str | None  # the id its StatementRef object points to (voiding or not)
-    terms: list[str]  # statement_index.index_terms
-
-
-def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
-    """The entry of a validated statement document that has its id and stored."""
-    stored = Timestamp.parse(document["stored"]).as_datetime
-    return ViewEntry(
-        statement_id=str(document["id"]),
-        document=serialised,
-        digest=content_digest(document),
-        stored_ms=epoch_ms(stored),
-        voids=voided_target(document),
-        refers_to=referred_statement(document),
-        terms=index_terms(document),
-    )
-
+from learning_record.store import keys, lua
+from learning_record.store.keys import ClaimField
+from learning_record.store.statement_entries import Claim, ViewEntry
+from learning_record.store.statement_scripts import (
+    DueStatement,
+    PurgeView,
+    ReserveStatements,
+    RouteStatements,
+    WriteView,
+    parsed_origin,
+)
 
 # --- Reservation ------------------------------------------------------------------------------
 
@@ -76,13 +52,6 @@ class Reservation:
     stored_ms: int
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    statement_id: str
-    digest: str
-    voids: str | None
-
-
 async def reserve(
     redis: Redis, tenant: str, claims: Sequence[Claim], now_ms: int
 ) -> list[Reservation]:
@@ -92,20 +61,7 @@ async def reserve(
     request, and ``VoidingVoidingStatement`` when a known target voids another statement.
     Stored times handed out never decrease, so the sequence order is the stored order.
     """
-    targets = [c.voids for c in claims if c.voids is not None]
-    keys_ = [
-        keys.statement_sequence(tenant),
-        keys.statement_last_stored(tenant),
-        *(keys.statement_claim(tenant, c.statement_id) for c in claims),
-        *(keys.statement_claim(tenant, target) for target in targets),
-    ]
-    args: list[str | int] = [now_ms]
-    next_target = 2 + len(claims) + 1  # Lua's 1-based index of the first target claim
-    for claim in claims:
-        args += [claim.digest, "1" if claim.voids else "0", next_target if claim.voids else 0]
-        next_target += 1 if claim.voids else 0
-    script = redis.register_script(statement_scripts.RESERVE)
-    outcome = cast(list[Any], await script(keys=keys_, args=args))
+    outcome = cast(list[Any], await lua.run(redis, ReserveStatements(tenant, claims, now_ms)))
     verdict = outcome[0].decode()
     if verdict == "conflict":
         raise StatementConflict(claims[int(outcome[1]) - 1].statement_id)
@@ -131,42 +87,19 @@ class WriteOutcome:
 
 
 async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) -> WriteOutcome:
-    """Write statements and their index entries; those already in the view are left alone."""
-    keys_ = [
-        keys.statement_sequence(tenant),
-        keys.statement_last_stored(tenant),
-        keys.statement_order(tenant),
-        keys.statement_stored_times(tenant),
-        keys.statement_stored_marks(tenant),
-        keys.statement_expiry(tenant),
-    ]
-    args: list[str | int | bytes] = []
-    for entry in entries:
-        keys_ += [
-            keys.statement(tenant, entry.statement_id),
-            keys.statement_claim(tenant, entry.statement_id),
-            keys.voided_by(tenant, entry.statement_id),
-            keys.targeted_by(tenant, entry.statement_id),
-        ]
-        if entry.refers_to is not None:
-            keys_ += [
-                keys.statement_claim(tenant, entry.refers_to),
-                keys.voided_by(tenant, entry.refers_to),
-                keys.targeted_by(tenant, entry.refers_to),
-            ]
-        keys_ += [keys.statement_index(tenant, term) for term in entry.terms]
-        args += [
-            entry.statement_id,
-            entry.document,
-            entry.digest,
-            entry.stored_ms,
-            "1" if entry.voids else "0",
-            len(entry.terms),
-            entry.refers_to or "",
-        ]
-    script = redis.register_script(statement_scripts.WRITE)
-    written, conflicts = cast(list[Any], await script(keys=keys_, args=args))
-    return WriteOutcome(int(written), [c.decode() for c in conflicts])
+    """Write statements and their index entries; those already in the view are left alone.
+
+    Called again with the keys the script found in the data (statement references) until it
+    has declared every key it touches; each call leaves what the earlier ones wrote alone."""
+    call = WriteView(tenant, entries)
+    written = 0
+    while True:
+        verdict, count, detail = cast(list[Any], await lua.run(redis, call))
+        written += int(count)
+        if verdict == b"done":
+            return WriteOutcome(written, [conflict.decode() for conflict in detail])
+        found = tuple(key.decode() for key in detail)
+        call = replace(call, found_keys=call.found_keys + found)
 
 
 async def fetch_statement(redis: Redis, tenant: str, statement_id: str) -> bytes | None:
@@ -182,7 +115,7 @@ async def fetch_single(
     async with redis.pipeline(transaction=False) as pipe:
         pipe.get(keys.statement(tenant, statement_id))
         pipe.exists(keys.voided_by(tenant, statement_id))
-        pipe.hget(keys.statement_claim(tenant, statement_id), "v")
+        pipe.hget(keys.statement_claim(tenant, statement_id), ClaimField.VOIDS)
         document, has_voider, voids = await pipe.execute()
     if document is None:
         return None
@@ -220,38 +153,20 @@ class Retraction:
 async def route(
     redis: Redis, tenant: str, requests: Sequence[RouteRequest]
 ) -> list[bool | Retraction | None]:
-    """The view's decision for each request, made atomically and once per statement (the
-    ``ROUTE`` script): True/False for an application, a Retraction or None for a void."""
-    keys_: list[str] = []
-    args: list[str] = []
-    for request in requests:
-        claim = keys.statement_claim(tenant, request.statement_id)
-        if request.voids:
-            keys_ += [claim, keys.statement(tenant, request.statement_id)]
-        else:
-            keys_ += [claim, keys.voided_by(tenant, request.statement_id)]
-        args += ["v" if request.voids else "a", _origin_text(request.origin)]
-    script = redis.register_script(statement_scripts.ROUTE)
-    answers = cast(list[Any], await script(keys=keys_, args=args))
+    """The view's decision for each request, made atomically and once per statement
+    (``route_statements.lua``): True/False for an application, a Retraction or None for a
+    void."""
+    answers = cast(list[Any], await lua.run(redis, RouteStatements(tenant, requests)))
     decisions: list[bool | Retraction | None] = []
     for request, answer in zip(requests, answers, strict=True):
         if not request.voids:
             decisions.append(answer == 1)
         elif isinstance(answer, list):
             document, applied_at = answer
-            decisions.append(Retraction(document, _origin(applied_at)))
+            decisions.append(Retraction(document, parsed_origin(applied_at)))
         else:
             decisions.append(None)
     return decisions
-
-
-def _origin_text(origin: Origin) -> str:
-    return f"{origin[0]}:{origin[1]}"
-
-
-def _origin(text: bytes) -> Origin:
-    partition, _, position = text.decode().partition(":")
-    return int(partition), int(position)
 
 
 async def routed_statements(
@@ -268,7 +183,11 @@ async def routed_statements(
         start += chunk
         async with redis.pipeline(transaction=False) as pipe:
             for statement_id in ids:
-                pipe.hmget(keys.statement_claim(tenant, statement_id), "a", "x")
+                pipe.hmget(
+                    keys.statement_claim(tenant, statement_id),
+                    ClaimField.APPLIED_BY,
+                    ClaimField.RETRACTED_BY,
+                )
                 pipe.get(keys.statement(tenant, statement_id))
             replies = await pipe.execute()
         for (applied, retracted), document in zip(replies[::2], replies[1::2], strict=True):
@@ -276,8 +195,8 @@ async def routed_statements(
                 continue
             decoded = orjson.loads(document)
             if _actor_ifi(decoded) == learner_ifi:
-                retracted_at = _origin(retracted) if retracted is not None else None
-                yield RoutedStatement(decoded, _origin(applied), retracted_at)
+                retracted_at = parsed_origin(retracted) if retracted is not None else None
+                yield RoutedStatement(decoded, parsed_origin(applied), retracted_at)
 
 
 def _actor_ifi(document: Mapping[str, Any]) -> str | None:
@@ -289,18 +208,24 @@ def _actor_ifi(document: Mapping[str, Any]) -> str | None:
 
 async def purge_view(redis: Redis, tenant: str, before_ms: int, most: int = 500) -> int:
     """Forget up to ``most`` statements of the view stored before ``before_ms`` (retention: the
-    statements topic keeps them); the number forgotten."""
-    script = redis.register_script(statement_scripts.PURGE)
-    purged = await script(
-        keys=[
-            keys.statement_order(tenant),
-            keys.statement_stored_times(tenant),
-            keys.statement_stored_marks(tenant),
-            keys.statement_expiry(tenant),
-        ],
-        args=[keys.tenant_prefix(tenant), before_ms, most],
+    statements topic keeps them); the number forgotten. Keys are declared from what is read
+    first; one that changed meanwhile is left for the next call (``purge_view.lua``)."""
+    expiry = keys.statement_expiry(tenant)
+    due_ids = cast(
+        list[bytes], await redis.zrangebyscore(expiry, "-inf", f"({before_ms}", start=0, num=most)
     )
-    return int(purged)
+    if not due_ids:
+        return 0
+    claims = [keys.statement_claim(tenant, due_id.decode()) for due_id in due_ids]
+    async with redis.pipeline(transaction=False) as pipe:
+        for claim in claims:
+            pipe.hget(claim, ClaimField.INDEXES)
+        indexes = cast(list[bytes | None], await pipe.execute())
+    due = [
+        DueStatement(due_id.decode(), (listed or b"").decode())
+        for due_id, listed in zip(due_ids, indexes, strict=True)
+    ]
+    return int(await lua.run(redis, PurgeView(tenant, before_ms, due)))
 
 
 async def tenants_with_statements(redis: Redis) -> list[str]:

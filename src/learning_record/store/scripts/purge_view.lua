@@ -1,0 +1,37 @@
+-- Forget statements stored before a time (view retention: Kafka keeps them;
+-- store.statements.purge_view).
+--
+-- KEYS: order, stored times, stored marks, expiry, then per statement: document, claim,
+--       voided-by, targeted-by, and the n index keys its claim listed when the caller read it.
+-- ARGV: cutoff (Unix ms), then per statement: id, its claim's index list as the caller read it
+--       (JSON, "" when absent), n.
+-- A statement is purged only if it is still due and its claim still lists exactly the index
+-- keys declared (a statement pointing to it may have passed it terms since): otherwise it is
+-- left for the next purge, which reads it again. Returns how many were purged.
+
+local order_key, stored_times_key, stored_marks_key, expiry_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local cutoff_ms = tonumber(ARGV[1])
+
+local purged = 0
+local k = 5
+for a = 2, #ARGV, 3 do
+  local id, indexes_read, index_count = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local document_key, claim, voided_by, targeted_by = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local first_index = k + 4
+  k = first_index + index_count
+  local stored = tonumber(redis.call('ZSCORE', expiry_key, id))
+  local held = redis.call('HMGET', claim, SEQUENCE, INDEXES)
+  local sequence, indexes = held[1], held[2] or ''
+  if stored and stored < cutoff_ms and indexes == indexes_read then
+    for i = first_index, first_index + index_count - 1 do redis.call('ZREM', KEYS[i], id) end
+    redis.call('ZREM', order_key, id)
+    if sequence then
+      redis.call('ZREM', stored_times_key, padded(tonumber(sequence)))
+      redis.call('ZREM', stored_marks_key, padded(tonumber(sequence)))
+    end
+    redis.call('DEL', document_key, claim, voided_by, targeted_by)
+    redis.call('ZREM', expiry_key, id)
+    purged = purged + 1
+  end
+end
+return purged

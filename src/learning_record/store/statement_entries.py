@@ -1,0 +1,52 @@
+"""What the statement store takes, computed from a statement before touching Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from learning_record.domain.statement_index import (
+    content_digest,
+    index_terms,
+    referred_statement,
+    voided_target,
+)
+from learning_record.domain.xapi.common import Timestamp
+from learning_record.platform.clock import epoch_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An id to reserve for its content (``statements.reserve``)."""
+
+    statement_id: str
+    digest: str
+    voids: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEntry:
+    """A statement as the store keeps it."""
+
+    statement_id: str
+    document: bytes  # the JSON served
+    digest: str  # statement_index.content_digest
+    stored_ms: int
+    voids: str | None  # the id of the statement it voids
+    refers_to: str | None  # the id its StatementRef object points to (voiding or not)
+    terms: list[str]  # statement_index.index_terms
+
+
+def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
+    """The entry of a validated statement document that has its id and stored."""
+    stored = Timestamp.parse(document["stored"]).as_datetime
+    return ViewEntry(
+        statement_id=str(document["id"]),
+        document=serialised,
+        digest=content_digest(document),
+        stored_ms=epoch_ms(stored),
+        voids=voided_target(document),
+        refers_to=referred_statement(document),
+        terms=index_terms(document),
+    )
