@@ -14,6 +14,7 @@ from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
 from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
 from learning_record.store.lua import LuaScript
+from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.component.declared_keys import guarded
 
 
@@ -81,3 +82,10 @@ def scripts_declare_their_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every script a component test runs fails on a key it does not declare."""
     shipped = LuaScript.__dict__["source"].func
     monkeypatch.setattr(LuaScript, "source", property(lambda script: guarded(shipped(script))))
+
+
+@pytest.fixture
+async def api(redis: Redis, redis_url: str) -> AsyncIterator[ApiUnderTest]:
+    """The API app on a fresh database, with doubles for Kafka (``api_app``)."""
+    async for under_test in api_under_test(redis_url):
+        yield under_test

@@ -4,8 +4,7 @@ view holds, exactly."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,36 +14,19 @@ from redis.asyncio import Redis
 
 from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import key_authority
+from learning_record.domain.errors import DependencyUnavailable
 from learning_record.domain.statement_index import StatementConflict
 from learning_record.domain.xapi.statements import parse_statement
 from learning_record.services.ingest import StatementIntake, Submission
 from learning_record.store.attachments import AttachmentContent, fetch_attachments
 from learning_record.store.statements import fetch_single
+from tests.component.doubles import RecordingAttachments, RecordingLog
 from tests.unit.factories import OTHER_STATEMENT_ID, STATEMENT_ID, make_statement
 
 NOW = datetime(2026, 12, 3, 10, 0, 0, 123_456, tzinfo=UTC)
 TENANT = "acme"
 AUTHORITY = key_authority("key-1")
 SHA2 = "a" * 64
-
-
-@dataclass
-class RecordingLog:
-    batches: list[tuple[str, list[dict[str, Any]], bytes]] = field(default_factory=list)
-    failing: bool = False
-
-    async def append(self, tenant: str, batch: bytes, key: bytes) -> None:
-        if self.failing:
-            raise ConnectionError("the broker is down")
-        self.batches.append((tenant, orjson.loads(batch), key))
-
-
-@dataclass
-class RecordingAttachments:
-    appended: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def append(self, tenant: str, contents: Mapping[str, AttachmentContent]) -> None:
-        self.appended.append((tenant, sorted(contents)))
 
 
 @dataclass
@@ -144,7 +126,7 @@ async def test_a_failed_append_gives_the_quota_back_and_a_retry_appends_the_same
 ) -> None:
     quota = CountingQuota()
     log.failing = True
-    with pytest.raises(ConnectionError):
+    with pytest.raises(DependencyUnavailable):
         await intake.accept(submission(make_statement(id=STATEMENT_ID)), quota)
     assert quota.taken == 0
     assert await fetch_single(redis, TENANT, STATEMENT_ID, voided=False) is None

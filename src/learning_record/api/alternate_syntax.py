@@ -21,8 +21,8 @@ _HEADER_FIELDS = {
     "if-none-match",
 }
 _METHODS = {"GET", "PUT", "POST", "DELETE"}
-_CONTENT = "alternate_content"
-_METHOD = "alternate_method"
+_CONTENT = web.RequestKey("alternate_content", bytes)
+_METHOD = web.RequestKey("alternate_method", str)
 
 
 def is_alternate(request: web.Request) -> bool:
@@ -31,12 +31,12 @@ def is_alternate(request: web.Request) -> bool:
 
 def intended_method(request: web.Request) -> str:
     """The method a request stands for: its own, or the ``method`` of the alternate syntax."""
-    return str(request.get(_METHOD, request.method))
+    return request.get(_METHOD) or request.method
 
 
 async def request_body(request: web.Request) -> bytes:
     """The request's content: the ``content`` form field of an alternate request, else the body."""
-    content: bytes | None = request.get(_CONTENT)
+    content = request.get(_CONTENT)
     return content if content is not None else await request.read()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Sequence
+
 from aiohttp import web
 
 from learning_record.api.app_keys import (
@@ -29,10 +31,24 @@ from learning_record.platform.settings import Settings
 
 BASE_PATH = "/learningrecord/v1"
 
+Resource = Callable[[web.Application], AsyncIterator[None]]
+# Opened in this order at startup, closed in reverse: each may use those before it.
+KAFKA_AND_REDIS: tuple[Resource, ...] = (
+    redis_pool,
+    kafka_producer,
+    statement_intake,
+    key_directory,
+    consistency_clocks,
+    ops_monitor,
+)
 
-def create_app(settings: Settings) -> web.Application:
+
+def create_app(
+    settings: Settings, resources: Sequence[Resource] = KAFKA_AND_REDIS
+) -> web.Application:
     """The root app: the resources every request may need, the middlewares common to every
-    route, and the three sub-apps of routes (``api.routes``)."""
+    route, and the three sub-apps of routes (``api.routes``). The component tests pass their
+    own ``resources``: a real Redis, doubles for Kafka (``tests/component/api_app.py``)."""
     app = web.Application(
         middlewares=[
             request_id_middleware,
@@ -48,10 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[POLICY] = OriginPolicy.from_settings(settings.cors)
-    app.cleanup_ctx.extend(
-        [redis_pool, kafka_producer, statement_intake, key_directory, consistency_clocks]
-    )
-    app.cleanup_ctx.append(ops_monitor)
+    app.cleanup_ctx.extend(resources)
     # /metrics is served here unless it has a port of its own (api.server).
     metrics = metrics_view(app) if settings.api.metrics_port == 0 else None
     add_routes(app, BASE_PATH, metrics=metrics)

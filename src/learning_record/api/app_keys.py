@@ -15,7 +15,7 @@ from redis.backoff import NoBackoff
 from learning_record.api.consistency import ConsistencyClock
 from learning_record.api.failed_auth import FailedAuthLimiter
 from learning_record.api.kafka_logs import KafkaAttachmentLog, KafkaStatementLog
-from learning_record.api.key_directory import KeyDirectory
+from learning_record.api.key_directory import KeyDirectory, KeyLookup
 from learning_record.ops.consumer_lag import LagReader
 from learning_record.ops.monitor import OpsMonitor, stop_task
 from learning_record.platform.settings import Settings
@@ -26,7 +26,7 @@ from learning_record.store.rate_limits import RateLimiter
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
-KEY_DIRECTORY = web.AppKey("key_directory", KeyDirectory)
+KEY_DIRECTORY = web.AppKey("key_directory", KeyLookup)
 CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
 INDICATOR_CONSISTENCY = web.AppKey("indicator_consistency", ConsistencyClock)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)

@@ -10,7 +10,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from learning_record.ops.consumer_lag import LagReader
+from learning_record.ops.consumer_lag import LagSource
 from learning_record.platform.clock import now_ms
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class ConsistencyClock:
 
     def __init__(
         self,
-        reader: LagReader,
+        reader: LagSource,
         cache_s: float = 1.0,
         first_wait_s: float = 1.0,
         deadline_s: float = 5.0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -15,6 +16,12 @@ from learning_record.store.api_keys import cache_key, cached_key
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
 
 log = logging.getLogger(__name__)
+
+
+class KeyLookup(Protocol):
+    """What authentication needs of the keys: a ``KeyDirectory``, or a test's double."""
+
+    async def lookup(self, key_id: str) -> ApiKeyRecord | None: ...
 
 
 class KeyDirectory:

@@ -15,14 +15,15 @@ from aiohttp import web
 
 from learning_record.store.rate_limits import RateDecision
 
-_KEY = "lr_request_context"
-
 
 @dataclass(slots=True)
 class RequestContext:
     request_id: str
     tenant: str | None = None  # of the key that authenticated the request
     rate: RateDecision | None = None  # the rate-limit charge of that key
+
+
+_KEY = web.RequestKey("lr_request_context", RequestContext)
 
 
 def start_context(request: web.Request, request_id: str) -> RequestContext:
@@ -32,5 +33,4 @@ def start_context(request: web.Request, request_id: str) -> RequestContext:
 
 
 def context_of(request: web.Request) -> RequestContext:
-    context: RequestContext = request[_KEY]
-    return context
+    return request[_KEY]

@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -77,9 +77,6 @@ class GroupLag:
         """The worst partition's lag in seconds."""
         return max((p.seconds(self.read_at_ms) for p in self.partitions), default=0.0)
 
-    def of_topic(self, topic: str) -> list[PartitionLag]:
-        return [p for p in self.partitions if p.topic == topic]
-
 
 def is_bookkeeping_topic(topic: str) -> bool:
     """Faust's table changelogs and assignor topic: assigned to members, never committed."""
@@ -99,6 +96,17 @@ def decode_owners(description: object) -> tuple[str, dict[TopicPartition, Owner]
         for tp in ConsumerProtocolMemberAssignment.decode(assignment).partitions():
             owners[TopicPartition(tp.topic, tp.partition)] = owner
     return str(state), owners
+
+
+class LagSource(Protocol):
+    """Where lag readings come from: a ``LagReader`` on the broker, or a test's double."""
+
+    @property
+    def group_id(self) -> str: ...
+
+    async def read(self) -> GroupLag: ...
+
+    async def end_offsets(self, topic: str) -> dict[int, int]: ...
 
 
 class LagReader:

@@ -16,7 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from learning_record.ops.consumer_lag import GroupLag, LagReader, lag_json
+from learning_record.ops.consumer_lag import GroupLag, LagSource, lag_json
 from learning_record.ops.readiness import (
     Check,
     Readiness,
@@ -38,7 +38,7 @@ _CHECK_TIMEOUT_S = 3.0
 
 
 class OpsMonitor:
-    def __init__(self, settings: Settings, redis: Redis, reader: LagReader) -> None:
+    def __init__(self, settings: Settings, redis: Redis, reader: LagSource) -> None:
         self._settings = settings
         self._redis = redis
         self._reader = reader

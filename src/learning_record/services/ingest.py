@@ -47,7 +47,8 @@ VIEW_WRITE_CHUNK = 200
 
 
 class StatementLog(Protocol):
-    """The system of record: ``append`` returns once the batch is durable."""
+    """The system of record: ``append`` returns once the batch is durable, or raises
+    ``DependencyUnavailable`` when the log cannot take it within its deadline."""
 
     async def append(self, tenant: str, batch: bytes, key: bytes) -> None: ...
 

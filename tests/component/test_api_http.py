@@ -1,0 +1,139 @@
+"""HTTP behaviour of the API over a real Redis, Kafka replaced by doubles (``api_app``): the
+endpoint declarations enforce what they document, each sub-app applies its own rules."""
+
+from __future__ import annotations
+
+import uuid
+
+from learning_record.api.openapi import openapi_document
+from learning_record.domain.access import Scope
+from tests.component.api_app import ApiUnderTest
+from tests.unit.factories import make_statement
+
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+
+
+async def test_a_posted_statement_is_one_log_record_and_is_read_back(api: ApiUnderTest) -> None:
+    key = api.kafka.keys.issue()
+    headers = {**XAPI, "x-api-key": key.header_value}
+    statement_id = str(uuid.uuid4())
+
+    async with api.client.post(
+        api.url("/statements"), json=make_statement(id=statement_id), headers=headers
+    ) as response:
+        assert response.status == 200
+        assert await response.json() == [statement_id]
+    ((tenant, (document,), _),) = api.kafka.statements.batches
+    assert (tenant, document["id"]) == ("acme", statement_id)
+
+    async with api.client.get(
+        api.url("/statements"), params={"statementId": statement_id}, headers=headers
+    ) as response:
+        assert response.status == 200
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+        assert "X-Experience-API-Consistent-Through" in response.headers
+        assert await response.json() == document
+
+
+async def test_every_operation_with_scopes_refuses_a_request_without_a_key(
+    api: ApiUnderTest,
+) -> None:
+    """The declaration enforces what it documents: no view can forget its key check."""
+    document = openapi_document(api.client.app, "/learningrecord/v1", "test")
+    guarded = [
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    ]
+    assert len(guarded) == 14  # statements 3, indicators 9, ops 2
+    for method, path in guarded:
+        concrete = path.replace("{learner_id}", "0" * 32)
+        async with api.client.request(method, concrete, headers=XAPI, json={}) as response:
+            assert response.status == 401, (method, path, await response.text())
+            assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+async def test_a_key_without_the_scope_is_403_naming_it(api: ApiUnderTest) -> None:
+    key = api.kafka.keys.issue(scopes=(Scope.INDICATORS_READ,))
+    headers = {**XAPI, "x-api-key": key.header_value}
+    async with api.client.post(
+        api.url("/statements"), json=make_statement(), headers=headers
+    ) as response:
+        assert response.status == 403
+        assert (await response.json())["error"]["details"] == {"needed": ["statements/write"]}
+    assert api.kafka.statements.batches == []
+
+
+async def test_parameters_are_checked_only_once_the_key_is(api: ApiUnderTest) -> None:
+    async with api.client.get(api.url("/indicators/learner"), params={"window": "x"}) as response:
+        assert response.status == 401
+    key = api.kafka.keys.issue()
+    async with api.client.get(
+        api.url("/indicators/learner"),
+        params={"window": "x"},
+        headers={"x-api-key": key.header_value},
+    ) as response:
+        assert response.status == 400
+
+
+async def test_each_sub_app_answers_a_foreign_media_type_its_own_way(api: ApiUnderTest) -> None:
+    key = api.kafka.keys.issue()
+    headers = {"x-api-key": key.header_value, "Content-Type": "text/plain"}
+    async with api.client.post(
+        api.url("/indicators/query"), data=b"{}", headers=headers
+    ) as response:
+        assert response.status == 415  # a product endpoint
+        assert response.headers["Accept-Post"] == "application/json"
+    async with api.client.post(
+        api.url("/statements"), data=b"{}", headers={**headers, **XAPI}
+    ) as response:
+        assert response.status == 400  # an xAPI resource: the spec's answer
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+async def test_only_xapi_resources_need_and_answer_the_version_header(api: ApiUnderTest) -> None:
+    key = api.kafka.keys.issue()
+    async with api.client.get(
+        api.url("/statements"), headers={"x-api-key": key.header_value}
+    ) as response:
+        assert response.status == 400
+        assert (
+            "X-Experience-API-Version header is required"
+            in (await response.json())["error"]["message"]
+        )
+    async with api.client.get(api.url("/about")) as response:
+        assert response.status == 200  # 3.3.s3.b4.1: any version, or none
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    async with api.client.get(api.url("/health")) as response:
+        assert response.status == 200
+        assert "X-Experience-API-Version" not in response.headers
+
+
+async def test_a_form_query_carries_the_rate_limit_of_the_request_it_stands_for(
+    api: ApiUnderTest,
+) -> None:
+    key = api.kafka.keys.issue(plan="pro")
+    form = {"X-Experience-API-Version": "1.0.3", "limit": "1"}
+    async with api.client.post(
+        api.url("/statements"),
+        params={"method": "GET"},
+        data=form,
+        headers={"x-api-key": key.header_value},
+    ) as response:
+        assert response.status == 200
+        assert response.headers["RateLimit-Limit"] == "5"
+        assert response.headers["RateLimit-Remaining"] == "4"
+
+
+async def test_a_broker_that_is_down_is_a_503_and_nothing_is_charged(api: ApiUnderTest) -> None:
+    key = api.kafka.keys.issue()
+    api.kafka.statements.failing = True
+    async with api.client.post(
+        api.url("/statements"),
+        json=make_statement(id=str(uuid.uuid4())),
+        headers={**XAPI, "x-api-key": key.header_value},
+    ) as response:
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "5"
+        assert (await response.json())["error"]["code"] == "kafka_unavailable"
