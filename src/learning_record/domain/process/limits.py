@@ -1,0 +1,56 @@
+"""Upper bounds on the work one item can cause (docs/process.md, "Bounds").
+
+Checked once, before any conversion, by a single iterative walk that stops at the first bound
+exceeded: a hostile item costs at most ``MAX_NODES`` steps, whatever its shape.
+"""
+
+from learning_record.domain.process.errors import InputTooLarge
+
+# JSON nesting deeper than any real statement or Caliper event (xAPI nests at most about 8).
+MAX_DEPTH = 32
+# Values (objects, arrays, scalars) in one item: a Caliper envelope of 100 rich events fits.
+MAX_NODES = 50_000
+# Characters in one string, and in a CSV document or a mapping file.
+MAX_STRING = 64 * 1024
+MAX_TEXT = 1024 * 1024
+# Statements one item may produce: events of an envelope, records of a CSV export.
+MAX_STATEMENTS = 1_000
+
+
+def check_bounds(data: object) -> None:
+    """Raise ``InputTooLarge`` when ``data`` is deeper, larger or longer than the bounds."""
+    if isinstance(data, str):
+        _check_text(data)
+        return
+    pending: list[tuple[object, int]] = [(data, 1)]
+    nodes = 0
+    while pending:
+        value, depth = pending.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise InputTooLarge(f"more than {MAX_NODES} JSON values in one item")
+        if depth > MAX_DEPTH:
+            raise InputTooLarge(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_string(key)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_string(value)
+
+
+def check_statement_count(count: int) -> None:
+    if count > MAX_STATEMENTS:
+        raise InputTooLarge(f"{count} statements from one item; at most {MAX_STATEMENTS}")
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise InputTooLarge(f"a text input of more than {MAX_TEXT} characters")
+
+
+def _check_string(text: object) -> None:
+    if isinstance(text, str) and len(text) > MAX_STRING:
+        raise InputTooLarge(f"a string of more than {MAX_STRING} characters")
