@@ -94,7 +94,7 @@ def nested(depth: int) -> object:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        pytest.param(nested(MAX_DEPTH), f"nested deeper than {MAX_DEPTH} levels", id="depth"),
+        pytest.param(nested(MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels", id="depth"),
         pytest.param({"k": "x" * (MAX_STRING + 1)}, f"a string of more than {MAX_STRING} characters", id="string"),
         pytest.param([0] * 50_000, "more than 50000 JSON values in one item", id="nodes"),
     ],

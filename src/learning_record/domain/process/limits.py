@@ -4,6 +4,8 @@ Checked once, before any conversion, by a single iterative walk that stops at th
 exceeded: a hostile item costs at most ``MAX_NODES`` steps, whatever its shape.
 """
 
+from collections.abc import Iterable
+
 from learning_record.domain.process.errors import InputTooLarge
 
 # JSON nesting deeper than any real statement or Caliper event (xAPI nests at most about 8).
@@ -18,27 +20,37 @@ MAX_STATEMENTS = 1_000
 
 
 def check_bounds(data: object) -> None:
-    """Raise ``InputTooLarge`` when ``data`` is deeper, larger or longer than the bounds."""
+    """Raise ``InputTooLarge`` when ``data`` is deeper, larger or longer than the bounds.
+
+    ``data`` is decoded JSON (object keys are strings), or text for a CSV mapping.
+    """
     if isinstance(data, str):
-        _check_text(data)
+        if len(data) > MAX_TEXT:
+            raise InputTooLarge(f"a text input of more than {MAX_TEXT} characters")
         return
+    # Only containers are pushed; their scalars are counted and checked in place (hot path).
     pending: list[tuple[object, int]] = [(data, 1)]
-    nodes = 0
+    nodes = 1
     while pending:
         value, depth = pending.pop()
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise InputTooLarge(f"more than {MAX_NODES} JSON values in one item")
         if depth > MAX_DEPTH:
             raise InputTooLarge(f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
-            for key, item in value.items():
-                _check_string(key)
-                pending.append((item, depth + 1))
+            if value and max(map(len, value)) > MAX_STRING:
+                raise _long_string()
+            items: Iterable[object] = value.values()
         elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str):
-            _check_string(value)
+            items = value
+        else:
+            continue  # a number, boolean or null at the root
+        nodes += len(value)
+        if nodes > MAX_NODES:
+            raise InputTooLarge(f"more than {MAX_NODES} JSON values in one item")
+        for item in items:
+            if isinstance(item, dict | list):
+                pending.append((item, depth + 1))
+            elif isinstance(item, str) and len(item) > MAX_STRING:
+                raise _long_string()
 
 
 def check_statement_count(count: int) -> None:
@@ -46,11 +58,5 @@ def check_statement_count(count: int) -> None:
         raise InputTooLarge(f"{count} statements from one item; at most {MAX_STATEMENTS}")
 
 
-def _check_text(text: str) -> None:
-    if len(text) > MAX_TEXT:
-        raise InputTooLarge(f"a text input of more than {MAX_TEXT} characters")
-
-
-def _check_string(text: object) -> None:
-    if isinstance(text, str) and len(text) > MAX_STRING:
-        raise InputTooLarge(f"a string of more than {MAX_STRING} characters")
+def _long_string() -> InputTooLarge:
+    return InputTooLarge(f"a string of more than {MAX_STRING} characters")

@@ -20,6 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from learning_record.domain.identity import ifi_of_raw
@@ -87,7 +88,7 @@ def protect(statement: Document, privacy: Privacy) -> list[str]:
     forms = sorted(
         {form for name in state.names for form in name_forms(name)}, key=len, reverse=True
     )
-    _protect_text(statement, "", forms, state)
+    _protect_text(statement, (), forms, state)
     for name in ("result", "context"):
         if statement.get(name) == {}:
             del statement[name]  # it held only what was removed
@@ -152,16 +153,21 @@ def _canonical_ifi(agent: Document) -> str:
 # --- Extensions and free text -------------------------------------------------------------------
 
 
-def _protect_text(value: Any, path: str, names: list[str], state: _Pass) -> None:
+# Paths are kept as tuples of keys and indexes, and spelled out only for what is touched: most
+# of a statement is walked and left alone.
+Parts = tuple[str | int, ...]
+
+
+def _protect_text(value: Any, path: Parts, names: list[str], state: _Pass) -> None:
     """Walk the statement; scrub the free-text positions and every extensions object."""
     if isinstance(value, list):
         for index, item in enumerate(value):
-            _protect_text(item, f"{path}[{index}]", names, state)
+            _protect_text(item, (*path, index), names, state)
         return
     if not isinstance(value, dict):
         return
     for key, item in list(value.items()):
-        where = join_path(path, path_segment(key))
+        where = (*path, key)
         if key == "extensions" and isinstance(item, dict):
             kept = _extension_value(item, where, names, state)
             if kept or not item:
@@ -172,41 +178,46 @@ def _protect_text(value: Any, path: str, names: list[str], state: _Pass) -> None
             value[key] = _text(item, where, names, state)
         elif key == "description" and isinstance(item, dict):
             value[key] = {
-                tag: _text(text, join_path(where, path_segment(tag)), names, state)
-                for tag, text in item.items()
+                tag: _text(text, (*where, tag), names, state) for tag, text in item.items()
             }
-        else:
+        elif isinstance(item, dict | list):
             _protect_text(item, where, names, state)
 
 
-def _extension_value(value: Any, path: str, names: list[str], state: _Pass) -> Any:
+def _extension_value(value: Any, path: Parts, names: list[str], state: _Pass) -> Any:
     """Any value inside extensions: strings scrubbed, sensitive keys dropped, at any depth."""
     if isinstance(value, str):
         return _text(value, path, names, state)
     if isinstance(value, list):
         return [
-            _extension_value(item, f"{path}[{index}]", names, state)
-            for index, item in enumerate(value)
+            _extension_value(item, (*path, index), names, state) for index, item in enumerate(value)
         ]
     if not isinstance(value, dict):
         return value
     kept = {}
     for key, item in value.items():
-        where = join_path(path, path_segment(key))
         if _is_sensitive(key):
-            state.touched.append(where)
+            state.touched.append(_spelled((*path, key)))
         else:
-            kept[key] = _extension_value(item, where, names, state)
+            kept[key] = _extension_value(item, (*path, key), names, state)
     return kept
 
 
+def _spelled(parts: Parts) -> str:
+    path = ""
+    for part in parts:
+        path = f"{path}[{part}]" if isinstance(part, int) else join_path(path, path_segment(part))
+    return path
+
+
+@lru_cache(maxsize=4096)  # producers use a handful of extension IRIs, again and again
 def _is_sensitive(key: str) -> bool:
     last = re.split(r"[/#:]", key.rstrip("/"))[-1]
     return re.sub(r"[^a-z]", "", last.lower()) in _SENSITIVE_EXTENSIONS
 
 
-def _text(text: str, path: str, names: list[str], state: _Pass) -> str:
+def _text(text: str, path: Parts, names: list[str], state: _Pass) -> str:
     cleaned = scrubbed(text, names)
     if cleaned != text:
-        state.touched.append(path)
+        state.touched.append(_spelled(path))
     return cleaned
