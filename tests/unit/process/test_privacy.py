@@ -88,6 +88,15 @@ def test_a_short_tenant_secret_is_refused() -> None:
         process(make_statement(), tenant_secret=b"short")
 
 
+def test_a_configured_home_page_names_the_pseudonyms_and_must_be_an_iri() -> None:
+    result = process(
+        make_statement(), tenant_secret=SECRET, pseudonym_home_page="https://lrs.example.org/p"
+    )
+    assert result.statements[0]["actor"]["account"]["homePage"] == "https://lrs.example.org/p"
+    with pytest.raises(ValueError, match="must be an IRI"):
+        process(make_statement(), tenant_secret=SECRET, pseudonym_home_page="pseudonyms")
+
+
 def test_anonymisation_gives_a_random_account_that_is_still_a_valid_agent() -> None:
     statement = make_statement(
         context={"instructor": make_agent(name="Charles", mbox="mailto:c@example.com")}

@@ -27,7 +27,7 @@ from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.process.conversion import Document
 from learning_record.domain.process.free_text import name_forms, scrubbed
 from learning_record.domain.xapi.agents import IFI_PROPERTIES
-from learning_record.domain.xapi.common import join_path, path_segment
+from learning_record.domain.xapi.common import IRI_PATTERN, join_path, path_segment
 
 PSEUDONYM_HOME_PAGE = "urn:learningrecord:pseudonym"
 ANONYMOUS_HOME_PAGE = "urn:learningrecord:anonymous"
@@ -69,6 +69,8 @@ class Privacy:
         # A short key makes the pseudonyms guessable by brute force over known e-mail addresses.
         if self.mode is PrivacyMode.PSEUDONYMISE and len(self.secret) < 16:
             raise ValueError("the tenant secret of keyed pseudonymisation is at least 16 bytes")
+        if not re.fullmatch(IRI_PATTERN, self.home_page):
+            raise ValueError("the pseudonyms' home page must be an IRI (xAPI 2.4.2.4)")
 
 
 @dataclass(slots=True)
