@@ -9,6 +9,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
+_DIGIT = re.compile(r"[0-9]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
@@ -25,10 +26,14 @@ _PHONE_DIGITS = range(8, 16)
 
 def scrubbed(text: str, names: Iterable[str] = ()) -> str:
     """``text`` without e-mail addresses, IP addresses, phone numbers, and any of ``names``."""
-    text = _EMAIL.sub("[email]", text)
-    text = _IPV4.sub("[ip]", text)
-    text = _IPV6_CANDIDATE.sub(_ipv6, text)
-    text = _PHONE_CANDIDATE.sub(_phone, text)
+    # Each pattern runs only where it could match: most strings in statements are identifiers.
+    if "@" in text:
+        text = _EMAIL.sub("[email]", text)
+    if ":" in text:
+        text = _IPV6_CANDIDATE.sub(_ipv6, text)
+    if _DIGIT.search(text):
+        text = _IPV4.sub("[ip]", text)
+        text = _PHONE_CANDIDATE.sub(_phone, text)
     for name in names:
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
     return text

@@ -108,7 +108,8 @@ def process(
                 found.model_copy(update={"path": join_path(prefix, found.path)})
                 for found in profiles.recommendations(document, match)
             ]
-        outputs.append(_validated(Produced(document, produced.source), name))
+        _check_still_valid(document, produced.source, name)
+        outputs.append(document)
         labels.append(None if match is None else match.label)
     single = len(outputs) == 1 and not conversion.collection
     return ProcessResult(
@@ -130,9 +131,19 @@ def _validated(produced: Produced, input_format: str) -> Document:
     try:
         return parse_statement(produced.document).to_document()
     except StatementInvalid as error:
-        where = f" at {error.path}" if error.path else ""
-        raise ConversionFailed(
-            input_format,
-            produced.source,
-            f"the xAPI statement made from it is invalid{where}: {error.reason}",
-        ) from None
+        raise _invalid(error, produced.source, input_format) from None
+
+
+def _check_still_valid(document: Document, source: str, input_format: str) -> None:
+    # Protection and enrichment edit a document already in stored shape: validating it again is
+    # enough, and it is returned as it is.
+    try:
+        parse_statement(document)
+    except StatementInvalid as error:
+        raise _invalid(error, source, input_format) from None
+
+
+def _invalid(error: StatementInvalid, source: str, input_format: str) -> ConversionFailed:
+    where = f" at {error.path}" if error.path else ""
+    reason = f"the xAPI statement made from it is invalid{where}: {error.reason}"
+    return ConversionFailed(input_format, source, reason)
