@@ -1,16 +1,19 @@
 """Keyed pseudonymisation and anonymisation: what is replaced, what is removed, what is reported."""
 
+import gzip
 import hashlib
 import re
 import string
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learning_record.domain.process import PrivacyMode, process
-from tests.unit.factories import make_agent, make_statement
+from tests.unit.factories import REMOVE, make_agent, make_statement, make_sub_statement
 from tests.unit.process.support import SECRET, pseudonym
 
 ADA_SHA1 = hashlib.sha1(b"mailto:ada@example.com").hexdigest()
@@ -19,6 +22,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 IP_EXTENSION = "http://id.tincanapi.com/extension/ip-address"
 USER_AGENT = "https://w3id.org/xapi/netc/extensions/user-agent"
 GEO = "http://id.tincanapi.com/extension/geojson"
+FUN_MOOC = Path(__file__).parent.parent.parent / "data" / "fun-mooc-video-statements.json.gz"
 
 
 def protected(statement: dict[str, Any], **options: Any) -> Any:
@@ -215,3 +219,35 @@ def test_pseudonyms_are_stable_and_distinct_per_learner(emails: list[str]) -> No
     first = [account(email) for email in emails]
     assert [account(email) for email in emails] == first
     assert len(set(first)) == len(emails)
+
+
+def test_agents_as_object_authority_and_inside_a_substatement_are_pseudonymised() -> None:
+    bob = make_agent(name="Bob", mbox="mailto:bob@example.com")
+    lms = make_agent(
+        name="LMS", mbox=REMOVE, account={"homePage": "https://lms.example.org", "name": "lms"}
+    )
+    statement = make_statement(
+        object=make_sub_statement(actor=make_agent(), object=bob), authority=lms
+    )
+    result = protected(statement)
+    bob_sha1 = hashlib.sha1(b"mailto:bob@example.com").hexdigest()
+    assert result.statements[0]["object"]["actor"]["account"] == ADA
+    assert result.statements[0]["object"]["object"] == {
+        "objectType": "Agent",
+        "account": pseudonym(f"mbox_sha1sum:{bob_sha1}"),
+    }
+    assert result.statements[0]["authority"]["account"] == pseudonym(
+        "account:https://lms.example.org|lms"
+    )
+    assert result.meta.privacy.touched[:3] == ["actor", "authority", "object.actor"]
+
+
+def test_fun_mooc_statements_keep_one_distinct_pseudonym_per_learner() -> None:
+    with gzip.open(FUN_MOOC) as dataset:
+        statements = [orjson.loads(line) for line in dataset.read().splitlines()[:3000]]
+    learners = {statement["actor"]["account"]["name"] for statement in statements}
+    # One item per statement, as the raw stream sends them.
+    outputs = [process(statement, tenant_secret=SECRET).statements[0] for statement in statements]
+    pseudonyms = {statement["actor"]["account"]["name"] for statement in outputs}
+    assert len(pseudonyms) == len(learners)
+    assert not learners & pseudonyms
