@@ -87,7 +87,8 @@ def process(
     path in the input, why), ``InputTooLarge`` (past a bound of ``limits``), and ``ValueError``
     for a secret too short for keyed pseudonymisation.
     """
-    privacy = Privacy(mode, tenant_secret, pseudonym_home_page)
+    # A plain "anonymise" from a request or a setting is accepted; anything else is a ValueError.
+    privacy = Privacy(PrivacyMode(mode), tenant_secret, pseudonym_home_page)
     check_bounds(data)
     name, conversion = converted(data, input_format, mapping)
     check_statement_count(len(conversion.statements))
