@@ -61,7 +61,7 @@ def convert(data: dict[str, Any]) -> Converted:
 
 
 def _context_version(context: object) -> str | None:
-    # "@context" is one IRI, or an array whose first item is the Caliper context (1.1 5.1).
+    # "@context" is one IRI, or an array whose first item is the Caliper context.
     first = context[0] if isinstance(context, list) and context else context
     return vocabulary.CONTEXTS.get(first) if isinstance(first, str) else None
 
@@ -209,7 +209,7 @@ def _response_text(generated: dict[str, Any]) -> str | None:
     for name in ("values", "selections", "tags"):
         items = generated.get(name)
         if isinstance(items, list) and all(isinstance(item, str) for item in items):
-            # "[,]" separates the items of a response (xAPI Data 2.4.4.1.s16, response patterns).
+            # "[,]" separates the items of a response (xAPI Data 2.4.4.1.s10, "Response Patterns").
             return "[,]".join(items)
     return None
 

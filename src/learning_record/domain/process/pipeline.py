@@ -76,7 +76,7 @@ def process(
     data: object,
     *,
     input_format: str | None = None,
-    mode: PrivacyMode = PrivacyMode.PSEUDONYMISE,
+    mode: PrivacyMode | str = PrivacyMode.PSEUDONYMISE,
     tenant_secret: bytes,
     mapping: RecordMapping | None = None,
     pseudonym_home_page: str = PSEUDONYM_HOME_PAGE,
@@ -85,9 +85,10 @@ def process(
 
     Raises ``UndetectableInput`` (each format's reason), ``ConversionFailed`` (the format, the
     path in the input, why), ``InputTooLarge`` (past a bound of ``limits``), and ``ValueError``
-    for a secret too short for keyed pseudonymisation.
+    for an unknown mode, a secret too short for keyed pseudonymisation, or a home page that is
+    not an IRI.
     """
-    # A plain "anonymise" from a request or a setting is accepted; anything else is a ValueError.
+    # The mode's plain name ("anonymise", from a request or a setting) is accepted too.
     privacy = Privacy(PrivacyMode(mode), tenant_secret, pseudonym_home_page)
     check_bounds(data)
     name, conversion = converted(data, input_format, mapping)

@@ -7,7 +7,8 @@ Templates are tried in file order, so the more specific come first (an answered 
 assessment before any answered question).
 
 A recognised statement is enriched with what its template fixes: the verb's display, the
-object's activity type, and its profile as a category activity (xAPI Profiles, part 2, 1.3).
+object's activity type, and its profile's version as a category activity, as the xAPI Profiles
+specification asks of statements that follow a profile.
 Then each rule whose property is missing, or not one of the allowed values, is reported.
 """
 

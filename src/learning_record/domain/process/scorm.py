@@ -1,8 +1,8 @@
 """SCORM 2004 (4th edition) CMI run-time data, as an LMS reports a learner's attempt, to xAPI.
 
-The data model names (``cmi.completion_status`` …) come from the SCORM 2004 Run-Time
-Environment book, section 4.2. A report is a JSON object holding the CMI elements, either flat
-(``{"cmi.completion_status": "completed"}``, as SetValue calls name them) or nested
+The data model names (``cmi.completion_status`` …) come from the data model chapter of the
+SCORM 2004 Run-Time Environment book. A report is a JSON object holding the CMI elements,
+either flat (``{"cmi.completion_status": "completed"}``, as SetValue calls name them) or nested
 (``{"cmi": {"completion_status": "completed"}}``), with the values as strings, as the API
 carries them. The CMI data names no activity, so the report says which one, beside the data:
 
@@ -35,7 +35,7 @@ from learning_record.domain.xapi.verbs import COMPLETED, FAILED, PASSED
 NAME = "scorm"
 VERSION = "2004"
 PROGRESSED = "http://adlnet.gov/expapi/verbs/progressed"
-# cmi5's progress extension: an integer percentage (cmi5 9.5.4.1).
+# cmi5's progress result extension: an integer percentage.
 PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 SCO_TYPE = "http://adlnet.gov/expapi/activities/lesson"
 
