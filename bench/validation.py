@@ -273,11 +273,14 @@ How it was measured:
 """
 
 
-def render_table(results: list[Measurements]) -> str:
+def render_table(
+    results: list[Measurements], unit: str = "statement", baseline_name: str = "JSON round trip"
+) -> str:
+    """The figures of each workload; the first workload is the baseline the others compare to."""
     baseline = results[0]
     rows = [
-        "| workload | statements/s (median) | spread of passes (statements/s) "
-        "| µs/statement | p50 latency (µs) | p99 latency (µs) | time vs JSON round trip "
+        f"| workload | {unit}s/s (median) | spread of passes ({unit}s/s) "
+        f"| µs/{unit} | p50 latency (µs) | p99 latency (µs) | time vs {baseline_name} "
         "| on CPU |",
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]

@@ -4,6 +4,7 @@ Format checks are regular expressions run by pydantic-core, so that validating a
 fast; ``FORMAT_DESCRIPTIONS`` turns a failed pattern back into a sentence for the error message.
 """
 
+import json
 import math
 import re
 from datetime import datetime
@@ -29,6 +30,22 @@ def rule_error(reason: str, at: str = "") -> PydanticCustomError:
     (``"member"``, ``"choices[2].id"``), so that the error names the property and not its parent.
     """
     return PydanticCustomError(RULE_ERROR, "{reason}", {"reason": reason, "at": at})
+
+
+def path_segment(name: str) -> str:
+    """One property of a JSON path, as error messages and reports spell it.
+
+    Property names and identifier-like keys read as ".name"; other keys (IRIs, language tags
+    with hyphens) as '["key"]', so that the dots of an IRI never look like path separators.
+    """
+    return name if name.isidentifier() else f"[{json.dumps(name, ensure_ascii=False)}]"
+
+
+def join_path(path: str, relative: str) -> str:
+    """``relative`` (a segment or a path) under ``path``: "a.b" for "b", "a[0]" for "[0]"."""
+    if not path or relative.startswith("["):
+        return path + relative
+    return f"{path}.{relative}"
 
 
 class XapiModel(BaseModel):

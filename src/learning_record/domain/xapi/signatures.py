@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.xapi.attachments import Attachment
-from learning_record.domain.xapi.common import Timestamp
+from learning_record.domain.xapi.common import Timestamp, join_path, path_segment
 from learning_record.domain.xapi.statements import Statement
 
 __all__ = [
@@ -63,7 +63,7 @@ def verify_signed_statements(
         for position, attachment in enumerate(statement.attachments or ()):
             if not is_signature(attachment):
                 continue
-            path = _join(statement_path, f"attachments[{position}]")
+            path = join_path(statement_path, f"attachments[{position}]")
             if attachment.content_type.split(";", 1)[0].strip().lower() != SIGNATURE_CONTENT_TYPE:
                 raise StatementInvalid(
                     f"{path}.contentType",
@@ -116,7 +116,7 @@ def verify_signature(
     difference = _difference(_comparable(signed, received), _comparable(received, signed), "")
     if difference is not None:
         raise StatementInvalid(
-            _join(statement_path, difference),
+            join_path(statement_path, difference),
             "differs from the signed statement in the JWS payload of "
             f"{path or 'the signature'} (2.6.s5.b3.b2)",
         )
@@ -262,7 +262,7 @@ def _difference(signed: Any, received: Any, path: str) -> str | None:
     """The JSON path of the first place where the two differ, or None when they do not."""
     if isinstance(signed, dict) and isinstance(received, dict):
         for name in [*signed, *(name for name in received if name not in signed)]:
-            where = _join(path, _segment(name))
+            where = join_path(path, path_segment(name))
             if name not in signed or name not in received:
                 return where
             found = _difference(signed[name], received[name], where)
@@ -278,13 +278,3 @@ def _difference(signed: Any, received: Any, path: str) -> str | None:
     # JSON true is not 1: Python's bool equals int, so types are compared too.
     same_kind = isinstance(signed, bool) == isinstance(received, bool)
     return None if same_kind and signed == received else path
-
-
-def _segment(name: str) -> str:
-    return name if name.isidentifier() else f"[{orjson.dumps(name).decode()}]"
-
-
-def _join(path: str, relative: str) -> str:
-    if not path or relative.startswith("["):
-        return path + relative
-    return f"{path}.{relative}"

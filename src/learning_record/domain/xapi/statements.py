@@ -4,7 +4,6 @@
 turn pydantic's errors into ``StatementInvalid`` carrying the JSON path of the first offence.
 """
 
-import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -32,6 +31,8 @@ from learning_record.domain.xapi.common import (
     Timestamp,
     Version,
     XapiModel,
+    join_path,
+    path_segment,
     rule_error,
 )
 from learning_record.domain.xapi.context import Context, StatementRef
@@ -297,9 +298,9 @@ def _statement_invalid(exc: ValidationError) -> StatementInvalid:
     path = _json_path(loc)
     ctx = error.get("ctx", {})
     if error["type"] == RULE_ERROR and ctx.get("at"):
-        path = _join(path, ctx["at"])
+        path = join_path(path, ctx["at"])
     elif error["type"] == "union_tag_invalid":
-        path = _join(path, "objectType")
+        path = join_path(path, "objectType")
     reason = _reason(error)
     if loc and loc[-1] == "[key]":
         reason = f"key {reason}"
@@ -313,21 +314,9 @@ def _json_path(loc: tuple[str | int, ...]) -> str:
         if isinstance(item, int):
             path += f"[{item}]"
         elif not (item == "[key]" or (item in _TAGS and previous in _UNION_FIELDS)):
-            path = _join(path, _segment(item))
+            path = join_path(path, path_segment(item))
         previous = item
     return path
-
-
-def _segment(name: str) -> str:
-    # Property names and identifier-like keys read as ".name"; other keys (IRIs, language tags
-    # with hyphens) as '["key"]', so that the dots of an IRI never look like path separators.
-    return name if name.isidentifier() else f"[{json.dumps(name, ensure_ascii=False)}]"
-
-
-def _join(path: str, relative: str) -> str:
-    if not path or relative.startswith("["):
-        return path + relative
-    return f"{path}.{relative}"
 
 
 def _reason(error: ErrorDetails) -> str:
