@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -39,6 +38,7 @@ from learning_record.api.openapi import Operation, declare
 from learning_record.api.request_context import context_of
 from learning_record.api.usage import take_request
 from learning_record.domain.errors import first_validation_message
+from learning_record.domain.json_input import loads_bounded
 from learning_record.platform import logs
 
 P = TypeVar("P")
@@ -136,11 +136,7 @@ def _body_model(operation: Operation) -> type[BaseModel] | None:
 
 
 async def _from_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    try:
-        params = orjson.loads(await request.read())
-    except orjson.JSONDecodeError as error:
-        raise bad_request(f"malformed JSON: {error}") from error
-    return _validated(model, params)
+    return _validated(model, loads_bounded(await request.read()))
 
 
 def _validated(model: type[BaseModel], params: Any) -> BaseModel:

@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from learning_record.api.errors import ApiError
+from learning_record.api.openapi import declared_operation
 
 MAX_TARGET_BYTES = 8192
 
@@ -37,19 +38,22 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 @web.middleware
 async def media_type_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """415 for a body of a media type a product endpoint cannot read (the product sub-app's)."""
+    """415 for a body of a media type a product endpoint cannot read (the product sub-app's):
+    those its operation declares, else JSON."""
     if (
         request.method in _BODY_METHODS
         and request.body_exists
         and request.match_info.http_exception is None
-        and request.content_type not in PRODUCT_MEDIA_TYPES
     ):
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type {request.content_type!r} is not supported here: send "
-            f"{' or '.join(PRODUCT_MEDIA_TYPES)}",
-            {"supported": list(PRODUCT_MEDIA_TYPES)},
-            headers={"Accept-Post": ", ".join(PRODUCT_MEDIA_TYPES)},
-        )
+        operation = declared_operation(request, request.method)
+        readable = tuple(operation.body) if operation and operation.body else PRODUCT_MEDIA_TYPES
+        if request.content_type not in readable:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"Content-Type {request.content_type!r} is not supported here: send "
+                f"{' or '.join(readable)}",
+                {"supported": list(readable)},
+                headers={"Accept-Post": ", ".join(readable)},
+            )
     return await handler(request)

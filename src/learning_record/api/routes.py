@@ -3,7 +3,8 @@
 - **xAPI resources** (``/statements``, ``/about``): the xAPI protocol's own middlewares (the
   version stamp, the alternate request syntax, the version header, 400 for a media type the
   resource does not take; ``api.xapi_protocol``).
-- **Product endpoints** (indicators): 415 for a body that is not JSON (``api.request_limits``).
+- **Product endpoints** (indicators, process): 415 for a body of a media type the operation
+  does not declare (JSON unless it says otherwise; ``api.request_limits``).
 - **Operations** (health, readiness, lag, the dashboard, the docs, ``/metrics``).
 
 The sub-apps share the base path, so none is chosen by prefix: each is mounted with a rule that
@@ -24,7 +25,15 @@ from aiohttp.web_urldispatcher import (  # _InfoDict: the type aiohttp's own rul
     _InfoDict,
 )
 
-from learning_record.api import docs, health, indicators, ops, statements, xapi_protocol
+from learning_record.api import (
+    docs,
+    health,
+    indicators,
+    ops,
+    process,
+    statements,
+    xapi_protocol,
+)
 from learning_record.api.endpoint import Endpoint
 from learning_record.api.middlewares import error_middleware
 from learning_record.api.openapi import XAPI
@@ -62,6 +71,8 @@ def _product(base: str) -> web.Application:
         for method in ("GET", "POST"):  # POST: the parameters as a JSON body
             _add(app, f"{base}{path}", view, method)
     _add(app, f"{base}/indicators/query", indicators.batch, "POST")
+    _add(app, f"{base}/process", process.process_one, "POST")
+    _add(app, f"{base}/process/batch", process.process_batch, "POST")
     return app
 
 

@@ -199,6 +199,21 @@ class IngestSettings(BaseModel):
     )
 
 
+class ProcessSettings(BaseModel):
+    """POST /process: converting and pseudonymising traces (docs/process.md)."""
+
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("lr-dev-pseudonym-key-change-me"),
+        description="Secret from which each tenant's pseudonymisation key is derived (HMAC of "
+        "the tenant name): the same learner gets the same pseudonym in every request of a "
+        "tenant. Set one of your own in production and keep it: changing it changes every "
+        "pseudonym.",
+    )
+    max_batch_items: int = Field(
+        default=1000, ge=1, description="The most items one POST /process/batch may carry."
+    )
+
+
 class OpsSettings(BaseModel):
     """Worker heartbeats, readiness and the consumer lag readings."""
 
@@ -247,6 +262,7 @@ class Settings(BaseSettings):
     stack: StackSettings = StackSettings()
     ops: OpsSettings = OpsSettings()
     ingest: IngestSettings = IngestSettings()
+    process: ProcessSettings = ProcessSettings()
     cors: CorsSettings = CorsSettings()
     default_tenant: str = Field(
         default="default",
