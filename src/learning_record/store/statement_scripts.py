@@ -162,14 +162,20 @@ class PurgeView:
         return args
 
 
+# Candidates one query_page call examines at most: a few milliseconds of Redis time.
+CANDIDATES_PER_CALL = 5000
+
+
 @dataclass(frozen=True, slots=True)
 class QueryPage:
-    """Up to ``limit + 1`` matches of a query after ``cursor``."""
+    """Up to ``limit + 1`` matches of a query after ``cursor``, examining at most ``budget``
+    candidates."""
 
     SCRIPT: ClassVar[LuaScript] = LuaScript("query_page", _SHARED)
     tenant: str
     query: StatementQuery
     cursor: Cursor | None
+    budget: int = CANDIDATES_PER_CALL
 
     def keys(self) -> list[str]:
         tenant = self.tenant
@@ -192,6 +198,7 @@ class QueryPage:
             _milliseconds(query.since_ms),
             _milliseconds(until),
             _milliseconds(None if until is None else until + LATE_ALLOWANCE_MS),
+            self.budget,
         ]
 
 
