@@ -14,7 +14,7 @@ from learning_record.platform.settings import Settings
 from learning_record.store import keys
 from learning_record.store.api_keys import cache_key
 from tests.integration.conftest import issue_key
-from tests.integration.lr_cli import run_lr
+from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.waiting import until
 
 
@@ -57,6 +57,19 @@ async def test_create_list_and_revoke_from_the_command_line(
     ).strip() == f"revoked {created['key_id']}"
     async with http.get(url, headers=headers) as response:
         assert response.status == 401
+
+
+@pytest.mark.parametrize("tenant", ["a|b", "Acme", "acme\n"])
+async def test_create_refuses_a_tenant_that_is_not_a_tenant_name(
+    settings: Settings, tenant: str
+) -> None:
+    code, _, stderr = await run_lr_status(
+        settings, *("keys", "create", "--tenant", tenant, "--name", "lms")
+    )
+    assert code == 2  # typer's usage error: nothing was written
+    assert f"tenant {tenant!r} is not 1-63 lowercase letters" in " ".join(stderr.split())
+    listing = await run_lr(settings, "keys", "list")
+    assert all(f"  {tenant}  " not in row for row in listing.splitlines())
 
 
 async def test_a_key_still_works_after_its_redis_cache_entry_is_lost(

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from learning_record.domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key, revoked, rotated
+from learning_record.domain.tenants import checked_tenant
 from learning_record.platform.plans import CUSTOM
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import ensure_topics
@@ -48,6 +49,7 @@ async def create_key(
     requests_per_s: int | None = None,
     statements_per_month: int | None = None,
 ) -> IssuedKey:
+    checked_tenant(tenant)  # before anything is written, with the rule in the message
     if plan not in settings.plans:
         raise ValueError(f"unknown plan {plan!r}; known plans: {', '.join(settings.plans)}")
     if plan != CUSTOM and (requests_per_s is not None or statements_per_month is not None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from learning_record.domain.statement_index import (
     RELATED_AGENT,
     term,
 )
+from learning_record.domain.tenants import checked_tenant
 from learning_record.platform.plans import CUSTOM, UsagePlan
 
 
@@ -40,8 +40,6 @@ _READ_SCOPES = {Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE, Scope.INDICAT
 
 # The authority of statements an API key writes: an account the spec's rules accept as an Agent.
 KEY_AUTHORITY_HOMEPAGE = f"{LRS_AUTHORITY_HOMEPAGE_PREFIX}api-key"
-
-TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class ApiKeyRecord(BaseModel):
@@ -67,9 +65,7 @@ class ApiKeyRecord(BaseModel):
     @field_validator("tenant")
     @classmethod
     def _tenant_is_a_slug(cls, tenant: str) -> str:
-        if not TENANT_PATTERN.match(tenant):
-            raise ValueError("tenant must be 1-63 lowercase letters, digits, '-' or '_'")
-        return tenant
+        return checked_tenant(tenant)
 
     def usage_plan(self, plans: Mapping[str, UsagePlan]) -> UsagePlan:
         if self.plan == CUSTOM:

@@ -37,3 +37,8 @@ class UnidentifiedActor(DomainError):
     xAPI 2.4.2.2.s3.b1: each anonymous Group is distinct even with identical members, so no
     stable identity can be derived from its members.
     """
+
+
+class InvalidTenant(DomainError, ValueError):
+    """A tenant name that is not a slug (``domain.tenants``). A ValueError too, so that pydantic
+    validators report it as a validation error of the field."""
