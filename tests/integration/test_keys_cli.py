@@ -72,6 +72,20 @@ async def test_create_refuses_a_tenant_that_is_not_a_tenant_name(
     assert all(f"  {tenant}  " not in row for row in listing.splitlines())
 
 
+async def test_a_key_created_without_scopes_has_all_of_its_tenant_and_not_ops(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    created = orjson.loads(
+        await run_lr(settings, "keys", "create", "--tenant", tenant, "--name", "lms", "--json")
+    )
+    assert created["scopes"] == ["all"]
+    headers = {"x-api-key": created["api_key"]}
+    async with http.get(f"{base_url}/ops/summary", headers=headers) as response:
+        assert response.status == 403
+    assert await status_with(http, base_url, created["api_key"]) == 404  # its tenant's data
+
+
 async def test_a_key_still_works_after_its_redis_cache_entry_is_lost(
     settings: Settings, http: aiohttp.ClientSession, base_url: str, redis: Redis
 ) -> None:

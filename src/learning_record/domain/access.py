@@ -35,8 +35,11 @@ class Scope(StrEnum):
 
 
 # What ``all/read`` grants: "unrestricted read access" (xAPI Communication 4.2), to learning
-# records only. ``ops`` shows the whole deployment, across tenants: never implied by a read.
+# records only.
 _READ_SCOPES = {Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE, Scope.INDICATORS_READ}
+# ``ops`` shows the whole deployment, across tenants: only a key that names it has it. ``all``
+# is everything of one tenant, and is what ``lr keys create`` grants by default.
+_DEPLOYMENT_SCOPES = {Scope.OPS}
 
 # The authority of statements an API key writes: an account the spec's rules accept as an Agent.
 KEY_AUTHORITY_HOMEPAGE = f"{LRS_AUTHORITY_HOMEPAGE_PREFIX}api-key"
@@ -77,8 +80,10 @@ class ApiKeyRecord(BaseModel):
     def grants(self, needed: Scope) -> bool:
         if self.revoked:
             return False
-        if Scope.ALL in self.scopes or needed in self.scopes:
+        if needed in self.scopes:
             return True
+        if Scope.ALL in self.scopes:
+            return needed not in _DEPLOYMENT_SCOPES
         return Scope.ALL_READ in self.scopes and needed in _READ_SCOPES
 
 
