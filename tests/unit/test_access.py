@@ -15,6 +15,7 @@ from learning_record.domain.access import (
     rotated,
     secret_matches,
     split_api_key,
+    supersedes,
     written_by_key,
 )
 
@@ -172,3 +173,16 @@ def test_revocation_is_a_new_revision() -> None:
     record = mint_key(tenant="acme", name="k", scopes=(Scope.ALL,)).record
     assert revoked(record).revoked
     assert revoked(record).revision == 1
+
+
+def test_a_higher_revision_supersedes_and_a_revocation_wins_a_tie() -> None:
+    created = mint_key(tenant="acme", name="k", scopes=(Scope.ALL,)).record
+    rotation = rotated(created).record
+    revocation = revoked(created)  # from the same revision as the rotation: a race
+
+    assert supersedes(created, None)
+    assert supersedes(rotation, created)
+    assert not supersedes(created, rotation)
+    assert supersedes(revocation, rotation)
+    assert not supersedes(rotation, revocation)
+    assert supersedes(rotation, rotation)  # the same record again changes nothing

@@ -87,6 +87,15 @@ class ApiKeyRecord(BaseModel):
         return Scope.ALL_READ in self.scopes and needed in _READ_SCOPES
 
 
+def supersedes(record: ApiKeyRecord, held: ApiKeyRecord | None) -> bool:
+    """Whether ``record`` replaces ``held``, copies of one key met in any order: a higher
+    revision wins, and at the same revision a revocation does, so that two changes made from
+    the same revision (a rotation racing a revocation) never leave the key alive."""
+    if held is None or record.revision != held.revision:
+        return held is None or record.revision > held.revision
+    return record.revoked or not held.revoked
+
+
 def key_authority(key_id: str) -> dict[str, Any]:
     """The authority the LRS gives the statements a key writes (xAPI Data 2.4.9)."""
     return {"objectType": "Agent", "account": {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": key_id}}
