@@ -31,6 +31,7 @@ from learning_record.store.routing import StoredStatement, store_and_route
 from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
+from learning_record.stream.isolation import isolating
 from learning_record.stream.partitioning import partition_of
 from learning_record.stream.redis_client import redis, with_retries
 from learning_record.stream.topics import activity_ops_topic, learner_ops_topic, statements_topic
@@ -90,17 +91,13 @@ async def _decoded(event: EventT[bytes]) -> Accepted | None:
 
 async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
     """Store and route a tenant's records; a record that cannot be stored, even alone, goes to
-    the dead letters. Storing is idempotent for the same origins, so a group that failed
-    halfway is simply stored again record by record."""
-    try:
-        return await _store_and_route(tenant, records)
-    except Exception as error:  # any shape of record, or a bug: isolate it, never stop
-        if len(records) > 1:
-            log.exception("statement_store_failed tenant=%s records=%d", tenant, len(records))
-            return [op for record in records for op in await _route(tenant, [record])]
-        log.exception("statement_store_failed tenant=%s records=1", tenant)
-        await dead_letters.park(records[0].event, tenant, f"cannot be stored: {error}")
-        return []
+    the dead letters (``isolating``)."""
+
+    async def park(record: Accepted, error: Exception) -> None:
+        log.error("statement_store_failed tenant=%s error=%s", tenant, type(error).__name__)
+        await dead_letters.park(record.event, tenant, f"cannot be stored: {error}")
+
+    return await isolating(records, partial(_store_and_route, tenant), park)
 
 
 async def _store_and_route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
