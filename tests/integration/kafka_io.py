@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.structs import RecordMetadata
 
 from learning_record.domain import ingest
 from learning_record.platform.settings import Settings
@@ -25,6 +26,27 @@ async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:
                 value=value,
                 headers=[(ingest.TENANT_HEADER, tenant.encode())],
             )
+    finally:
+        await producer.stop()
+
+
+async def produce_raw(
+    settings: Settings, records: list[tuple[bytes, list[tuple[str, bytes]]]]
+) -> list[RecordMetadata]:
+    """Records as a foreign producer may write them, any value and any headers; where each
+    landed."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        max_request_size=4 * 1024 * 1024,
+    )
+    await producer.start()
+    try:
+        return [
+            await producer.send_and_wait(settings.kafka.statements_topic, value, headers=headers)
+            for value, headers in records
+        ]
     finally:
         await producer.stop()
 

@@ -51,7 +51,7 @@ def _multipart_as_text(ctx: schemathesis.SerializationContext, value: Any) -> by
 @pytest.fixture(scope="session")
 def fuzz_key(settings: Settings) -> str:
     """A key of a tenant of its own, every scope, the unlimited plan."""
-    key = asyncio.run(issue_key(settings, (Scope.ALL,)))
+    key = asyncio.run(issue_key(settings, (Scope.ALL, Scope.OPS)))
     return key.header_value
 
 

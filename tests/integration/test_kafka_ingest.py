@@ -88,3 +88,29 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_worker_goes_on
     assert set(reasons) == {not_json, not_a_statement}
     assert reasons[not_json].startswith("invalid JSON")
     assert reasons[not_a_statement] == "verb.id: is required"
+
+
+async def test_a_tenant_header_that_is_not_a_tenant_is_dead_lettered_not_routed_into_a_prefix(
+    settings: Settings, redis: Redis, http: aiohttp.ClientSession, base_url: str
+) -> None:
+    key = await issue_key(settings)
+    tenant = key.record.tenant
+    agent = {"mbox": "mailto:pipe@example.org"}
+    forged, valid = (learner_statement("mailto:pipe@example.org") for _ in range(2))
+
+    await produce(settings, [orjson.dumps(forged)], f"{tenant}|other")
+    await produce(settings, [orjson.dumps(valid)], tenant)
+
+    (dead,) = await read_matching(
+        settings,
+        settings.kafka.dead_letter_topic,
+        lambda r: dict(r.headers).get(ingest.TENANT_HEADER) == f"{tenant}|other".encode(),
+        expected=1,
+    )
+    assert dict(dead.headers)[ingest.DLQ_REASON_HEADER].decode() == (
+        f"tenant '{tenant}|other' is not 1-63 lowercase letters, digits, '-' or '_', starting "
+        "with a letter or digit"
+    )
+    await until(lambda: learner_statement_count(http, base_url, key, agent), what="counted")
+    assert await learner_statement_count(http, base_url, key, agent) == 1  # the valid one only
+    assert await fetch_statement(redis, tenant, str(forged["id"])) is None

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import aiohttp
 import orjson
 import pytest
+from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from learning_record.cli import keys_admin
+from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.domain.access import IssuedKey
 from learning_record.platform.settings import Settings
+from learning_record.platform.topics import ensure_topics
 from learning_record.store import keys
-from learning_record.store.api_keys import cache_key
+from learning_record.store.api_keys import cache_key, cached_key
 from tests.integration.conftest import issue_key
-from tests.integration.lr_cli import run_lr
+from tests.integration.isolated_stack import base_url_of, isolated_stack
+from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.waiting import until
 
 
@@ -57,6 +63,33 @@ async def test_create_list_and_revoke_from_the_command_line(
     ).strip() == f"revoked {created['key_id']}"
     async with http.get(url, headers=headers) as response:
         assert response.status == 401
+
+
+@pytest.mark.parametrize("tenant", ["a|b", "Acme", "acme\n"])
+async def test_create_refuses_a_tenant_that_is_not_a_tenant_name(
+    settings: Settings, tenant: str
+) -> None:
+    code, _, stderr = await run_lr_status(
+        settings, *("keys", "create", "--tenant", tenant, "--name", "lms")
+    )
+    assert code == 2  # typer's usage error: nothing was written
+    assert f"tenant {tenant!r} is not 1-63 lowercase letters" in " ".join(stderr.split())
+    listing = await run_lr(settings, "keys", "list")
+    assert all(f"  {tenant}  " not in row for row in listing.splitlines())
+
+
+async def test_a_key_created_without_scopes_has_all_of_its_tenant_and_not_ops(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str
+) -> None:
+    tenant = f"t{uuid.uuid4().hex[:10]}"
+    created = orjson.loads(
+        await run_lr(settings, "keys", "create", "--tenant", tenant, "--name", "lms", "--json")
+    )
+    assert created["scopes"] == ["all"]
+    headers = {"x-api-key": created["api_key"]}
+    async with http.get(f"{base_url}/ops/summary", headers=headers) as response:
+        assert response.status == 403
+    assert await status_with(http, base_url, created["api_key"]) == 404  # its tenant's data
 
 
 async def test_a_key_still_works_after_its_redis_cache_entry_is_lost(
@@ -152,3 +185,47 @@ async def test_tenants_list_counts_active_and_revoked_keys_per_tenant(settings: 
     assert [row["tenant"] for row in rows] == sorted(row["tenant"] for row in rows)
     text = await run_lr(settings, "tenants", "list")
     assert f"{first}  active=2  revoked=1" in text.splitlines()
+
+
+async def test_a_rotation_racing_a_revocation_never_brings_the_key_back(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str, redis: Redis
+) -> None:
+    for _ in range(3):  # the race went either way before changes of a key were serialised
+        key_id = (await issue_key(settings)).record.key_id
+        rotation, revocation = await asyncio.gather(
+            keys_admin.rotate_key(settings, key_id),
+            keys_admin.revoke_key(settings, key_id),
+            return_exceptions=True,
+        )
+        assert not isinstance(revocation, BaseException)
+        assert (await keys_admin.list_keys(settings))[key_id].revoked
+        cached = await cached_key(redis, key_id)
+        assert cached is not None
+        assert cached.revoked
+        if isinstance(rotation, IssuedKey):  # it ran first: the revocation took its secret
+            assert await status_with(http, base_url, rotation.header_value) == 401
+        else:  # it ran second and found the key revoked
+            assert isinstance(rotation, keys_admin.KeyNotRotatable)
+
+
+async def test_an_unreadable_record_in_the_keys_topic_does_not_keep_the_api_from_starting(
+    services: LocalStack, http: aiohttp.ClientSession, redis: Redis
+) -> None:
+    with isolated_stack(services.settings, "bad-key-record") as processes:
+        settings = processes.settings
+        await ensure_topics(settings.kafka)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                settings.kafka.keys_topic, b"{not a key record", key=b"lrk_by_hand"
+            )
+        finally:
+            await producer.stop()
+        key = await issue_key(settings)  # after the bad record, in the same partition
+        await redis.delete(keys.api_key(key.record.key_id))  # the API must read it from the topic
+
+        api = processes.start_api()  # waits for /health: it raised at start before
+
+        assert await status_with(http, base_url_of(settings), key.header_value) == 404
+        assert "key_record_unreadable partition=0 offset=0" in api.log_path.read_text()

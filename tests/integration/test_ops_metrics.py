@@ -98,6 +98,17 @@ async def test_lag_endpoint_needs_a_key_with_the_ops_scope(
         assert r.status == 403
 
 
+async def test_scope_all_is_one_tenants_data_and_never_the_deployments_ops(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings
+) -> None:
+    everything_of_a_tenant = await issue_key(settings, scopes=(Scope.ALL,))
+    headers = {"x-api-key": everything_of_a_tenant.header_value}
+    for path in ("/ops/lag", "/ops/summary"):
+        async with http.get(f"{base_url}{path}", headers=headers) as response:
+            assert response.status == 403, path
+            assert (await response.json())["error"]["details"]["needed"] == ["ops"]
+
+
 async def test_lr_lag_prints_the_same_partitions_as_json_and_as_a_table(
     settings: Settings,
 ) -> None:

@@ -15,6 +15,7 @@ from learning_record.domain.access import (
     rotated,
     secret_matches,
     split_api_key,
+    supersedes,
     written_by_key,
 )
 
@@ -38,6 +39,11 @@ def test_the_same_secret_hashes_differently_under_another_key_id() -> None:
         ((Scope.STATEMENTS_WRITE,), Scope.STATEMENTS_WRITE, True),
         ((Scope.STATEMENTS_WRITE,), Scope.STATEMENTS_READ, False),
         ((Scope.ALL,), Scope.ADMIN, True),
+        ((Scope.ALL,), Scope.INDICATORS_READ, True),
+        ((Scope.ALL,), Scope.OPS, False),
+        ((Scope.ALL, Scope.OPS), Scope.OPS, True),
+        ((Scope.OPS,), Scope.OPS, True),
+        ((Scope.OPS,), Scope.STATEMENTS_READ, False),
         ((Scope.ALL_READ,), Scope.STATEMENTS_READ, True),
         ((Scope.ALL_READ,), Scope.INDICATORS_READ, True),
         ((Scope.ALL_READ,), Scope.STATEMENTS_WRITE, False),
@@ -52,6 +58,11 @@ def test_the_same_secret_hashes_differently_under_another_key_id() -> None:
         "own_scope",
         "other_scope",
         "all_covers_admin",
+        "all_covers_indicators",
+        "all_is_one_tenant_not_ops",
+        "ops_is_granted_by_name",
+        "ops_alone",
+        "ops_reads_no_statements",
         "all_read_reads",
         "all_read_indicators",
         "all_read_cannot_write",
@@ -162,3 +173,16 @@ def test_revocation_is_a_new_revision() -> None:
     record = mint_key(tenant="acme", name="k", scopes=(Scope.ALL,)).record
     assert revoked(record).revoked
     assert revoked(record).revision == 1
+
+
+def test_a_higher_revision_supersedes_and_a_revocation_wins_a_tie() -> None:
+    created = mint_key(tenant="acme", name="k", scopes=(Scope.ALL,)).record
+    rotation = rotated(created).record
+    revocation = revoked(created)  # from the same revision as the rotation: a race
+
+    assert supersedes(created, None)
+    assert supersedes(rotation, created)
+    assert not supersedes(created, rotation)
+    assert supersedes(revocation, rotation)
+    assert not supersedes(rotation, revocation)
+    assert supersedes(rotation, rotation)  # the same record again changes nothing

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learning_record.domain.errors import DomainError, UnidentifiedActor
 from learning_record.domain.identity import (
@@ -42,6 +44,11 @@ IFI_KINDS = [
     pytest.param(make_agent(mbox=REMOVE, account=FUN_ACCOUNT), f"account:http://fun-mooc.fr|{FUN_ACCOUNT['name']}", id="account_is_home_page_and_name"),
     pytest.param({"objectType": "Group", "mbox": "mailto:team@example.com"}, "mbox:mailto:team@example.com", id="identified_group"),
     pytest.param(make_group(mbox="mailto:team@example.com"), "mbox:mailto:team@example.com", id="identified_group_ignores_members"),
+    pytest.param(make_agent(mbox=REMOVE, account={"homePage": "http://a.org/x|y", "name": "z"}), "account:http://a.org/x%7Cy|z", id="account_home_page_bar_is_escaped"),
+    pytest.param(make_agent(mbox=REMOVE, account={"homePage": "http://a.org/x", "name": "y|z"}), "account:http://a.org/x|y%7Cz", id="account_name_bar_is_escaped"),
+    pytest.param(make_agent(mbox=REMOVE, account={"homePage": "http://a.org/%7C", "name": "100%"}), "account:http://a.org/%257C|100%25", id="percent_is_escaped"),
+    pytest.param(make_agent(mbox=REMOVE, account={"homePage": "http://a.org", "name": "a\x1fb\nc"}), "account:http://a.org|a%1Fb%0Ac", id="control_characters_are_escaped"),
+    pytest.param(make_agent(mbox=REMOVE, openid="http://a.org/x|y"), "openid:http://a.org/x%7Cy", id="openid_is_escaped_too"),
 ]
 # fmt: on
 
@@ -124,3 +131,57 @@ def test_every_dataset_actor_has_the_same_ifi_raw_or_parsed() -> None:
     ids = {learner_id(parsed) for _, parsed in actors}
     assert len(ids) == 1_452  # distinct actors, as documented for the dataset
     assert all(re.fullmatch(r"[0-9a-f]{32}", id_) for id_ in ids)
+
+
+def test_accounts_that_once_joined_into_one_key_are_two_learners() -> None:
+    first = make_agent(mbox=REMOVE, account={"homePage": "http://a.org/x|y", "name": "z"})
+    second = make_agent(mbox=REMOVE, account={"homePage": "http://a.org/x", "name": "y|z"})
+
+    assert learner_id(actor_of(first)) != learner_id(actor_of(second))
+
+
+# Characters that matter to the encoding, among any others JSON can carry (no lone surrogates).
+_TEXT = st.text(
+    st.sampled_from("ab%|:/\x00\x1f\x7f7C") | st.characters(exclude_categories=["Cs"]),
+    min_size=1,
+    max_size=12,
+)
+_IFIS = st.one_of(
+    st.builds(lambda v: ("mbox", v), _TEXT),
+    st.builds(lambda v: ("mbox_sha1sum", v), st.text("0123456789abcdef", min_size=40, max_size=40)),
+    st.builds(lambda v: ("openid", v), _TEXT),
+    st.builds(lambda h, n: ("account", (h, n)), _TEXT, _TEXT),
+)
+
+
+def _document(ifi: tuple[str, Any]) -> dict[str, Any]:
+    kind, value = ifi
+    if kind == "account":
+        return {"account": {"homePage": value[0], "name": value[1]}}
+    return {kind: value}
+
+
+def _lookalikes(ifi: tuple[str, Any]) -> list[tuple[str, Any]]:
+    """IFIs that a careless encoding would confuse with ``ifi``: its account split at another
+    "|", and its values with a reserved character swapped for the escape that stands for it."""
+    kind, value = ifi
+    swaps = [("|", "%7C"), ("%7C", "|"), ("%", "%25"), ("\x1f", "%1F"), ("%1F", "\x1f")]
+    if kind != "account":
+        return [(kind, value.replace(old, new)) for old, new in swaps]
+    joined = f"{value[0]}|{value[1]}"
+    resplit = [(joined[:i], joined[i + 1 :]) for i, char in enumerate(joined) if char == "|"]
+    swapped = [(value[0].replace(old, new), value[1]) for old, new in swaps]
+    return [("account", parts) for parts in resplit + swapped]
+
+
+@given(first=_IFIS, data=st.data())
+@settings(max_examples=1000, derandomize=True, database=None)
+def test_distinct_ifis_have_distinct_keys_and_ids(first: tuple[str, Any], data: Any) -> None:
+    second = data.draw(st.sampled_from(_lookalikes(first)) | _IFIS)
+    key_of_first, key_of_second = ifi_of_raw(_document(first)), ifi_of_raw(_document(second))
+
+    assert (key_of_first == key_of_second) == (first == second)
+    assert (learner_id_of_ifi(key_of_first) == learner_id_of_ifi(key_of_second)) == (
+        first == second
+    )
+    assert not any(separator in key_of_first for separator in "\x1f\x00")

@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from learning_record.domain import ingest
-from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.errors import InvalidTenant, StatementInvalid
+from learning_record.domain.xapi.nesting import MAX_NESTING
 
 STATEMENT = {
     "actor": {"mbox": "mailto:ada@example.org"},
@@ -20,14 +21,22 @@ STATEMENT = {
 KEY = b"test-signing-key"
 
 
-def decode(value: bytes, *, trusted: bool = False, offset: int = 7) -> list[dict[str, Any]]:
+def decode(
+    value: bytes,
+    *,
+    trusted: bool = False,
+    offset: int = 7,
+    timestamp_ms: int = 1_700_000_000_123,
+    max_direct_bytes: int = 1024 * 1024,
+) -> list[dict[str, Any]]:
     return ingest.decode_record(
         value,
         tenant="acme",
         trusted=trusted,
         partition=1,
         offset=offset,
-        timestamp_ms=1_700_000_000_123,
+        timestamp_ms=timestamp_ms,
+        max_direct_bytes=max_direct_bytes,
     )
 
 
@@ -86,3 +95,55 @@ def test_only_the_apis_signature_of_tenant_and_value_makes_a_record_trusted() ->
 def test_undecodable_records_are_refused_with_a_reason(value: bytes, reason: str) -> None:
     with pytest.raises(StatementInvalid, match=reason):
         decode(value)
+
+
+def test_a_direct_record_over_the_size_limit_is_refused_before_it_is_parsed() -> None:
+    value = orjson.dumps(STATEMENT)
+    assert decode(value, max_direct_bytes=len(value))
+    with pytest.raises(StatementInvalid) as refused:
+        decode(value, max_direct_bytes=len(value) - 1)
+    assert str(refused.value) == (
+        f"record of {len(value)} bytes is over the {len(value) - 1}-byte limit"
+    )
+
+
+def test_the_size_limit_leaves_records_the_api_signed_alone() -> None:
+    sent = STATEMENT | {
+        "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+        "stored": "2026-01-01T00:00:00.000Z",
+    }
+    (document,) = decode(orjson.dumps(sent), trusted=True, max_direct_bytes=1024)
+    assert document == sent
+
+
+def test_a_statement_nested_deeper_than_the_limit_is_refused_with_its_path() -> None:
+    deep = STATEMENT | {"result": {"extensions": {"https://example.org/x": "here"}}}
+    nested = b'{"a":' * 260 + b"1" + b"}" * 260  # deeper than orjson would write
+    with pytest.raises(StatementInvalid) as refused:
+        decode(orjson.dumps(deep).replace(b'"here"', nested))
+    levels_below_extension = MAX_NESTING - 3  # statement, result, extensions
+    assert refused.value.path == 'result.extensions["https://example.org/x"]' + ".a" * (
+        levels_below_extension
+    )
+    assert refused.value.reason == f"nests deeper than {MAX_NESTING} levels"
+
+
+def test_a_direct_record_whose_timestamp_is_not_a_time_is_refused() -> None:
+    with pytest.raises(
+        StatementInvalid, match="record timestamp 9223372036854775807 is not a time"
+    ):
+        decode(orjson.dumps(STATEMENT), timestamp_ms=2**63 - 1)
+
+
+@pytest.mark.parametrize("header", [b"a|b", b"Acme", b"acme\n", b"{t:acme}", b"\xff"])
+def test_a_tenant_header_that_is_not_a_tenant_name_is_refused(header: bytes) -> None:
+    with pytest.raises(InvalidTenant, match="is not 1-63 lowercase letters"):
+        ingest.record_tenant({ingest.TENANT_HEADER: header}, "default")
+    assert ingest.claimed_tenant({ingest.TENANT_HEADER: header}, "default") == header.decode(
+        "utf-8", "replace"
+    )
+
+
+def test_a_record_without_tenant_header_belongs_to_the_default_tenant() -> None:
+    assert ingest.record_tenant({}, "default") == "default"
+    assert ingest.record_tenant({ingest.TENANT_HEADER: b"acme-2_b"}, "default") == "acme-2_b"

@@ -11,7 +11,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from learning_record.domain.access import ApiKeyRecord
+from learning_record.domain.access import ApiKeyRecord, supersedes
 from learning_record.store.api_keys import cache_key, cached_key
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
 
@@ -69,6 +69,8 @@ class KeyDirectory:
                 await asyncio.sleep(1)
 
     async def _learn(self, record: ApiKeyRecord) -> None:
+        if not supersedes(record, self._known.get(record.key_id)):
+            return
         self._known[record.key_id] = record
         with suppress(RedisError):
             await cache_key(self._redis, record)

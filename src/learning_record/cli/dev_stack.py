@@ -26,7 +26,12 @@ def _dev_key(settings: Settings, data_dir: Path) -> str:
         return str(json.loads(key_file.read_text())["api_key"])
     issued = asyncio.run(
         keys_admin.create_key(
-            settings, tenant=DEV_TENANT, name="development", scopes=(Scope.ALL,), plan="custom"
+            settings,
+            tenant=DEV_TENANT,
+            name="development",
+            # The operator's own machine: the dashboard's deployment-wide figures too.
+            scopes=(Scope.ALL, Scope.OPS),
+            plan="custom",
         )
     )
     key_file.write_text(
@@ -101,7 +106,7 @@ def run_dev_stack(settings: Settings, wait: Callable[[], None]) -> None:
             f"Kafka                {settings.kafka.bootstrap_servers}\n"
             f"Redis                {settings.redis.url}\n"
             f"Logs                 {local.log_dir}\n"
-            f"Dev key (tenant {DEV_TENANT!r}, scope all)  {api_key}\n\n"
+            f"Dev key (tenant {DEV_TENANT!r}, scopes all, ops)  {api_key}\n\n"
             "Post a statement and read it back:\n\n"
             f"{sample_curls(base_url, api_key, sample_statement())}\n\n"
             "Ctrl-C stops everything.",

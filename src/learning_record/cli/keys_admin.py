@@ -1,19 +1,24 @@
 """Issue, rotate, list and revoke API keys: the compacted keys topic first (durable), then the
-Redis cache that every API process reads first, so a change holds in all of them at once."""
+Redis cache that every API process reads first, so a change holds in all of them at once.
+Rotations and revocations of one key run one at a time (``store.api_keys.changing_key``), each
+reading the record the previous one wrote."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from learning_record.domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key, revoked, rotated
+from learning_record.domain.tenants import checked_tenant
 from learning_record.platform.plans import CUSTOM
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import ensure_topics
-from learning_record.store.api_keys import cache_key
+from learning_record.store.api_keys import cache_key, changing_key
 from learning_record.store.key_log import read_all_keys
 
 
@@ -48,6 +53,7 @@ async def create_key(
     requests_per_s: int | None = None,
     statements_per_month: int | None = None,
 ) -> IssuedKey:
+    checked_tenant(tenant)  # before anything is written, with the rule in the message
     if plan not in settings.plans:
         raise ValueError(f"unknown plan {plan!r}; known plans: {', '.join(settings.plans)}")
     if plan != CUSTOM and (requests_per_s is not None or statements_per_month is not None):
@@ -64,13 +70,24 @@ async def create_key(
     return issued
 
 
+@asynccontextmanager
+async def _changing(settings: Settings, key_id: str) -> AsyncIterator[None]:
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        async with changing_key(redis, key_id):
+            yield
+    finally:
+        await redis.aclose()
+
+
 async def revoke_key(settings: Settings, key_id: str) -> ApiKeyRecord | None:
-    record = (await list_keys(settings)).get(key_id)
-    if record is None:
-        return None
-    revocation = revoked(record)
-    await _publish(settings, revocation)
-    return revocation
+    async with _changing(settings, key_id):
+        record = (await list_keys(settings)).get(key_id)
+        if record is None:
+            return None
+        revocation = revoked(record)
+        await _publish(settings, revocation)
+        return revocation
 
 
 class KeyNotRotatable(ValueError):
@@ -80,14 +97,15 @@ class KeyNotRotatable(ValueError):
 async def rotate_key(settings: Settings, key_id: str) -> IssuedKey:
     """A new secret for the key, same id, tenant, scopes and plan; the old secret stops working
     once this returns."""
-    record = (await list_keys(settings)).get(key_id)
-    if record is None:
-        raise KeyNotRotatable(f"no key {key_id}")
-    if record.revoked:
-        raise KeyNotRotatable(f"key {key_id} is revoked; create a new one")
-    issued = rotated(record)
-    await _publish(settings, issued.record)
-    return issued
+    async with _changing(settings, key_id):
+        record = (await list_keys(settings)).get(key_id)
+        if record is None:
+            raise KeyNotRotatable(f"no key {key_id}")
+        if record.revoked:
+            raise KeyNotRotatable(f"key {key_id} is revoked; create a new one")
+        issued = rotated(record)
+        await _publish(settings, issued.record)
+        return issued
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,7 +204,10 @@ def _parse_scopes(scopes: str) -> tuple[Scope, ...]:
 def keys_create(
     tenant: Annotated[str, typer.Option(help="The organisation's store.")],
     name: Annotated[str, typer.Option(help="What the key is for.")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")] = "all",
+    scopes: Annotated[
+        str,
+        typer.Option(help="Comma-separated scopes; all is everything of the tenant, never ops."),
+    ] = "all",
     plan: Annotated[str, typer.Option(help="Usage plan (basic, pro, ultra, custom).")] = "custom",
     rate: Annotated[
         int | None, typer.Option(help="custom plan: requests per second (default unlimited).")

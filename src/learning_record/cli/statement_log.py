@@ -68,9 +68,9 @@ class StatementLog:
 
     def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> LoggedRecord:
         headers = dict(record.headers or ())
-        tenant = ingest.record_tenant(headers, self._settings.default_tenant)
         value = record.value or b""
         try:
+            tenant = ingest.record_tenant(headers, self._settings.default_tenant)
             documents = ingest.decode_record(
                 value,
                 tenant=tenant,
@@ -78,9 +78,10 @@ class StatementLog:
                 partition=record.partition,
                 offset=record.offset,
                 timestamp_ms=record.timestamp,
+                max_direct_bytes=self._settings.ingest.max_direct_record_bytes,
             )
-        except Exception:  # StatementInvalid, or anything the worker parked likewise
-            return LoggedRecord(tenant, None)
+        except Exception:  # a DomainError, or anything the worker parked likewise
+            return LoggedRecord(ingest.claimed_tenant(headers, self._settings.default_tenant), None)
         return LoggedRecord(tenant, documents, record.partition, record.offset)
 
     async def _in_time_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:

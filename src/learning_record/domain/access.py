@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from learning_record.domain.statement_index import (
     RELATED_AGENT,
     term,
 )
+from learning_record.domain.tenants import checked_tenant
 from learning_record.platform.plans import CUSTOM, UsagePlan
 
 
@@ -35,13 +35,14 @@ class Scope(StrEnum):
 
 
 # What ``all/read`` grants: "unrestricted read access" (xAPI Communication 4.2), to learning
-# records only. ``ops`` shows the whole deployment, across tenants: never implied by a read.
+# records only.
 _READ_SCOPES = {Scope.STATEMENTS_READ, Scope.STATEMENTS_READ_MINE, Scope.INDICATORS_READ}
+# ``ops`` shows the whole deployment, across tenants: only a key that names it has it. ``all``
+# is everything of one tenant, and is what ``lr keys create`` grants by default.
+_DEPLOYMENT_SCOPES = {Scope.OPS}
 
 # The authority of statements an API key writes: an account the spec's rules accept as an Agent.
 KEY_AUTHORITY_HOMEPAGE = f"{LRS_AUTHORITY_HOMEPAGE_PREFIX}api-key"
-
-TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class ApiKeyRecord(BaseModel):
@@ -67,9 +68,7 @@ class ApiKeyRecord(BaseModel):
     @field_validator("tenant")
     @classmethod
     def _tenant_is_a_slug(cls, tenant: str) -> str:
-        if not TENANT_PATTERN.match(tenant):
-            raise ValueError("tenant must be 1-63 lowercase letters, digits, '-' or '_'")
-        return tenant
+        return checked_tenant(tenant)
 
     def usage_plan(self, plans: Mapping[str, UsagePlan]) -> UsagePlan:
         if self.plan == CUSTOM:
@@ -81,9 +80,20 @@ class ApiKeyRecord(BaseModel):
     def grants(self, needed: Scope) -> bool:
         if self.revoked:
             return False
-        if Scope.ALL in self.scopes or needed in self.scopes:
+        if needed in self.scopes:
             return True
+        if Scope.ALL in self.scopes:
+            return needed not in _DEPLOYMENT_SCOPES
         return Scope.ALL_READ in self.scopes and needed in _READ_SCOPES
+
+
+def supersedes(record: ApiKeyRecord, held: ApiKeyRecord | None) -> bool:
+    """Whether ``record`` replaces ``held``, copies of one key met in any order: a higher
+    revision wins, and at the same revision a revocation does, so that two changes made from
+    the same revision (a rotation racing a revocation) never leave the key alive."""
+    if held is None or record.revision != held.revision:
+        return held is None or record.revision > held.revision
+    return record.revoked or not held.revoked
 
 
 def key_authority(key_id: str) -> dict[str, Any]:

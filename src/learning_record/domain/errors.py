@@ -45,3 +45,8 @@ class DependencyUnavailable(DomainError):
     def __init__(self, dependency: str, reason: str) -> None:
         self.dependency = dependency
         super().__init__(f"{dependency} is unavailable: {reason}")
+
+
+class InvalidTenant(DomainError, ValueError):
+    """A tenant name that is not a slug (``domain.tenants``). A ValueError too, so that pydantic
+    validators report it as a validation error of the field."""

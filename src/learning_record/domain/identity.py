@@ -3,9 +3,16 @@
 The name of an Agent is not part of its identity: the same account sent with two different
 names is the same learner. Values are kept as sent (an mbox is not lowercased, since only its
 domain part is case-insensitive), except the SHA-1 hex digest, whose case carries no meaning.
+
+The key is injective: two different IFIs never share it. An account's two parts are joined by
+``|``, and every value has ``%``, ``|`` and the control characters percent-encoded, so no
+homePage can end where another account's name begins (``http://a|b`` + ``c`` and ``http://a`` +
+``b|c`` were once the same learner), and no key holds the worker's routing separators. Values
+without those characters, which is nearly all of them, read exactly as sent.
 """
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -15,22 +22,45 @@ from pydantic import TypeAdapter, ValidationError
 from learning_record.domain.errors import UnidentifiedActor, first_validation_message
 from learning_record.domain.xapi.agents import Actor, Agent, Group
 
+_RESERVED = re.compile(r"[%|\x00-\x1f\x7f]")
+
+
+def _escaped(value: str) -> str:
+    """``value`` with ``%``, ``|`` and control characters as ``%XX``: an injective encoding,
+    since every ``%`` it leaves starts an escape."""
+    if _RESERVED.search(value) is None:
+        return value
+    return _RESERVED.sub(lambda match: f"%{ord(match.group()):02X}", value)
+
+
+def _ifi(
+    mbox: str | None, mbox_sha1sum: str | None, openid: str | None, account: tuple[str, str] | None
+) -> str:
+    if mbox is not None:
+        return f"mbox:{_escaped(mbox)}"
+    if mbox_sha1sum is not None:
+        return f"mbox_sha1sum:{_escaped(mbox_sha1sum.lower())}"
+    if openid is not None:
+        return f"openid:{_escaped(openid)}"
+    if account is not None:
+        home_page, name = account
+        return f"account:{_escaped(home_page)}|{_escaped(name)}"
+    raise UnidentifiedActor("an anonymous Group has no inverse functional identifier")
+
 
 def ifi_of(agent: Agent | Group) -> str:
     """The canonical IFI string: "mbox:mailto:…", "mbox_sha1sum:<hex>", "openid:<iri>" or
-    "account:<homePage>|<name>".
+    "account:<homePage>|<name>", each value escaped (see the module's docstring).
 
     Raises ``UnidentifiedActor`` for an anonymous Group, which has no IFI.
     """
-    if agent.mbox is not None:
-        return f"mbox:{agent.mbox}"
-    if agent.mbox_sha1sum is not None:
-        return f"mbox_sha1sum:{agent.mbox_sha1sum.lower()}"
-    if agent.openid is not None:
-        return f"openid:{agent.openid}"
-    if agent.account is not None:
-        return f"account:{agent.account.home_page}|{agent.account.name}"
-    raise UnidentifiedActor("an anonymous Group has no inverse functional identifier")
+    account = agent.account
+    return _ifi(
+        agent.mbox,
+        agent.mbox_sha1sum,
+        agent.openid,
+        (account.home_page, account.name) if account is not None else None,
+    )
 
 
 def ifi_of_raw(actor: Mapping[str, Any]) -> str:
@@ -38,16 +68,13 @@ def ifi_of_raw(actor: Mapping[str, Any]) -> str:
 
     Gives the same string as ``ifi_of`` on the parsed Agent or Group.
     """
-    if "mbox" in actor:
-        return f"mbox:{actor['mbox']}"
-    if "mbox_sha1sum" in actor:
-        return f"mbox_sha1sum:{actor['mbox_sha1sum'].lower()}"
-    if "openid" in actor:
-        return f"openid:{actor['openid']}"
-    if "account" in actor:
-        account = actor["account"]
-        return f"account:{account['homePage']}|{account['name']}"
-    raise UnidentifiedActor("an anonymous Group has no inverse functional identifier")
+    account = actor.get("account")
+    return _ifi(
+        actor.get("mbox"),
+        actor.get("mbox_sha1sum"),
+        actor.get("openid"),
+        (account["homePage"], account["name"]) if account is not None else None,
+    )
 
 
 def learner_key(agent: Agent | Group) -> str:

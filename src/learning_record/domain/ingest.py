@@ -5,8 +5,9 @@ as one record, so a batch is stored all or nothing. Headers carry the tenant and
 written by the API, a signature proving that the API validated them and set ``id``, ``stored``
 and ``authority``: those are not validated again. Any other record is validated in full.
 
-``decode_record`` is the one decoder of input records (the worker and ``lr replay``): anything
-it cannot turn into statements raises ``StatementInvalid`` with the reason, so that the caller
+``record_tenant`` and ``decode_record`` are the one decoder of input records (the worker and
+``lr replay``): anything they cannot turn into statements of a valid tenant raises a
+``DomainError`` with the reason (``InvalidTenant``, ``StatementInvalid``), so that the caller
 parks the record in the dead-letter topic.
 """
 
@@ -19,9 +20,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from learning_record.domain.errors import StatementInvalid
+from learning_record.domain.json_input import JsonRejected, loads_bounded
+from learning_record.domain.tenants import checked_tenant
 from learning_record.domain.xapi.statements import parse_statements
 
 TENANT_HEADER = "lr-tenant"
@@ -52,8 +53,14 @@ def header_text(headers: Mapping[str, bytes], name: str) -> str | None:
     return value.decode("utf-8", "replace") if value else None
 
 
-def record_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
+def claimed_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
+    """The tenant a record names, unchecked: what its dead letter is filed under."""
     return header_text(headers, TENANT_HEADER) or default_tenant
+
+
+def record_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
+    """The record's tenant; ``InvalidTenant`` when the header does not name a valid one."""
+    return checked_tenant(claimed_tenant(headers, default_tenant))
 
 
 def written_by_api(headers: Mapping[str, bytes]) -> bool:
@@ -84,17 +91,23 @@ def decode_record(
     partition: int,
     offset: int,
     timestamp_ms: int,
+    max_direct_bytes: int,
 ) -> list[dict[str, Any]]:
     """The stored statement documents of one input record; ``trusted`` when the API signed it.
 
-    Raises StatementInvalid with the reason for anything else: not JSON, nested too deep, not
-    valid xAPI, or (signed) without the properties the API sets.
+    Raises StatementInvalid with the reason for anything else: empty, larger than
+    ``max_direct_bytes`` (unsigned only: the API bounds what it signs), not JSON, nested too
+    deep, not valid xAPI, or (signed) without the properties the API sets.
     """
     if not value:
         raise StatementInvalid("", "empty record")
+    if not trusted and len(value) > max_direct_bytes:
+        raise StatementInvalid(
+            "", f"record of {len(value)} bytes is over the {max_direct_bytes}-byte limit"
+        )
     try:
-        raw = orjson.loads(value)
-    except orjson.JSONDecodeError as error:
+        raw = loads_bounded(value)
+    except JsonRejected as error:
         raise StatementInvalid("", f"invalid JSON: {error}") from error
     if trusted:
         documents = raw if isinstance(raw, list) else [raw]
@@ -102,7 +115,7 @@ def decode_record(
             _check_stored(document, index)
         return documents
     statements = parse_statements(raw)
-    stored = iso_millis(datetime.fromtimestamp(timestamp_ms / 1000, UTC))
+    stored = _stored_at(timestamp_ms)
     authority = kafka_authority(tenant)
     return [
         statement.with_lrs_fields(
@@ -112,6 +125,14 @@ def decode_record(
         ).to_document()
         for index, statement in enumerate(statements)
     ]
+
+
+def _stored_at(timestamp_ms: int) -> str:
+    """The stored time of a direct record: its Kafka timestamp, which its producer chose."""
+    try:
+        return iso_millis(datetime.fromtimestamp(timestamp_ms / 1000, UTC))
+    except (OverflowError, OSError, ValueError):
+        raise StatementInvalid("", f"record timestamp {timestamp_ms} is not a time") from None
 
 
 _STORED_SHAPE = {"id": str, "stored": str, "actor": dict, "verb": dict, "object": dict}

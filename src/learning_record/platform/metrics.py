@@ -60,6 +60,12 @@ WORKER_STATEMENTS = Counter(
     "Statements the worker decoded from the statements topic, valid, to store and count.",
     ["component"],
 )
+WORKER_AGENT_CRASHES = Counter(
+    "lr_worker_agent_crashes",
+    "Agents that raised and were restarted by Faust: the batch they held was lost to them. "
+    "Any increase is a bug: every record goes to the dead-letter topic instead.",
+    ["component", "agent"],
+)
 WORKER_BATCH_SECONDS = Histogram(
     "lr_worker_batch_seconds",
     "Time an agent spent on one batch, its Redis writes included.",

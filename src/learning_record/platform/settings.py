@@ -197,6 +197,12 @@ class IngestSettings(BaseModel):
         "does not validate them again; anything unsigned is validated in full. Set a secret of "
         "your own in production: whoever knows it can skip the worker's validation.",
     )
+    max_direct_record_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest record produced straight to the statements topic that the worker "
+        "validates; larger ones go to the dead-letter topic. Bounds the work one record causes.",
+    )
 
 
 class ProcessSettings(BaseModel):

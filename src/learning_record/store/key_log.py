@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from pydantic import ValidationError
 
-from learning_record.domain.access import ApiKeyRecord
+from learning_record.domain.access import ApiKeyRecord, supersedes
+
+log = logging.getLogger(__name__)
 
 KeyRecordHandler = Callable[[ApiKeyRecord], Awaitable[None]]
 
@@ -24,9 +28,24 @@ def key_topic_consumer(bootstrap_servers: str, topic: str) -> AIOKafkaConsumer:
 async def apply_records(
     records: list[ConsumerRecord[bytes, bytes]], handle: KeyRecordHandler
 ) -> None:
+    """Hand every readable record to ``handle``. A record that is not a key record (written by
+    hand, or by a newer release) is skipped with an error: one bad record must not keep every
+    API process from starting, nor hide the keys after it."""
     for message in records:
-        if message.value is not None:
-            await handle(ApiKeyRecord.model_validate_json(message.value))
+        if message.value is None:
+            continue
+        try:
+            record = ApiKeyRecord.model_validate_json(message.value)
+        except ValidationError as error:
+            log.error(
+                "key_record_unreadable partition=%s offset=%s errors=%d first=%s",
+                message.partition,
+                message.offset,
+                error.error_count(),
+                error.errors(include_url=False, include_input=False)[0]["msg"],
+            )
+            continue
+        await handle(record)
 
 
 async def consume_to_end(consumer: AIOKafkaConsumer, handle: KeyRecordHandler) -> None:
@@ -43,7 +62,8 @@ async def read_all_keys(bootstrap_servers: str, topic: str) -> dict[str, ApiKeyR
     latest: dict[str, ApiKeyRecord] = {}
 
     async def keep(record: ApiKeyRecord) -> None:
-        latest[record.key_id] = record
+        if supersedes(record, latest.get(record.key_id)):
+            latest[record.key_id] = record
 
     consumer = key_topic_consumer(bootstrap_servers, topic)
     await consumer.start()

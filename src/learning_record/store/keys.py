@@ -44,6 +44,8 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:ind:learner:<id>:activities  hash: activity ref -> statements on it
     lr:{t:<tenant>}:ind:learner:<id>:completed   hash: activity ref -> completions on it
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
+    lr:keys:{k:<key id>}:changing                lock held while `lr keys` rotates or revokes
+                                                 the key, so that changes of one key never race
     lr:ops:{g:<group>}:workers                   hash: worker id -> that worker's last heartbeat
                                                  (JSON: time, partitions, processed offsets,
                                                  freshness) for the consumer group <group>
@@ -129,6 +131,10 @@ def attachment(tenant: str, sha2: str) -> str:
 
 def api_key(key_id: str) -> str:
     return f"{PREFIX}:keys:{{k:{key_id}}}"
+
+
+def api_key_change_lock(key_id: str) -> str:
+    return f"{api_key(key_id)}:changing"
 
 
 def request_window(tenant: str, key_id: str) -> str:

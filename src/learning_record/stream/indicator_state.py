@@ -14,7 +14,7 @@ from faust.types import EventT, StreamT
 
 from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import IndicatorBatch, ValueKey
-from learning_record.domain.indicators.operations import decode_operations
+from learning_record.domain.indicators.operations import decode_operations, encode_operations
 from learning_record.domain.indicators.state import Outcome, StateValue
 from learning_record.store import indicators as view
 from learning_record.store.statements import routed_statements
@@ -52,15 +52,21 @@ def _load(table: KeyPartitionedTable, key: ValueKey) -> StateValue:
 async def _run_record(
     batch: IndicatorBatch, event: EventT[bytes], entities: tuple[Entity, ...]
 ) -> None:
-    """One operation record; one that cannot be read (a bug, or a foreign producer) is parked
-    in the dead-letter topic, and the batch goes on."""
+    """One operation record; one that cannot be read or applied (a bug, or a foreign producer)
+    is parked in the dead-letter topic, and the batch goes on."""
     try:
         operations = decode_operations(event.value)
     except Exception as error:  # any shape of record: never stop the stream
         await dead_letters.park(event, "", f"unreadable operation record: {error}")
         return
     for operation in operations:
-        batch.run(operation, entities)
+        try:
+            batch.run(operation, entities)
+        except Exception as error:  # a bug: the record's other operations still count
+            log.exception("indicator_operation_failed tenant=%s", operation.tenant)
+            value = encode_operations([operation])
+            reason = f"operation cannot be applied: {type(error).__name__}"
+            await dead_letters.park(event, operation.tenant, reason, value)
 
 
 async def _recount(batch: IndicatorBatch) -> None:

@@ -9,11 +9,13 @@ Redis pipeline, and freshness is taken right then, once the batch is visible in 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
-from faust.types import EventT
+from faust.types import EventT, StreamT
 
 from learning_record.domain import ingest
 from learning_record.ops.readiness import RecentSamples
@@ -22,6 +24,8 @@ from learning_record.store import heartbeats as ops
 from learning_record.store.heartbeats import Freshness
 
 FRESHNESS_WINDOW_S = 60.0
+
+AgentBody = Callable[[StreamT[bytes]], Coroutine[Any, Any, None]]
 
 pending_totals: Counter[str] = Counter()  # added to Redis by the next heartbeat
 events_processed = 0
@@ -72,6 +76,22 @@ def count_decoded(count: int, *, direct: bool) -> None:
     if direct:
         metrics.STATEMENTS_ACCEPTED.labels(metrics.WORKER, "kafka").inc(count)
         pending_totals[ops.ACCEPTED_KAFKA] += count
+
+
+def crash_counted(agent: AgentBody) -> AgentBody:
+    """``agent``, counting each time it raises (Faust then restarts it). Its series is served
+    at 0 from the start, so that an alert on an increase has something to watch."""
+    crashes = metrics.WORKER_AGENT_CRASHES.labels(metrics.WORKER, agent.__name__)
+
+    @functools.wraps(agent)
+    async def counted(stream: StreamT[bytes]) -> None:
+        try:
+            await agent(stream)
+        except Exception:
+            crashes.inc()
+            raise
+
+    return counted
 
 
 def count_dead_letter() -> None:

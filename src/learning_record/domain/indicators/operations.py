@@ -12,7 +12,7 @@ JSON list of operation rows (``encode_operations``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -64,6 +64,8 @@ class IndicatorOp:
         kind, origin, tenant, contribution, applied_at, agent = row
         if kind not in ("apply", "retract"):
             raise ValueError(f"unknown operation kind {kind!r}")
+        if kind == "retract" and applied_at is None:
+            raise ValueError("a retraction names the application it undoes")
         return cls(
             kind,
             (int(origin[0]), int(origin[1])),
@@ -110,6 +112,28 @@ class RoutedStatement:
 
 def encode_operations(operations: Sequence[IndicatorOp]) -> bytes:
     return orjson.dumps([operation.to_row() for operation in operations])
+
+
+def encoded_records(
+    operations: Sequence[IndicatorOp], most_operations: int, most_bytes: int
+) -> Iterator[tuple[bytes, Sequence[IndicatorOp]]]:
+    """``operations`` in order, as record values (``encode_operations``) with what each
+    carries: at most ``most_operations`` and ``most_bytes`` each, but never fewer than one
+    operation. An operation carries its learner's IFI, whose size only the input bounds, so a
+    count alone could make a record larger than the topic takes."""
+    rows: list[bytes] = []
+    carried: list[IndicatorOp] = []
+    size = 2  # the brackets
+    for operation in operations:
+        row = orjson.dumps(operation.to_row())
+        if carried and (len(carried) == most_operations or size + len(row) + 1 > most_bytes):
+            yield b"[" + b",".join(rows) + b"]", carried
+            rows, carried, size = [], [], 2
+        rows.append(row)
+        carried.append(operation)
+        size += len(row) + 1
+    if carried:
+        yield b"[" + b",".join(rows) + b"]", carried
 
 
 def decode_operations(value: bytes) -> list[IndicatorOp]:

@@ -90,12 +90,14 @@ Omittable = Annotated[T | None, _NotNull()]
 # out because `\d` would match any Unicode digit there.
 
 # 2.2.s4.b1.b8: IRIs and IRLs need a scheme. Best effort (2.2.s4.b6): a scheme, a colon, then no
-# whitespace. Producers really send ids like "uuid://…" and "course-v1:…", which pass.
-IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$"
+# whitespace and no control character (RFC 3987 allows neither; the Rust engine's \s does not
+# cover U+001C-U+001F, and U+001F separates the worker's routing keys from the rest of a table
+# key). Producers really send ids like "uuid://…" and "course-v1:…", which pass.
+IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]+$"
 UUID_PATTERN = (
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
-MAILTO_PATTERN = r"^mailto:[^@\s]+@[^@\s]+$"
+MAILTO_PATTERN = r"^mailto:[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"
 SHA1_HEX_PATTERN = r"^[0-9a-fA-F]{40}$"
 VERSION_PATTERN = r"^1\.0(\.[0-9]+)?$"
 # type "/" subtype, then optional parameters (RFC 6838 restricted names).

@@ -36,6 +36,7 @@ from learning_record.domain.xapi.common import (
     rule_error,
 )
 from learning_record.domain.xapi.context import Context, StatementRef
+from learning_record.domain.xapi.nesting import MAX_NESTING, too_deep_at
 from learning_record.domain.xapi.results import Result
 from learning_record.domain.xapi.verbs import VOIDED, Verb
 
@@ -254,6 +255,7 @@ _STATEMENT_LIST = TypeAdapter(list[Statement])
 
 def parse_statement(raw: object) -> Statement:
     """Validate one decoded JSON statement; raise ``StatementInvalid`` naming the first offence."""
+    _check_nesting(raw)
     try:
         return Statement.model_validate(raw)
     except ValidationError as exc:
@@ -266,10 +268,17 @@ def parse_statements(raw: object) -> list[Statement]:
         return [parse_statement(raw)]
     if not raw:
         raise StatementInvalid("", "must be a statement or a non-empty array of statements")
+    _check_nesting(raw)
     try:
         return _STATEMENT_LIST.validate_python(raw)
     except ValidationError as exc:
         raise _statement_invalid(exc) from exc
+
+
+def _check_nesting(raw: object) -> None:
+    location = too_deep_at(raw)
+    if location is not None:
+        raise StatementInvalid(_json_path(location), f"nests deeper than {MAX_NESTING} levels")
 
 
 # --- From pydantic errors to StatementInvalid --------------------------------------------------

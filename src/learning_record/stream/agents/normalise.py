@@ -8,7 +8,10 @@ destination partition for the whole batch. The view is written before it is aske
 and its target processed at the same time, at least one sees the other.
 
 Every per-record step runs inside the dead-letter path: a record that cannot be processed goes
-to the dead-letter topic with the reason, and its neighbours in the batch go on.
+to the dead-letter topic with the reason, and its neighbours in the batch go on. That holds for
+the Redis step too: when a tenant's records cannot be stored together for any reason but an
+unreachable Redis (``with_retries`` waits for that), they are stored one record at a time, and
+only the record that fails alone is parked.
 """
 
 from __future__ import annotations
@@ -21,22 +24,24 @@ from functools import partial
 from faust.types import EventT, StreamT
 
 from learning_record.domain import ingest
-from learning_record.domain.errors import StatementInvalid
-from learning_record.domain.indicators.operations import IndicatorOp, encode_operations
+from learning_record.domain.errors import DomainError
+from learning_record.domain.indicators.operations import IndicatorOp, encoded_records
 from learning_record.domain.indicators.state import origin_of
 from learning_record.platform.clock import seconds_to_ms
 from learning_record.store.routing import StoredStatement, store_and_route
 from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
+from learning_record.stream.isolation import isolating
 from learning_record.stream.partitioning import partition_of
 from learning_record.stream.redis_client import redis, with_retries
 from learning_record.stream.topics import activity_ops_topic, learner_ops_topic, statements_topic
 
 log = logging.getLogger(__name__)
 
-# Operations per outgoing record.
+# Operations and bytes per outgoing record: well under the topic's MAX_RECORD_BYTES.
 _OPERATIONS_PER_RECORD = 2000
+_RECORD_BYTES = 4 * 1024 * 1024
 
 _SIGNING_KEY = settings.ingest.signing_key.get_secret_value().encode()
 
@@ -48,10 +53,10 @@ class Accepted:
     statements: list[StoredStatement]
 
 
-def _decode(event: EventT[bytes], tenant: str) -> Accepted:
+def _decode(event: EventT[bytes], headers: dict[str, bytes]) -> Accepted:
     """Every step a record needs before touching Redis; raises for anything unprocessable."""
     message = event.message
-    headers = dict(event.headers or {})
+    tenant = ingest.record_tenant(headers, settings.default_tenant)
     value = message.value or b""
     trusted = ingest.signed_by_api(_SIGNING_KEY, headers, tenant, value)
     documents = ingest.decode_record(
@@ -61,6 +66,7 @@ def _decode(event: EventT[bytes], tenant: str) -> Accepted:
         partition=message.partition,
         offset=message.offset,
         timestamp_ms=seconds_to_ms(message.timestamp),
+        max_direct_bytes=settings.ingest.max_direct_record_bytes,
     )
     statements = [
         StoredStatement.of(document, origin_of(message.partition, message.offset, index))
@@ -71,19 +77,31 @@ def _decode(event: EventT[bytes], tenant: str) -> Accepted:
 
 
 async def _decoded(event: EventT[bytes]) -> Accepted | None:
-    tenant = ingest.record_tenant(dict(event.headers or {}), settings.default_tenant)
+    headers = dict(event.headers or {})
+    # A dead letter is filed under the tenant the record claims, valid or not.
+    claimed = ingest.claimed_tenant(headers, settings.default_tenant)
     try:
-        return _decode(event, tenant)
-    except StatementInvalid as error:
-        await dead_letters.park(event, tenant, str(error))
+        return _decode(event, headers)
+    except DomainError as error:
+        await dead_letters.park(event, claimed, str(error))
     except Exception as error:  # any shape of record, or a bug: park it, never stop
-        log.exception("statement_decode_failed tenant=%s", tenant)
-        await dead_letters.park(event, tenant, f"cannot be processed: {type(error).__name__}")
+        log.exception("statement_decode_failed tenant=%s", claimed)
+        await dead_letters.park(event, claimed, f"cannot be processed: {type(error).__name__}")
     return None
 
 
 async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
-    """Store and route a tenant's records; what cannot be stored goes to the dead letters."""
+    """Store and route a tenant's records; a record that cannot be stored, even alone, goes to
+    the dead letters (``isolating``)."""
+
+    async def park(record: Accepted, error: Exception) -> None:
+        log.error("statement_store_failed tenant=%s error=%s", tenant, type(error).__name__)
+        await dead_letters.park(record.event, tenant, f"cannot be stored: {error}")
+
+    return await isolating(records, partial(_store_and_route, tenant), park)
+
+
+async def _store_and_route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
     statements = [statement for record in records for statement in record.statements]
     routed = await with_retries(partial(store_and_route, redis, tenant, statements), "statements")
     source = {id(statement): record.event for record in records for statement in record.statements}
@@ -98,7 +116,8 @@ async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
 
 
 async def _fan_out(operations: Sequence[IndicatorOp]) -> None:
-    """One record per destination partition (more when they are many), in origin order."""
+    """One record per destination partition (more when they are many or large), in origin
+    order."""
     destinations: dict[tuple[bool, int], list[IndicatorOp]] = {}
     for operation in operations:
         destinations.setdefault((True, partition_of(operation.learner_key().encode())), []).append(
@@ -109,18 +128,17 @@ async def _fan_out(operations: Sequence[IndicatorOp]) -> None:
             destinations.setdefault((False, partition_of(activity_key.encode())), []).append(
                 operation
             )
-    for (learner_side, partition), carried in destinations.items():
+    for (learner_side, partition), operations_there in destinations.items():
         topic = learner_ops_topic if learner_side else activity_ops_topic
-        for start in range(0, len(carried), _OPERATIONS_PER_RECORD):
-            chunk = carried[start : start + _OPERATIONS_PER_RECORD]
+        records = encoded_records(operations_there, _OPERATIONS_PER_RECORD, _RECORD_BYTES)
+        for value, carried in records:
             # Lag in seconds then reads as the age of the oldest statement waiting.
-            oldest = min(operation.contribution.stored_ms for operation in chunk)
-            await topic.send(
-                value=encode_operations(chunk), partition=partition, timestamp=oldest / 1000
-            )
+            oldest = min(operation.contribution.stored_ms for operation in carried)
+            await topic.send(value=value, partition=partition, timestamp=oldest / 1000)
 
 
 @app.agent(statements_topic)
+@instruments.crash_counted
 async def normalise(stream: StreamT[bytes]) -> None:
     async for events in batches(stream):
         by_tenant: dict[str, list[Accepted]] = {}
