@@ -24,9 +24,8 @@ from learning_record.api.metrics import (
 )
 from learning_record.api.middlewares import error_middleware, request_id_middleware
 from learning_record.api.request_limits import target_length_middleware
+from learning_record.api.response_headers import response_headers
 from learning_record.api.routes import add_routes
-from learning_record.api.security_headers import security_headers
-from learning_record.api.usage import rate_limit_headers_middleware
 from learning_record.platform.settings import Settings
 
 BASE_PATH = "/learningrecord/v1"
@@ -52,16 +51,15 @@ def create_app(
     app = web.Application(
         middlewares=[
             request_id_middleware,
-            security_headers(settings.api),
             request_metrics_middleware,
             cors_middleware,
-            rate_limit_headers_middleware,
             error_middleware,
             client_errors_middleware,
             target_length_middleware,
         ],
         client_max_size=settings.api.max_body_bytes,
     )
+    app.on_response_prepare.append(response_headers(settings.api))
     app[SETTINGS] = settings
     app[POLICY] = OriginPolicy.from_settings(settings.cors)
     app.cleanup_ctx.extend(resources)

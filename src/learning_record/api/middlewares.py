@@ -29,11 +29,9 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     # A client's own id is kept when it is a plain token: it is echoed and written to logs.
     asked = request.headers.get("X-Request-Id", "")
     request_id = asked if REQUEST_ID_PATTERN.fullmatch(asked) else uuid.uuid4().hex
-    start_context(request, request_id)
+    start_context(request, request_id)  # echoed in X-Request-Id (api.response_headers)
     logs.request_id.set(request_id)  # on every line logged while serving it
-    response = await handler(request)
-    response.headers["X-Request-Id"] = request_id
-    return response
+    return await handler(request)
 
 
 @web.middleware

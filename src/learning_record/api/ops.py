@@ -57,7 +57,5 @@ async def summary(call: Call[None]) -> web.Response:
     return web.json_response(await call.request.config_dict[OPS].summary())
 
 
-async def dashboard(request: web.Request) -> web.Response:
-    # A Response, not a FileResponse: its media type is known before the security headers
-    # middleware sees it (api.security_headers).
-    return web.Response(body=(DASHBOARD_DIR / "index.html").read_bytes(), content_type="text/html")
+async def dashboard(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(DASHBOARD_DIR / "index.html")

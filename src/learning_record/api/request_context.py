@@ -34,3 +34,8 @@ def start_context(request: web.Request, request_id: str) -> RequestContext:
 
 def context_of(request: web.Request) -> RequestContext:
     return request[_KEY]
+
+
+def context_if_any(request: web.Request) -> RequestContext | None:
+    """None for an answer aiohttp gives before our middlewares run (a malformed request)."""
+    return request.get(_KEY)

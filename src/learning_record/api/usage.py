@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from learning_record.api.app_keys import RATE_LIMITER, SETTINGS
 from learning_record.api.errors import ApiError
@@ -87,20 +86,9 @@ def _seconds_to_next_month() -> int:
     return max(1, math.ceil((first_next - now).total_seconds()))
 
 
-def _rate_headers(decision: RateDecision) -> dict[str, str]:
+def rate_headers(decision: RateDecision) -> dict[str, str]:
     return {
         "RateLimit-Limit": str(decision.limit),
         "RateLimit-Remaining": str(decision.remaining),
         "RateLimit-Reset": str(max(1, math.ceil(decision.reset_ms / 1000))),
     }
-
-
-@web.middleware
-async def rate_limit_headers_middleware(
-    request: web.Request, handler: Handler
-) -> web.StreamResponse:
-    response = await handler(request)
-    decision = context_of(request).rate
-    if decision is not None:
-        response.headers.update(_rate_headers(decision))
-    return response
