@@ -43,7 +43,6 @@ DEFAULT_TENANT = "default"
 # A statement, its context and its extensions are three levels above an extension's value.
 ABOVE_EXTENSION = 3
 VERB = "http://adlnet.gov/expapi/verbs/attempted"
-SIGNING_KEY = "hostile-records-signing-key"
 
 
 @dataclass(frozen=True)
@@ -248,8 +247,6 @@ def test_hostile_records_are_dead_lettered_and_their_neighbours_stored_and_count
         "LR_INGEST__MAX_DIRECT_RECORD_BYTES": str(MAX_DIRECT_BYTES),
         "LR_DEFAULT_TENANT": DEFAULT_TENANT,
         "LR_WORKER__METRICS_PORT": str(metrics_port),
-        # Set here: the settings a child process inherits carry secrets masked.
-        "LR_INGEST__SIGNING_KEY": SIGNING_KEY,
     }
     with isolated_stack(services.settings, "hostile") as processes:
         stack = processes.settings
@@ -261,7 +258,7 @@ def test_hostile_records_are_dead_lettered_and_their_neighbours_stored_and_count
             name: asyncio.run(issue_key(stack, tenant=name)) for name in (tenant, DEFAULT_TENANT)
         }
         worker = Worker(stack, keys, f"http://{stack.worker.metrics_host}:{metrics_port}/metrics")
-        signing_key = SIGNING_KEY.encode()
+        signing_key = stack.ingest.signing_key.get_secret_value().encode()
         rounds = 0
 
         @given(data=st.data())

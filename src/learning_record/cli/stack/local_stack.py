@@ -12,8 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import redis
+from pydantic import BaseModel, SecretStr
 
 from learning_record.cli.stack import kafka_broker, redis_server
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
@@ -25,13 +27,25 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a child process (worker, API) exactly these settings."""
     env: dict[str, str] = {}
     # Unset optional settings (None) are left out: the child takes the same default.
-    for section, value in settings.model_dump(mode="json", exclude_none=True).items():
+    dumped = settings.model_dump(mode="json", exclude_none=True)
+    _reveal_secrets(settings, dumped)
+    for section, value in dumped.items():
         if isinstance(value, dict):
             for name, field_value in value.items():
                 env[f"LR_{section.upper()}__{name.upper()}"] = _env_text(field_value)
         else:
             env[f"LR_{section.upper()}"] = _env_text(value)
     return env
+
+
+def _reveal_secrets(settings: Settings, dumped: dict[str, Any]) -> None:
+    """A JSON dump masks secrets as "**********": a child given that would sign with it, a key
+    anyone can guess, instead of the one configured."""
+    for section_name, section in settings:
+        if isinstance(section, BaseModel):
+            for name, value in section:
+                if isinstance(value, SecretStr):
+                    dumped[section_name][name] = value.get_secret_value()
 
 
 def _env_text(value: object) -> str:
