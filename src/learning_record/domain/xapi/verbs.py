@@ -8,13 +8,8 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
 FAILED = "http://adlnet.gov/expapi/verbs/failed"
-INITIALIZED = "http://adlnet.gov/expapi/verbs/initialized"
-TERMINATED = "http://adlnet.gov/expapi/verbs/terminated"
-INTERACTED = "http://adlnet.gov/expapi/verbs/interacted"
 # xAPI video profile (https://w3id.org/xapi/video), as sent by FUN-MOOC.
 VIDEO_PLAYED = "https://w3id.org/xapi/video/verbs/played"
-VIDEO_PAUSED = "https://w3id.org/xapi/video/verbs/paused"
-VIDEO_SEEKED = "https://w3id.org/xapi/video/verbs/seeked"
 
 
 class Verb(XapiModel):
