@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -52,10 +53,10 @@ class ApiUnderTest:
         return f"{BASE_PATH}{path}"
 
 
-async def api_under_test(redis_url: str) -> AsyncIterator[ApiUnderTest]:
+async def api_under_test(redis_url: str, **api_settings: Any) -> AsyncIterator[ApiUnderTest]:
     # Tests send many requests without a key from one address: keep them under the limit on
     # failed authentications (tests/component/test_failed_auth.py tests that limit).
-    api = ApiSettings(check_responses=True, failed_auth_per_s=1000)
+    api = ApiSettings(check_responses=True, failed_auth_per_s=1000, **api_settings)
     settings = Settings(redis=RedisSettings(url=redis_url), api=api)
     kafka = KafkaDoubles()
     app = create_app(settings, resources=(redis_pool, kafka.resource))

@@ -3,12 +3,21 @@ endpoint declarations enforce what they document, each sub-app applies its own r
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+
+from redis.asyncio import Redis
 
 from learning_record.api.openapi import openapi_document
 from learning_record.domain.access import Scope
-from tests.component.api_app import ApiUnderTest
+from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.unit.factories import make_statement
+from tests.unit.test_attachments_multipart import (
+    CONTENT_TYPE,
+    data_part,
+    json_part,
+    multipart_body,
+)
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
 
@@ -137,3 +146,44 @@ async def test_a_broker_that_is_down_is_a_503_and_nothing_is_charged(api: ApiUnd
         assert response.status == 503
         assert response.headers["Retry-After"] == "5"
         assert (await response.json())["error"]["code"] == "kafka_unavailable"
+
+
+async def test_attachments_of_a_page_past_the_body_limit_are_a_413_one_statement_is_not(
+    redis: Redis, redis_url: str
+) -> None:
+    """The answer with attachments is built in memory: capped at the request body limit, which
+    any one statement's attachments fit in (they came in one request)."""
+    async for api in api_under_test(redis_url, max_body_bytes=2048):
+        key = api.kafka.keys.issue()
+        headers = {**XAPI, "x-api-key": key.header_value}
+        for letter in b"abc":
+            data = bytes([letter]) * 800
+            attachment = {
+                "usageType": "http://example.com/attachment-usage/test",
+                "display": {"en-US": "notes"},
+                "contentType": "text/plain",
+                "length": len(data),
+                "sha2": hashlib.sha256(data).hexdigest(),
+            }
+            statement = make_statement(id=str(uuid.uuid4()), attachments=[attachment])
+            async with api.client.post(
+                api.url("/statements"),
+                data=multipart_body(json_part(statement), data_part(data)),
+                headers={**headers, "Content-Type": CONTENT_TYPE},
+            ) as response:
+                assert response.status == 200
+
+        async with api.client.get(
+            api.url("/statements"), params={"attachments": "true"}, headers=headers
+        ) as response:
+            assert response.status == 413
+            error = (await response.json())["error"]
+        assert (error["code"], error["details"]) == (
+            "attachments_too_large",
+            {"limit": 2048, "size": 2400},
+        )
+        async with api.client.get(
+            api.url("/statements"), params={"attachments": "true", "limit": "1"}, headers=headers
+        ) as response:
+            assert response.status == 200
+            assert response.content_type == "multipart/mixed"

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 import orjson
 from aiohttp import web
 
-from learning_record.api.app_keys import REDIS
+from learning_record.api.app_keys import REDIS, SETTINGS
+from learning_record.api.errors import ApiError
 from learning_record.domain.xapi.attachments import referenced_sha2s
 from learning_record.domain.xapi.multipart import build_statement_response
-from learning_record.store.attachments import fetch_attachments
+from learning_record.store.attachments import attachments_size, fetch_attachments
 
 
 async def multipart_response(
@@ -23,7 +24,20 @@ async def multipart_response(
     JSON answer would be), then the content of every attachment of ``documents`` that has
     content here; fileUrl-only attachments have none (1.5.2.s2.b2)."""
     sha2s = referenced_sha2s(orjson.loads(document) for document in documents)
-    contents = await fetch_attachments(request.config_dict[REDIS], tenant, sha2s)
+    redis = request.config_dict[REDIS]
+    # Capped: any one statement's attachments fit (they came in one request body), a page of
+    # many may not, and the answer is built in memory.
+    most = request.config_dict[SETTINGS].api.max_body_bytes
+    size = await attachments_size(redis, tenant, sha2s)
+    if size > most:
+        raise ApiError(
+            413,
+            "attachments_too_large",
+            f"the attachments of these statements are {size} bytes, over the limit of {most}: "
+            "ask for fewer statements (limit)",
+            {"limit": most, "size": size},
+        )
+    contents = await fetch_attachments(redis, tenant, sha2s)
     body, content_type = build_statement_response(
         first_part, {sha2: (c.content_type, c.data) for sha2, c in contents.items()}
     )

@@ -52,6 +52,17 @@ async def write_attachments(
         await pipe.execute()
 
 
+async def attachments_size(redis: Redis, tenant: str, sha2s: Iterable[str]) -> int:
+    """The bytes of content the view holds for the SHA-2s, without reading it."""
+    wanted = list(dict.fromkeys(sha2s))
+    if not wanted:
+        return 0
+    async with redis.pipeline(transaction=False) as pipe:
+        for sha2 in wanted:
+            pipe.hstrlen(keys.attachment(tenant, sha2), _DATA_FIELD)
+        return sum(cast(list[int], await pipe.execute()))
+
+
 async def fetch_attachments(
     redis: Redis, tenant: str, sha2s: Iterable[str]
 ) -> dict[str, AttachmentContent]:
