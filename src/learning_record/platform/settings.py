@@ -203,7 +203,9 @@ class OpsSettings(BaseModel):
     """Worker heartbeats, readiness and the consumer lag readings."""
 
     heartbeat_interval_s: float = Field(
-        default=2.0, gt=0, description="How often each worker writes its heartbeat to Redis."
+        default=2.0,
+        gt=0,
+        description="How often each worker and each API process writes its heartbeat to Redis.",
     )
     heartbeat_timeout_s: float = Field(
         default=10.0, gt=0, description="A heartbeat older than this is stale: not ready."
