@@ -1,11 +1,9 @@
-"""Readiness rules, the stall watch, heartbeats, group owners and log lines, without I/O."""
+"""Readiness rules, the stall watch, heartbeats and group owners, without I/O."""
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
-import orjson
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from learning_record.ops.consumer_lag import (
@@ -16,7 +14,6 @@ from learning_record.ops.consumer_lag import (
     is_bookkeeping_topic,
 )
 from learning_record.ops.readiness import StallWatch, heartbeat_check, stall_check
-from learning_record.platform import logs
 from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
 
@@ -123,31 +120,3 @@ def test_owners_come_from_the_members_assignments() -> None:
     assert is_bookkeeping_topic("lr-worker-tallies-changelog")
     assert is_bookkeeping_topic("lr-worker-__assignor-__leader")
     assert not is_bookkeeping_topic("lr.learner-ops")
-
-
-def test_log_messages_become_events_with_fields() -> None:
-    assert logs.event_fields("statement_rejected tenant=acme offset=3 reason=id: bad value") == {
-        "event": "statement_rejected",
-        "tenant": "acme",
-        "offset": "3",
-        "reason": "id: bad value",
-    }
-    assert logs.event_fields("worker_ready") == {"event": "worker_ready"}
-    assert logs.event_fields("[^Worker]: Ready") == {"message": "[^Worker]: Ready"}
-
-
-def test_json_lines_carry_the_request_context() -> None:
-    record = logging.LogRecord(
-        "api", logging.INFO, __file__, 1, "key_used key_id=%s", ("k1",), None
-    )
-    token_id, token_tenant = logs.request_id.set("r-1"), logs.tenant.set("acme")
-    try:
-        assert logs.ContextFilter("api").filter(record)
-    finally:
-        logs.request_id.reset(token_id)
-        logs.tenant.reset(token_tenant)
-    line = orjson.loads(logs.JsonFormatter().format(record))
-    assert line["event"] == "key_used"
-    assert line["key_id"] == "k1"
-    assert (line["request_id"], line["tenant"], line["component"]) == ("r-1", "acme", "api")
-    assert line["level"] == "info"

@@ -6,7 +6,6 @@ its own (``api.server``). A scrape refreshes the gauges read from the broker and
 
 from __future__ import annotations
 
-import logging
 import time
 
 from aiohttp import web
@@ -17,9 +16,9 @@ from redis.exceptions import RedisError
 
 from learning_record.api import alternate_syntax
 from learning_record.api.app_keys import OPS
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _STATEMENT_WRITES = ("POST", "PUT")
 
@@ -50,11 +49,11 @@ async def request_metrics_middleware(request: web.Request, handler: Handler) -> 
         if method in _STATEMENT_WRITES and route.endswith("/statements"):
             _count_ingest(status)
         log.info(
-            "http_request method=%s route=%s status=%s duration_ms=%.1f",
-            method,
-            route,
-            status,
-            seconds * 1000,
+            "http_request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
         )
 
 

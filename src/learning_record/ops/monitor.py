@@ -9,7 +9,6 @@ whoever polls (the readiness probe, a scrape, the dashboard) keeps them current.
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import suppress
 from typing import Any
 
@@ -30,14 +29,14 @@ from learning_record.ops.readiness import (
     stall_check,
 )
 from learning_record.ops.scrape import Scraped, Target, parse_samples, scrape_all
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 from learning_record.platform.clock import now_ms
 from learning_record.platform.process import PROCESS_ID
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats as ops
 from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # A probe must answer even when a dependency hangs.
 _CHECK_TIMEOUT_S = 3.0
@@ -192,7 +191,7 @@ class OpsMonitor:
             await ops.beat_api(self._redis, self.group, heartbeat)
         except RedisError as error:
             metrics.REDIS_ERRORS.labels(metrics.API, "heartbeat").inc()
-            log.warning("api_heartbeat_failed error=%s", type(error).__name__)
+            log.warning("api_heartbeat_failed", error=type(error).__name__)
 
 
 def _worker_json(beat: Heartbeat, at_ms: int, timeout_s: float) -> dict[str, Any]:

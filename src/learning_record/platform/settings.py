@@ -256,7 +256,8 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = Field(
-        default="text", description="json: one JSON object per line, for log collectors."
+        default="text",
+        description="text: key=value lines; json: one JSON object per line, for log collectors.",
     )
     plans: dict[str, UsagePlan] = Field(
         default_factory=lambda: dict(DEFAULT_PLANS),

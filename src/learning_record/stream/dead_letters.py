@@ -3,27 +3,26 @@ that no record of any shape stops the stream."""
 
 from __future__ import annotations
 
-import logging
-
 from faust.types import EventT
 
 from learning_record.domain import ingest
+from learning_record.platform import logs
 from learning_record.stream import instruments
 from learning_record.stream.topics import dead_letter_topic
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 async def park(event: EventT[bytes], tenant: str, reason: str, value: bytes | None = None) -> None:
     """Send ``event``'s record (or ``value`` in its place) to the dead-letter topic."""
     message = event.message
     log.warning(
-        "record_dead_lettered tenant=%s topic=%s partition=%s offset=%s reason=%s",
-        tenant,
-        message.topic,
-        message.partition,
-        message.offset,
-        reason,
+        "record_dead_lettered",
+        tenant=tenant,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        reason=reason,
     )
     instruments.count_dead_letter()
     await dead_letter_topic.send(

@@ -12,13 +12,11 @@ server, on a thread: it still answers when the event loop is blocked, which is w
 
 from __future__ import annotations
 
-import logging
-
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 
 from learning_record.ops.consumer_lag import is_bookkeeping_topic
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 from learning_record.platform.clock import now_ms
 from learning_record.platform.process import PROCESS_ID, metrics_url
 from learning_record.store import heartbeats as ops
@@ -26,7 +24,7 @@ from learning_record.stream import instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.redis_client import redis
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _STARTED_MS = now_ms()
 _PORT_TRIES = 16
@@ -51,9 +49,9 @@ def start_metrics_server(host: str, first_port: int) -> int | None:
             start_http_server(port, host)
         except OSError:
             continue  # another worker on this machine has it
-        log.info("worker_metrics_listening host=%s port=%s", host, port)
+        log.info("worker_metrics_listening", host=host, port=port)
         return port
-    log.warning("worker_metrics_no_free_port first=%s tries=%s", first_port, _PORT_TRIES)
+    log.warning("worker_metrics_no_free_port", first=first_port, tries=_PORT_TRIES)
     return None
 
 
@@ -63,7 +61,7 @@ async def heartbeat() -> None:
         await ops.beat(redis, settings.worker.app_id, current_heartbeat())
     except RedisError as error:
         metrics.REDIS_ERRORS.labels(metrics.WORKER, "heartbeat").inc()
-        log.warning("heartbeat_failed error=%s", type(error).__name__)
+        log.warning("heartbeat_failed", error=type(error).__name__)
 
 
 def current_heartbeat() -> ops.Heartbeat:

@@ -13,7 +13,6 @@ to the dead-letter topic with the reason, and its neighbours in the batch go on.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -24,6 +23,7 @@ from learning_record.domain import ingest
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.indicators.operations import IndicatorOp, encode_operations
 from learning_record.domain.indicators.state import origin_of
+from learning_record.platform import logs
 from learning_record.platform.clock import seconds_to_ms
 from learning_record.store.routing import StoredStatement, store_and_route
 from learning_record.stream import dead_letters, instruments
@@ -33,7 +33,7 @@ from learning_record.stream.partitioning import partition_of
 from learning_record.stream.redis_client import redis, with_retries
 from learning_record.stream.topics import activity_ops_topic, learner_ops_topic, statements_topic
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # Operations per outgoing record.
 _OPERATIONS_PER_RECORD = 2000
@@ -77,7 +77,7 @@ async def _decoded(event: EventT[bytes]) -> Accepted | None:
     except StatementInvalid as error:
         await dead_letters.park(event, tenant, str(error))
     except Exception as error:  # any shape of record, or a bug: park it, never stop
-        log.exception("statement_decode_failed tenant=%s", tenant)
+        log.exception("statement_decode_failed", tenant=tenant)
         await dead_letters.park(event, tenant, f"cannot be processed: {type(error).__name__}")
     return None
 
@@ -92,7 +92,7 @@ async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
         reason = f"id: statement {statement_id} is already stored with other content"
         await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
     for statement, reason in routed.failures:
-        log.error("statement_route_failed tenant=%s reason=%s", tenant, reason)
+        log.error("statement_route_failed", tenant=tenant, reason=reason)
         await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
     return routed.operations
 
