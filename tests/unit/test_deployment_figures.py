@@ -12,8 +12,10 @@ from learning_record.ops.deployment import (
     rates,
     totals,
 )
-from learning_record.ops.scrape import parse_samples
+from learning_record.ops.monitor import scrape_targets
+from learning_record.ops.scrape import Scraped, Target, parse_samples
 from learning_record.platform.process import metrics_url
+from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
 API_TEXT = """\
 # TYPE lr_statements_accepted_total counter
@@ -125,3 +127,17 @@ def test_malformed_metrics_text_is_refused() -> None:
 )
 def test_metrics_url_spells_the_host_others_reach(host: str, url: str) -> None:
     assert metrics_url(host, 9250) == url
+
+
+def test_every_announced_process_is_read_and_a_worker_without_metrics_is_named() -> None:
+    workers = [
+        Heartbeat("w:1", 0, 0, metrics_url="http://w:9250/metrics"),
+        Heartbeat("w:2", 0, 0, metrics_url=None),
+    ]
+    apis = [ApiHeartbeat("a:1", 0, 0, "http://a:8080/metrics")]
+    targets, unserved = scrape_targets(workers, apis)
+    assert targets == [
+        Target("a:1", "api", "http://a:8080/metrics"),
+        Target("w:1", "worker", "http://w:9250/metrics"),
+    ]
+    assert unserved == [Scraped(Target("w:2", "worker", ""), None, "serves no /metrics")]

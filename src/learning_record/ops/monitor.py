@@ -171,11 +171,9 @@ class OpsMonitor:
         """This process's own registry, read in place, and every other live process's
         ``/metrics``, each within a short deadline."""
         own = Target(PROCESS_ID, metrics.API, self._metrics_url)
-        others = [
-            Target(a.process, metrics.API, a.metrics_url) for a in apis if a.process != PROCESS_ID
-        ] + [Target(b.worker, metrics.WORKER, b.metrics_url) for b in workers if b.metrics_url]
+        others, unserved = scrape_targets(workers, [a for a in apis if a.process != PROCESS_ID])
         scraped = await scrape_all(self._http, others, _SCRAPE_TIMEOUT_S)
-        return [Scraped(own, parse_samples(generate_latest().decode())), *scraped]
+        return [Scraped(own, parse_samples(generate_latest().decode())), *scraped, *unserved]
 
     # --- Heartbeat ---------------------------------------------------------------------------
 
@@ -192,6 +190,22 @@ class OpsMonitor:
         except RedisError as error:
             metrics.REDIS_ERRORS.labels(metrics.API, "heartbeat").inc()
             log.warning("api_heartbeat_failed", error=type(error).__name__)
+
+
+def scrape_targets(
+    workers: list[Heartbeat], apis: list[ApiHeartbeat]
+) -> tuple[list[Target], list[Scraped]]:
+    """The ``/metrics`` to read, and the workers that serve none: their counters are missing
+    from the figures too, which the summary says rather than quietly count less."""
+    targets = [Target(a.process, metrics.API, a.metrics_url) for a in apis] + [
+        Target(b.worker, metrics.WORKER, b.metrics_url) for b in workers if b.metrics_url
+    ]
+    unserved = [
+        Scraped(Target(b.worker, metrics.WORKER, ""), None, "serves no /metrics")
+        for b in workers
+        if not b.metrics_url
+    ]
+    return targets, unserved
 
 
 def _worker_json(beat: Heartbeat, at_ms: int, timeout_s: float) -> dict[str, Any]:

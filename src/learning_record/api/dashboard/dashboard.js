@@ -166,7 +166,7 @@ function renderScrapes(processes) {
   const silent = processes.filter((p) => !p.answered);
   $("scrape-count").textContent = `/metrics read from ${processes.length - silent.length} of ${processes.length} processes`;
   $("scrape-errors").replaceChildren(...silent.map((p) => Object.assign(document.createElement("li"), {
-    textContent: `${p.component} ${p.process} (${p.metrics_url}): ${p.error}`,
+    textContent: `${p.component} ${p.process}${p.metrics_url ? ` (${p.metrics_url})` : ""}: ${p.error}`,
   })));
 }
 
