@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -40,8 +41,11 @@ class KafkaDoubles:
         app[KEY_DIRECTORY] = self.keys
         app[CONSISTENCY] = ConsistencyClock(CaughtUp())
         app[INDICATOR_CONSISTENCY] = ConsistencyClock(CaughtUp())
-        app[OPS] = OpsMonitor(app[SETTINGS], app[REDIS], CaughtUp())
-        yield
+        async with aiohttp.ClientSession() as http:
+            # No heartbeats here: the summary reads this process's own registry only.
+            own_metrics = "http://127.0.0.1:9/metrics"
+            app[OPS] = OpsMonitor(app[SETTINGS], app[REDIS], CaughtUp(), http, own_metrics)
+            yield
 
 
 @dataclass

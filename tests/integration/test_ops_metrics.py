@@ -8,9 +8,14 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from redis.asyncio import Redis
 
+from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import IssuedKey, Scope
+from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
+from learning_record.store import heartbeats, keys
+from learning_record.store.heartbeats import ApiHeartbeat
 from tests.integration.conftest import issue_key
 from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr
@@ -255,3 +260,82 @@ async def test_rate_limit_rejections_are_counted_by_plan(
         - value(before, "lr_rate_limited_total", **labels)
         == refused
     )
+
+
+async def ops_summary(http: aiohttp.ClientSession, base_url: str, key: IssuedKey) -> Any:
+    headers = {"x-api-key": key.header_value}
+    async with http.get(f"{base_url}/ops/summary", headers=headers) as response:
+        assert response.status == 200
+        return await response.json()
+
+
+def answering(summary: dict[str, Any]) -> list[str]:
+    return sorted(p["component"] for p in summary["processes"] if p["answered"])
+
+
+async def test_summary_adds_up_the_counters_of_every_api_process_and_worker(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    second_api: str,
+    settings: Settings,
+    tenant_key: IssuedKey,
+    ops_key: IssuedKey,
+) -> None:
+    await caught_up(http, base_url, settings)
+    before = await until(
+        lambda: ops_summary(http, base_url, ops_key),
+        lambda s: answering(s) == ["api", "api", "worker"],
+        what="both API processes and the worker announced and answering",
+    )
+    headers = {**XAPI, "x-api-key": tenant_key.header_value}
+    for base, count in ((base_url, 3), (second_api, 2)):
+        async with http.post(
+            f"{base}/statements", json=[statement(i) for i in range(count)], headers=headers
+        ) as response:
+            assert response.status == 200
+    async with http.post(f"{second_api}/statements", json={"actor": {}}, headers=headers) as r:
+        assert r.status == 400
+
+    def grown(summary: dict[str, Any], name: str) -> int:
+        return int(summary["totals"][name] - before["totals"][name])
+
+    after = await until(
+        lambda: ops_summary(http, base_url, ops_key),
+        lambda s: grown(s, "processed") >= 5,
+        what="the worker processed the 5 statements",
+    )
+    assert answering(after) == ["api", "api", "worker"]
+    assert grown(after, "accepted_http") == 5
+    assert grown(after, "accepted") == 5
+    assert grown(after, "rejected_http") == 1
+    assert grown(after, "processed") == 5
+    assert grown(after, "accepted_kafka") == 0
+    assert set(after["rates"]) == {
+        "accepted_per_s",
+        "processed_per_s",
+        "http_5xx_per_s",
+        "http_429_per_s",
+    }
+    assert all(rate is not None and rate >= 0 for rate in after["rates"].values())
+
+
+async def test_a_process_that_does_not_answer_is_reported_and_the_summary_still_comes(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, redis: Redis, ops_key: IssuedKey
+) -> None:
+    (closed_port,) = free_ports(1)
+    silent = ApiHeartbeat("gone-host:1", now_ms(), 0, f"http://127.0.0.1:{closed_port}/metrics")
+    await heartbeats.beat_api(redis, settings.worker.app_id, silent)
+    try:
+        summary = await ops_summary(http, base_url, ops_key)
+    finally:
+        await redis.hdel(keys.api_heartbeats(settings.worker.app_id), silent.process)
+    (reported,) = [p for p in summary["processes"] if p["process"] == silent.process]
+    assert reported == {
+        "process": silent.process,
+        "component": "api",
+        "metrics_url": silent.metrics_url,
+        "answered": False,
+        "error": "ClientConnectorError",
+    }
+    assert "worker" in answering(summary)
+    assert summary["totals"]["accepted"] >= 0

@@ -206,7 +206,7 @@ async def test_json_logs_carry_request_id_and_tenant_but_no_secret(
     assert line["component"] == "api"
     assert line["method"] == "GET"
     assert line["route"] == "/learningrecord/v1/statements"
-    assert line["status"] == "404"
+    assert line["status"] == 404
     log_text = (processes.log_dir / "api-ops.log").read_text()
     assert key.secret not in log_text
     assert statement_id not in log_text  # the path is logged as its route, never with the query

@@ -1,11 +1,9 @@
-"""Readiness rules, the stall watch, quantiles, group owners and log lines, without I/O."""
+"""Readiness rules, the stall watch, heartbeats and group owners, without I/O."""
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
-import orjson
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from learning_record.ops.consumer_lag import (
@@ -15,15 +13,8 @@ from learning_record.ops.consumer_lag import (
     decode_owners,
     is_bookkeeping_topic,
 )
-from learning_record.ops.readiness import (
-    RecentSamples,
-    StallWatch,
-    heartbeat_check,
-    nearest_rank,
-    stall_check,
-)
-from learning_record.platform import logs
-from learning_record.store.heartbeats import Freshness, Heartbeat
+from learning_record.ops.readiness import StallWatch, heartbeat_check, stall_check
+from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
 
 def reading(at_ms: int, committed: int, log_end: int, topic: str = "lr.statements") -> GroupLag:
@@ -79,30 +70,26 @@ def test_heartbeat_check_needs_one_fresh_worker_and_names_the_stale_ones() -> No
     assert mixed.detail == "1 worker(s) beating; stale: h:1 12.5s ago"
 
 
-def test_heartbeat_round_trips_through_json() -> None:
-    original = Heartbeat(
+def test_heartbeats_round_trip_through_json() -> None:
+    worker = Heartbeat(
         worker="h:1",
         at_ms=5,
         started_ms=1,
         assigned={"lr.statements": [0, 1]},
         processed={"lr.statements": {"0": 12}},
-        metrics_port=9250,
+        metrics_url="http://h:9250/metrics",
         events=3,
-        freshness={"view": Freshness(0.05, 0.2, 3, 60.0)},
     )
-    assert Heartbeat.from_json(original.to_json()) == original
+    assert Heartbeat.from_json(worker.to_json()) == worker
+    api = ApiHeartbeat("h:2", at_ms=7, started_ms=2, metrics_url="http://h:8080/metrics")
+    assert ApiHeartbeat.from_json(api.to_json()) == api
 
 
-def test_quantiles_are_nearest_rank_over_the_window() -> None:
-    assert nearest_rank([], 0.5) is None
-    assert nearest_rank([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
-    assert nearest_rank([1.0, 2.0, 3.0, 4.0], 0.99) == 4.0
-    samples = RecentSamples(window_s=60)
-    samples.add(500.0, at=900.0)  # out of the window by the time we ask
-    for i in range(100):
-        samples.add(float(i + 1), at=1000.0 + i * 0.1)
-    (p50, p99), count = samples.quantiles(1010.0, 0.5, 0.99)
-    assert (p50, p99, count) == (50.0, 99.0, 100)
+def test_a_heartbeat_of_the_previous_release_is_read_without_its_dropped_fields() -> None:
+    # Written by a worker of the release that kept freshness quantiles and a metrics port.
+    raw = b'{"worker": "h:1", "at_ms": 5, "started_ms": 1, "metrics_port": 9250, "events": 3,'
+    raw += b' "freshness": {"view": {"p50_s": 0.05, "p99_s": 0.2, "samples": 3}}}'
+    assert Heartbeat.from_json(raw) == Heartbeat(worker="h:1", at_ms=5, started_ms=1, events=3)
 
 
 def test_owners_come_from_the_members_assignments() -> None:
@@ -133,31 +120,3 @@ def test_owners_come_from_the_members_assignments() -> None:
     assert is_bookkeeping_topic("lr-worker-tallies-changelog")
     assert is_bookkeeping_topic("lr-worker-__assignor-__leader")
     assert not is_bookkeeping_topic("lr.learner-ops")
-
-
-def test_log_messages_become_events_with_fields() -> None:
-    assert logs.event_fields("statement_rejected tenant=acme offset=3 reason=id: bad value") == {
-        "event": "statement_rejected",
-        "tenant": "acme",
-        "offset": "3",
-        "reason": "id: bad value",
-    }
-    assert logs.event_fields("worker_ready") == {"event": "worker_ready"}
-    assert logs.event_fields("[^Worker]: Ready") == {"message": "[^Worker]: Ready"}
-
-
-def test_json_lines_carry_the_request_context() -> None:
-    record = logging.LogRecord(
-        "api", logging.INFO, __file__, 1, "key_used key_id=%s", ("k1",), None
-    )
-    token_id, token_tenant = logs.request_id.set("r-1"), logs.tenant.set("acme")
-    try:
-        assert logs.ContextFilter("api").filter(record)
-    finally:
-        logs.request_id.reset(token_id)
-        logs.tenant.reset(token_tenant)
-    line = orjson.loads(logs.JsonFormatter().format(record))
-    assert line["event"] == "key_used"
-    assert line["key_id"] == "k1"
-    assert (line["request_id"], line["tenant"], line["component"]) == ("r-1", "acme", "api")
-    assert line["level"] == "info"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
@@ -18,7 +19,8 @@ from learning_record.api.kafka_logs import KafkaAttachmentLog, KafkaStatementLog
 from learning_record.api.key_directory import KeyDirectory, KeyLookup
 from learning_record.ops.consumer_lag import LagReader
 from learning_record.ops.monitor import OpsMonitor, stop_task
-from learning_record.platform.settings import Settings
+from learning_record.platform.process import metrics_url
+from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 from learning_record.services.ingest import StatementIntake
 from learning_record.store.rate_limits import RateLimiter
@@ -129,10 +131,17 @@ async def ops_monitor(app: web.Application) -> AsyncIterator[None]:
         cache_s=settings.ops.lag_cache_s,
     )
     await reader.start()
-    monitor = OpsMonitor(settings, app[REDIS], reader)
-    app[OPS] = monitor
-    flusher = asyncio.create_task(monitor.flush_totals_forever())
-    yield
-    await stop_task(flusher)
-    await monitor.flush_totals()
+    async with aiohttp.ClientSession() as http:
+        monitor = OpsMonitor(settings, app[REDIS], reader, http, own_metrics_url(settings.api))
+        app[OPS] = monitor
+        beating = asyncio.create_task(monitor.beat_forever())
+        yield
+        await stop_task(beating)
     await reader.stop()
+
+
+def own_metrics_url(api: ApiSettings) -> str:
+    """Where other API processes read this one's ``/metrics`` (``api.server`` serves it)."""
+    if api.metrics_port:
+        return metrics_url(api.metrics_host, api.metrics_port)
+    return metrics_url(api.host, api.port, tls=api.tls_cert is not None and api.tls_key is not None)

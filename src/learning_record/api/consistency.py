@@ -6,14 +6,14 @@ not committed yet, or the time of the check when it is caught up everywhere."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from datetime import UTC, datetime
 
 from learning_record.ops.consumer_lag import LagSource
+from learning_record.platform import logs
 from learning_record.platform.clock import now_ms
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
 

@@ -108,7 +108,7 @@ async def authorize(request: web.Request, operation: Operation) -> auth.Principa
     check_origin(request, record.tenant)
     context_of(request).tenant = record.tenant  # CORS answers for this tenant's origins now
     await take_request(request, record)
-    logs.tenant.set(record.tenant)
+    logs.bind_request(tenant=record.tenant)
     principal = auth.Principal(record)
     auth.require(principal, operation.scopes)
     return principal

@@ -4,7 +4,6 @@ followed, mirrored into Redis. Losing Redis never locks anyone out: the topic re
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import suppress
 from typing import Protocol
 
@@ -12,10 +11,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from learning_record.domain.access import ApiKeyRecord, supersedes
+from learning_record.platform import logs
 from learning_record.store.api_keys import cache_key, cached_key
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 class KeyLookup(Protocol):

@@ -6,7 +6,6 @@ its own (``api.server``). A scrape refreshes the gauges read from the broker and
 
 from __future__ import annotations
 
-import logging
 import time
 
 from aiohttp import web
@@ -17,10 +16,9 @@ from redis.exceptions import RedisError
 
 from learning_record.api import alternate_syntax
 from learning_record.api.app_keys import OPS
-from learning_record.platform import metrics
-from learning_record.store import heartbeats as ops
+from learning_record.platform import logs, metrics
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _STATEMENT_WRITES = ("POST", "PUT")
 
@@ -49,29 +47,27 @@ async def request_metrics_middleware(request: web.Request, handler: Handler) -> 
         metrics.HTTP_REQUESTS.labels(metrics.API, method, route, str(status)).inc()
         metrics.HTTP_REQUEST_SECONDS.labels(metrics.API, method, route).observe(seconds)
         if method in _STATEMENT_WRITES and route.endswith("/statements"):
-            _count_ingest(request, status)
+            _count_ingest(status)
         log.info(
-            "http_request method=%s route=%s status=%s duration_ms=%.1f",
-            method,
-            route,
-            status,
-            seconds * 1000,
+            "http_request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
         )
 
 
-def _count_ingest(request: web.Request, status: int) -> None:
+def _count_ingest(status: int) -> None:
     """A statement batch that reached validation was ingested; a 400 rejected it."""
     if status < 300 or status in (400, 409):
         metrics.STATEMENTS_INGESTED.labels(metrics.API, "http").inc()
     if status == 400:
         metrics.STATEMENTS_REJECTED.labels(metrics.API, "http").inc()
-        request.config_dict[OPS].count(ops.REJECTED_HTTP)
 
 
-def count_accepted(request: web.Request, statements: int) -> None:
-    """Statements Kafka acknowledged for this request."""
+def count_accepted(statements: int) -> None:
+    """Statements Kafka acknowledged for one request."""
     metrics.STATEMENTS_ACCEPTED.labels(metrics.API, "http").inc(statements)
-    request.config_dict[OPS].count(ops.ACCEPTED_HTTP, statements)
 
 
 @web.middleware

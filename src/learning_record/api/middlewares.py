@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 
@@ -12,13 +11,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from learning_record.api.errors import ApiError, error_response
-from learning_record.api.request_context import context_of, start_context
+from learning_record.api.metrics import route_of
+from learning_record.api.request_context import start_context
 from learning_record.domain.errors import DependencyUnavailable, StatementInvalid
 from learning_record.domain.json_input import JsonRejected
 from learning_record.domain.statement_index import StatementConflict
 from learning_record.platform import logs
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 RETRY_AFTER_S = 5  # a dependency that is down: when a client may try again
@@ -30,7 +30,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     asked = request.headers.get("X-Request-Id", "")
     request_id = asked if REQUEST_ID_PATTERN.fullmatch(asked) else uuid.uuid4().hex
     start_context(request, request_id)  # echoed in X-Request-Id (api.response_headers)
-    logs.request_id.set(request_id)  # on every line logged while serving it
+    logs.bind_request(request_id=request_id)  # on every line logged while serving it
     return await handler(request)
 
 
@@ -60,14 +60,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error.status, code, error.reason, headers=headers)
     except Exception:
         # Log the stack trace here, with the request id; the client never sees one.
-        log.exception(
-            "request_failed request_id=%s path=%s", context_of(request).request_id, request.path
-        )
+        log.exception("request_failed", route=route_of(request))
         return error_response(500, "internal_error", "internal error; see the server log")
 
 
 def _unavailable(dependency: str, message: str) -> web.Response:
-    log.warning("dependency_unavailable dependency=%s", dependency)
+    log.warning("dependency_unavailable", dependency=dependency)
     return error_response(
         503,
         f"{dependency}_unavailable",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
 from aiohttp import web
@@ -12,9 +11,10 @@ from learning_record.api.app import create_app
 from learning_record.api.metrics import metrics_app
 from learning_record.api.request_limits import PARSER_MAX_FIELD_BYTES, PARSER_MAX_LINE_BYTES
 from learning_record.api.tls import serve_redirect, server_context
+from learning_record.platform import logs
 from learning_record.platform.settings import Settings
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 async def serve(settings: Settings) -> None:
@@ -28,12 +28,7 @@ async def serve(settings: Settings) -> None:
     tls = server_context(settings.api)
     site = web.TCPSite(runner, settings.api.host, settings.api.port, ssl_context=tls)
     await site.start()
-    log.info(
-        "api_listening host=%s port=%s tls=%s",
-        settings.api.host,
-        settings.api.port,
-        tls is not None,
-    )
+    log.info("api_listening", host=settings.api.host, port=settings.api.port, tls=tls is not None)
     redirect_runner = await serve_redirect(settings.api)
     metrics_runner = await _serve_metrics_apart(settings, runner.app)
     stop = asyncio.Event()
@@ -58,8 +53,6 @@ async def _serve_metrics_apart(settings: Settings, app: web.Application) -> web.
     await runner.setup()
     await web.TCPSite(runner, settings.api.metrics_host, settings.api.metrics_port).start()
     log.info(
-        "api_metrics_listening host=%s port=%s",
-        settings.api.metrics_host,
-        settings.api.metrics_port,
+        "api_metrics_listening", host=settings.api.metrics_host, port=settings.api.metrics_port
     )
     return runner

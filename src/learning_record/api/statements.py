@@ -230,7 +230,7 @@ async def _accept(
     )
     intake = call.request.config_dict[INTAKE]
     accepted = await intake.accept(submission, KeyQuota(call.request, principal.key))
-    count_accepted(call.request, accepted.stored)
+    count_accepted(accepted.stored)
     return accepted.ids
 
 

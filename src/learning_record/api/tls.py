@@ -4,15 +4,15 @@ and body kept, RFC 9110 15.4.9), so that HTTP is upgraded to HTTPS."""
 
 from __future__ import annotations
 
-import logging
 import ssl
 
 from aiohttp import web
 from yarl import URL
 
+from learning_record.platform import logs
 from learning_record.platform.settings import ApiSettings
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 def server_context(api: ApiSettings) -> ssl.SSLContext | None:
@@ -57,5 +57,5 @@ async def serve_redirect(api: ApiSettings) -> web.AppRunner | None:
     runner = web.AppRunner(redirect_app(api), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, api.host, api.http_redirect_port).start()
-    log.info("api_http_redirect_listening host=%s port=%s", api.host, api.http_redirect_port)
+    log.info("api_http_redirect_listening", host=api.host, port=api.http_redirect_port)
     return runner

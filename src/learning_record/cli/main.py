@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import logging.config
 import signal
 from contextlib import suppress
 from pathlib import Path
@@ -25,10 +23,6 @@ tenants_cli = typer.Typer(no_args_is_help=True, help="Tenants, as the keys topic
 cli.add_typer(tenants_cli, name="tenants")
 
 
-def _configure_logging(settings: Settings, component: str) -> None:
-    logging.config.dictConfig(logs.logging_config(settings, component))
-
-
 @cli.command()
 def worker() -> None:
     """Run the Faust worker: validate and store statements, keep the indicators."""
@@ -42,6 +36,7 @@ def worker() -> None:
 
     asyncio.run(ensure_topics(settings.kafka))
     settings.worker.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
+    logs.configure_structlog(settings, metrics.WORKER)  # Faust configures the std-lib's half
     faust.Worker(
         app,
         loglevel=settings.log_level,
@@ -56,7 +51,7 @@ def api() -> None:
     from learning_record.api.server import serve
 
     settings = get_settings()
-    _configure_logging(settings, metrics.API)
+    logs.configure(settings, metrics.API)
     asyncio.run(serve(settings))
 
 
@@ -156,7 +151,9 @@ def replay(
     scope = f"tenant {tenant!r}" if tenant else "every tenant"
     if not yes:
         typer.confirm(f"Delete and rebuild the statement view of {scope}?", abort=True)
-    report = asyncio.run(replay_topic(get_settings(), tenant))
+    settings = get_settings()
+    logs.configure(settings, "cli")  # what the decoder logs, on stderr like the services'
+    report = asyncio.run(replay_topic(settings, tenant))
     typer.echo(
         f"replayed {report.records} records: {report.statements} statements of "
         f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "

@@ -1,5 +1,6 @@
-"""What the API knows about the pipeline behind it: consumer lag (from the broker), worker
-heartbeats and deployment totals (from Redis), readiness, and the figures of the ops dashboard.
+"""What the API knows about the pipeline behind it: consumer lag (from the broker), the
+heartbeats of workers and API processes (from Redis), readiness, and the figures of the ops
+dashboard, added up from every process's own ``/metrics``.
 
 One per API process. Every lag reading feeds the stall watch and the Prometheus gauges, so that
 whoever polls (the readiness probe, a scrape, the dashboard) keeps them current.
@@ -8,15 +9,17 @@ whoever polls (the readiness probe, a scrape, the dashboard) keeps them current.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections import Counter
 from contextlib import suppress
 from typing import Any
 
+import aiohttp
+from prometheus_client import generate_latest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from learning_record.ops import deployment
 from learning_record.ops.consumer_lag import GroupLag, LagSource, lag_json
+from learning_record.ops.deployment import Reading, ReadingWindow
 from learning_record.ops.readiness import (
     Check,
     Readiness,
@@ -25,26 +28,42 @@ from learning_record.ops.readiness import (
     heartbeat_check,
     stall_check,
 )
-from learning_record.platform import metrics
+from learning_record.ops.scrape import Scraped, Target, parse_samples, scrape_all
+from learning_record.platform import logs, metrics
 from learning_record.platform.clock import now_ms
+from learning_record.platform.process import PROCESS_ID
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats as ops
-from learning_record.store.heartbeats import Heartbeat
+from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # A probe must answer even when a dependency hangs.
 _CHECK_TIMEOUT_S = 3.0
+# Each process's /metrics, read while the dashboard waits: one that is slower is "no answer".
+_SCRAPE_TIMEOUT_S = 1.0
+# Rates span at least this much: the worker counts whole batches, a second apart at worst.
+_RATE_SPAN_S = 5.0
 
 
 class OpsMonitor:
-    def __init__(self, settings: Settings, redis: Redis, reader: LagSource) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        reader: LagSource,
+        http: aiohttp.ClientSession,
+        metrics_url: str,
+    ) -> None:
         self._settings = settings
         self._redis = redis
         self._reader = reader
+        self._http = http
+        self._metrics_url = metrics_url  # this process's, announced in its heartbeat
+        self._started_ms = now_ms()
         self._stalls = StallWatch(settings.ops.stall_after_s)
         self._stalled: list[Stalled] = []
-        self._pending: Counter[str] = Counter()  # API counts not yet added to Redis
+        self._readings = ReadingWindow(_RATE_SPAN_S)
 
     @property
     def group(self) -> str:
@@ -122,56 +141,71 @@ class OpsMonitor:
         except Exception:
             lag, dead_letters = None, None
         try:
-            totals = await ops.read_totals(self._redis, self.group)
             beats = await self.heartbeats()
+            apis = await ops.read_api_heartbeats(self._redis, self.group, at)
         except (RedisError, TimeoutError):
-            totals, beats = {}, []
+            beats, apis = [], []
         timeout_s = self._settings.ops.heartbeat_timeout_s
+        scraped = await self._scrape(
+            [b for b in beats if b.age_s(at) <= timeout_s],
+            [a for a in apis if a.age_s(at) <= timeout_s],
+        )
+        reading = Reading(
+            now_ms(), {s.target.process: s.samples for s in scraped if s.samples is not None}
+        )
+        baseline = self._readings.baseline_for(reading)
         return {
             "at_ms": at,
             "group": self.group,
             "ready": readiness.to_dict(),
-            "totals": _totals(totals),
+            "totals": deployment.totals(reading),
+            "rates": deployment.rates(reading, baseline),
             "dead_letter_records": dead_letters,
             "lag": lag_json(lag) if lag is not None else None,
             "workers": [_worker_json(b, at, timeout_s) for b in beats],
-            "freshness": _worst_freshness([b for b in beats if b.age_s(at) <= timeout_s]),
+            "processes": [_process_json(s) for s in scraped],
+            "freshness": deployment.freshness(reading, baseline),
         }
 
-    # --- Totals ------------------------------------------------------------------------------
+    async def _scrape(self, workers: list[Heartbeat], apis: list[ApiHeartbeat]) -> list[Scraped]:
+        """This process's own registry, read in place, and every other live process's
+        ``/metrics``, each within a short deadline."""
+        own = Target(PROCESS_ID, metrics.API, self._metrics_url)
+        others, unserved = scrape_targets(workers, [a for a in apis if a.process != PROCESS_ID])
+        scraped = await scrape_all(self._http, others, _SCRAPE_TIMEOUT_S)
+        return [Scraped(own, parse_samples(generate_latest().decode())), *scraped, *unserved]
 
-    def count(self, name: str, amount: int = 1) -> None:
-        """Add to a deployment total; added to Redis within a second."""
-        self._pending[name] += amount
+    # --- Heartbeat ---------------------------------------------------------------------------
 
-    async def flush_totals_forever(self, every_s: float = 1.0) -> None:
+    async def beat_forever(self) -> None:
+        """Announce this process and its ``/metrics`` for the summaries of every API process."""
         while True:
-            await asyncio.sleep(every_s)
-            await self.flush_totals()
+            await self.beat()
+            await asyncio.sleep(self._settings.ops.heartbeat_interval_s)
 
-    async def flush_totals(self) -> None:
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, Counter()
+    async def beat(self) -> None:
+        heartbeat = ApiHeartbeat(PROCESS_ID, now_ms(), self._started_ms, self._metrics_url)
         try:
-            await ops.add_totals(self._redis, self.group, pending)
-        except RedisError:
-            metrics.REDIS_ERRORS.labels(metrics.API, "totals").inc()
-            self._pending.update(pending)  # the next flush tries again
+            await ops.beat_api(self._redis, self.group, heartbeat)
+        except RedisError as error:
+            metrics.REDIS_ERRORS.labels(metrics.API, "heartbeat").inc()
+            log.warning("api_heartbeat_failed", error=type(error).__name__)
 
 
-def _totals(raw: dict[str, int]) -> dict[str, int]:
-    accepted_http = raw.get(ops.ACCEPTED_HTTP, 0)
-    accepted_kafka = raw.get(ops.ACCEPTED_KAFKA, 0)
-    return {
-        "accepted": accepted_http + accepted_kafka,
-        "accepted_http": accepted_http,
-        "accepted_kafka": accepted_kafka,
-        "rejected_http": raw.get(ops.REJECTED_HTTP, 0),
-        "rejected_kafka": raw.get(ops.REJECTED_KAFKA, 0),
-        "dead_lettered": raw.get(ops.DEAD_LETTERED, 0),
-        "processed": raw.get(ops.PROCESSED, 0),
-    }
+def scrape_targets(
+    workers: list[Heartbeat], apis: list[ApiHeartbeat]
+) -> tuple[list[Target], list[Scraped]]:
+    """The ``/metrics`` to read, and the workers that serve none: their counters are missing
+    from the figures too, which the summary says rather than quietly count less."""
+    targets = [Target(a.process, metrics.API, a.metrics_url) for a in apis] + [
+        Target(b.worker, metrics.WORKER, b.metrics_url) for b in workers if b.metrics_url
+    ]
+    unserved = [
+        Scraped(Target(b.worker, metrics.WORKER, ""), None, "serves no /metrics")
+        for b in workers
+        if not b.metrics_url
+    ]
+    return targets, unserved
 
 
 def _worker_json(beat: Heartbeat, at_ms: int, timeout_s: float) -> dict[str, Any]:
@@ -183,23 +217,18 @@ def _worker_json(beat: Heartbeat, at_ms: int, timeout_s: float) -> dict[str, Any
         "assigned": beat.assigned,
         "processed": beat.processed,
         "events": beat.events,
-        "metrics_port": beat.metrics_port,
+        "metrics_url": beat.metrics_url,
     }
 
 
-def _worst_freshness(beats: list[Heartbeat]) -> dict[str, dict[str, float | int | None]]:
-    """Per stage, the worst p50 and p99 of the live workers (quantiles do not add up)."""
-    worst: dict[str, dict[str, float | int | None]] = {}
-    for stage in ("view", "indicators"):
-        figures = [b.freshness[stage] for b in beats if stage in b.freshness]
-        p50s = [f.p50_s for f in figures if f.p50_s is not None]
-        p99s = [f.p99_s for f in figures if f.p99_s is not None]
-        worst[stage] = {
-            "p50_s": max(p50s, default=None),
-            "p99_s": max(p99s, default=None),
-            "samples": sum(f.samples for f in figures),
-        }
-    return worst
+def _process_json(scraped: Scraped) -> dict[str, Any]:
+    return {
+        "process": scraped.target.process,
+        "component": scraped.target.component,
+        "metrics_url": scraped.target.url,
+        "answered": scraped.samples is not None,
+        "error": scraped.error,
+    }
 
 
 async def stop_task(task: asyncio.Task[None]) -> None:

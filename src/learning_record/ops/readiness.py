@@ -8,8 +8,6 @@ and its heartbeat (a timer) still beating, but nothing consumed.
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from dataclasses import dataclass
 
 from learning_record.ops.consumer_lag import GroupLag
@@ -101,28 +99,3 @@ def stall_check(stalled: list[Stalled], now_ms: int) -> Check:
         for s in stalled
     )
     return Check("worker_progress", False, f"worker stalled: {parts}")
-
-
-class RecentSamples:
-    """Values observed in the last ``window_s`` seconds (at most ``capacity``), for quantiles."""
-
-    def __init__(self, window_s: float = 60.0, capacity: int = 20_000) -> None:
-        self.window_s = window_s
-        self._samples: deque[tuple[float, float]] = deque(maxlen=capacity)  # (at, value)
-
-    def add(self, value: float, at: float) -> None:
-        self._samples.append((at, value))
-
-    def quantiles(self, now: float, *qs: float) -> tuple[list[float | None], int]:
-        """The ``qs`` quantiles (nearest rank) of the window's values, and how many there are."""
-        while self._samples and self._samples[0][0] < now - self.window_s:
-            self._samples.popleft()
-        values = sorted(value for _, value in self._samples)
-        return [nearest_rank(values, q) for q in qs], len(values)
-
-
-def nearest_rank(sorted_values: list[float], q: float) -> float | None:
-    if not sorted_values:
-        return None
-    rank = max(math.ceil(q * len(sorted_values)), 1)
-    return sorted_values[rank - 1]

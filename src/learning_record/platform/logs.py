@@ -1,87 +1,83 @@
-"""Logs as events with fields, in JSON (one object per line) or as text, by ``LR_LOG_FORMAT``.
+"""Logs as events with fields, through structlog, as JSON or key=value lines (``LR_LOG_FORMAT``).
 
-Our log calls read ``log.info("event_name key=%s other=%s", …)``; the JSON formatter turns the
-rendered message back into ``{"event": "event_name", "key": …, "other": …}``, so call sites stay
-the same in both formats. Messages of other libraries (Faust, aiokafka) keep their text in
-``message``. The request id and the tenant of the request being served are added to every line
-logged while serving it. No secret and no personal data: the call sites log ids, tenants and
-reasons, never keys' secrets, statements or learners' identifiers.
+Our code logs events with fields: ``log.info("statement_rejected", tenant=t, reason=r)``, on a
+logger from ``get_logger(__name__)``. The std-lib loggers of the libraries (aiohttp, aiokafka,
+Faust) go through the same processors, so every line has the same shape: ``ts``, ``level``,
+``logger``, ``component``, ``event`` and the fields; a library's message is its ``event``. What
+the API binds while it serves a request (``bind_request``: the request id, then the tenant) is
+on every line logged meanwhile, ours or a library's, because it lives in context variables.
+
+No secret and no personal data: events carry ids, tenants, counts and reasons, never keys'
+secrets, statements or learners' identifiers (names, e-mail addresses, accounts).
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import re
-import time
+import logging.config
 from typing import Any
 
 import orjson
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from learning_record.platform import metrics
 from learning_record.platform.settings import Settings
 
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant", default=None)
-
-_EVENT = re.compile(r"^([a-z][a-z0-9_]*)(?: (.*))?$", re.S)
-_FIELD = re.compile(r"([a-z_][a-z0-9_]*)=(.*?)(?= [a-z_][a-z0-9_]*=|$)", re.S)
-_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"
+# The order of a key=value line: what a reader scans for first.
+_KEY_ORDER = ["ts", "level", "logger", "component", "event", "request_id", "tenant"]
 
 
-def event_fields(message: str) -> dict[str, Any]:
-    """``"event k=v k2=v w"`` as ``{"event": "event", "k": "v", "k2": "v w"}``; a message of
-    another shape as ``{"message": …}``."""
-    matched = _EVENT.match(message)
-    if matched is None:
-        return {"message": message}
-    event, rest = matched.group(1), matched.group(2) or ""
-    fields: dict[str, Any] = {"event": event}
-    if rest:
-        pairs = _FIELD.findall(rest)
-        if " ".join(f"{k}={v}" for k, v in pairs) != rest:
-            return {"message": message}
-        fields.update(pairs)
-    return fields
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.stdlib.get_logger(name)
 
 
-class ContextFilter(logging.Filter):
-    """Puts the component, request id and tenant on every record."""
-
-    def __init__(self, component: str) -> None:
-        super().__init__()
-        self.component = component
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.component = self.component
-        record.request_id = request_id.get()
-        record.tenant = tenant.get()
-        context = [
-            f"{name}={value}"
-            for name in ("request_id", "tenant")
-            if (value := getattr(record, name))
-        ]
-        record.context = (" " + " ".join(context)) if context else ""
-        return True
+def bind_request(**context: str) -> None:
+    """Put ``context`` (``request_id``, ``tenant``) on every line logged from here on in this
+    task: each request is served in a task of its own, which copied the context it started in."""
+    structlog.contextvars.bind_contextvars(**context)
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "component": getattr(record, "component", None),
-        }
-        line.update(event_fields(record.getMessage()))
-        for name in ("request_id", "tenant"):
-            value = getattr(record, name, None)
-            if value:
-                line[name] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(line, default=str).decode()
+def _with_component(component: str) -> Processor:
+    def add_component(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+        event.setdefault("component", component)
+        return event
+
+    return add_component
+
+
+def _shared(component: str) -> list[Processor]:
+    """What every line gets, logged through structlog or through the std-lib."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        _with_component(component),
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+    ]
+
+
+def _renderer(settings: Settings) -> Processor:
+    if settings.log_format == "json":
+        return structlog.processors.JSONRenderer(
+            serializer=lambda event, **_: orjson.dumps(event, default=str).decode()
+        )
+    return structlog.processors.LogfmtRenderer(key_order=_KEY_ORDER, drop_missing=True)
+
+
+def configure_structlog(settings: Settings, component: str) -> None:
+    """Our loggers hand their events to the std-lib, whose handler renders them (see
+    ``logging_config``): one place writes every line."""
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,  # before any work on a line nobody will see
+            *_shared(component),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
 
 
 class KafkaErrorCounter(logging.Handler):
@@ -97,23 +93,35 @@ class KafkaErrorCounter(logging.Handler):
 
 def logging_config(settings: Settings, component: str) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the API or the worker (Faust takes it as is)."""
-    formatter: dict[str, Any] = (
-        {"()": JsonFormatter} if settings.log_format == "json" else {"format": _TEXT_FORMAT}
-    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": ContextFilter, "component": component}},
-        "formatters": {"default": formatter},
+        "formatters": {
+            "default": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": _shared(component),
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    _renderer(settings),
+                ],
+            }
+        },
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "default",
-                "filters": ["context"],
             },
             "kafka_errors": {"()": KafkaErrorCounter, "component": component},
         },
         "loggers": {"aiokafka": {"handlers": ["kafka_errors"]}},
         "root": {"level": settings.log_level.upper(), "handlers": ["default"]},
     }
+
+
+def configure(settings: Settings, component: str) -> None:
+    """Both halves, for a process that configures the std-lib itself (the API; Faust calls
+    ``dictConfig`` with ``logging_config`` on its own)."""
+    configure_structlog(settings, component)
+    logging.config.dictConfig(logging_config(settings, component))

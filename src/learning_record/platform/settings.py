@@ -224,7 +224,9 @@ class OpsSettings(BaseModel):
     """Worker heartbeats, readiness and the consumer lag readings."""
 
     heartbeat_interval_s: float = Field(
-        default=2.0, gt=0, description="How often each worker writes its heartbeat to Redis."
+        default=2.0,
+        gt=0,
+        description="How often each worker and each API process writes its heartbeat to Redis.",
     )
     heartbeat_timeout_s: float = Field(
         default=10.0, gt=0, description="A heartbeat older than this is stale: not ready."
@@ -276,7 +278,8 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = Field(
-        default="text", description="json: one JSON object per line, for log collectors."
+        default="text",
+        description="text: key=value lines; json: one JSON object per line, for log collectors.",
     )
     plans: dict[str, UsagePlan] = Field(
         default_factory=lambda: dict(DEFAULT_PLANS),

@@ -13,7 +13,6 @@ Kafka and Redis adapters, the component tests pass doubles.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +29,7 @@ from learning_record.domain.statement_index import check_batch, content_digest, 
 from learning_record.domain.xapi.agents import Agent
 from learning_record.domain.xapi.attachments import referenced_sha2s
 from learning_record.domain.xapi.statements import Statement
+from learning_record.platform import logs
 from learning_record.platform.clock import epoch_ms, now_utc
 from learning_record.store.attachments import (
     AttachmentContent,
@@ -39,7 +39,7 @@ from learning_record.store.attachments import (
 from learning_record.store.statement_entries import Claim, view_entry
 from learning_record.store.statements import reserve, write_view
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # Statements per call of the view's write script: Redis runs one script at a time, so a large
 # batch written at once would hold every other tenant's commands back.
@@ -141,7 +141,7 @@ class StatementIntake:
             for start in range(0, len(entries), VIEW_WRITE_CHUNK):
                 await write_view(self.redis, tenant, entries[start : start + VIEW_WRITE_CHUNK])
         except RedisError:
-            log.warning("view_write_left_to_worker tenant=%s statements=%d", tenant, len(entries))
+            log.warning("view_write_left_to_worker", tenant=tenant, statements=len(entries))
 
     async def _store_attachments(
         self, tenant: str, contents: Mapping[str, AttachmentContent]

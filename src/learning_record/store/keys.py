@@ -48,10 +48,9 @@ script declares all of them in its KEYS: docs/store.md).
                                                  the key, so that changes of one key never race
     lr:ops:{g:<group>}:workers                   hash: worker id -> that worker's last heartbeat
                                                  (JSON: time, partitions, processed offsets,
-                                                 freshness) for the consumer group <group>
-    lr:ops:{g:<group>}:totals                    hash: counters every process adds to (accepted
-                                                 statements by path, dead letters, processed
-                                                 records…), read by the ops dashboard
+                                                 /metrics URL) for the consumer group <group>
+    lr:ops:{g:<group>}:api                       hash: API process id -> its last heartbeat
+                                                 (JSON: time, /metrics URL), in front of <group>
 """
 
 from __future__ import annotations
@@ -165,9 +164,9 @@ def worker_heartbeats(group: str) -> str:
     return f"{PREFIX}:ops:{{g:{group}}}:workers"
 
 
-def ops_totals(group: str) -> str:
-    """Counters of one deployment (named by its consumer group) that every process adds to."""
-    return f"{PREFIX}:ops:{{g:{group}}}:totals"
+def api_heartbeats(group: str) -> str:
+    """Heartbeats of the API processes in front of one consumer group, by process id."""
+    return f"{PREFIX}:ops:{{g:{group}}}:api"
 
 
 def indicator_members(tenant: str, entity: str, entity_id: str, which: str) -> str:

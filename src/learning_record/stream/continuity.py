@@ -22,7 +22,6 @@ end of a partition, with nothing after it, is seen only when the next record com
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,9 +31,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faust.transport.consumer import Consumer
 from faust.types import TP, AppT, EventT
 
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _resume_partitions = Consumer.resume_partitions
 _resume_flow = Consumer.resume_flow
@@ -167,11 +166,11 @@ class Continuity:
                 continue  # delivered again after a rebalance: already processed
             if offset > expected:
                 log.warning(
-                    "records_missing_read_again topic=%s partition=%s from=%s to=%s",
-                    tp.topic,
-                    tp.partition,
-                    expected,
-                    offset,
+                    "records_missing_read_again",
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    first=expected,
+                    until=offset,
                 )
                 metrics.WORKER_REREADS.labels(metrics.WORKER, tp.topic).inc(offset - expected)
                 completed += await self._reader.read(tp, expected, offset)
@@ -222,7 +221,7 @@ class KafkaHoleReader:
                         return int(committed)
                     return int((await consumer.beginning_offsets([partition]))[partition])
             except TimeoutError:
-                log.warning("committed_offset_unknown topic=%s partition=%s", *tp)
+                log.warning("committed_offset_unknown", topic=tp.topic, partition=tp.partition)
                 return None
 
     async def read(self, tp: TP, start: int, end: int) -> list[EventT[Any]]:

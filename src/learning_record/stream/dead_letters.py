@@ -3,16 +3,15 @@ that no record of any shape stops the stream."""
 
 from __future__ import annotations
 
-import logging
-
 from faust.types import EventT
 
 from learning_record.domain import ingest
+from learning_record.platform import logs
 from learning_record.platform.topics import MAX_RECORD_BYTES
 from learning_record.stream import instruments
 from learning_record.stream.topics import dead_letter_topic
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # A reason names a path and a rule; pydantic messages quote part of the input, so bound them.
 MAX_REASON_CHARS = 1000
@@ -30,12 +29,12 @@ async def park(event: EventT[bytes], tenant: str, reason: str, value: bytes | No
         parked = b""
     reason = reason[:MAX_REASON_CHARS]
     log.warning(
-        "record_dead_lettered tenant=%s topic=%s partition=%s offset=%s reason=%s",
-        tenant,
-        message.topic,
-        message.partition,
-        message.offset,
-        reason,
+        "record_dead_lettered",
+        tenant=tenant,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        reason=reason,
     )
     instruments.count_dead_letter()
     await dead_letter_topic.send(

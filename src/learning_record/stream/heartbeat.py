@@ -1,9 +1,9 @@
 """The worker's heartbeat in Redis, and its ``/metrics`` server.
 
 Every ``LR_OPS__HEARTBEAT_INTERVAL_S`` the worker writes what it is doing: the partitions it is
-assigned, the offsets it last committed, its freshness over the last minute, and the counts it
-gathered since the last beat (added to the deployment's totals). The API's readiness probe and
-ops summary read them (``store.heartbeats``). A heartbeat only says that the process and its event
+assigned, the offsets it last committed, and the URL of its ``/metrics``. The API's readiness
+probe and ops summary read them (``store.heartbeats``); the summary reads the worker's counters
+from that URL. A heartbeat only says that the process and its event
 loop run; whether the agents make progress is judged from the broker's committed offsets.
 
 The worker's Faust web server is off, so ``/metrics`` is prometheus-client's own small HTTP
@@ -12,35 +12,32 @@ server, on a thread: it still answers when the event loop is blocked, which is w
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
-import time
-
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 
 from learning_record.ops.consumer_lag import is_bookkeeping_topic
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 from learning_record.platform.clock import now_ms
+from learning_record.platform.process import PROCESS_ID, metrics_url
 from learning_record.store import heartbeats as ops
 from learning_record.stream import instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.redis_client import redis
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 _STARTED_MS = now_ms()
 _PORT_TRIES = 16
 
-metrics_port: int | None = None
+served_at: str | None = None  # the URL of this worker's /metrics, once it serves it
 
 
 @app.task  # type: ignore[untyped-decorator]  # Faust ships it untyped
 async def serve_metrics() -> None:
-    global metrics_port
-    metrics_port = start_metrics_server(settings.worker.metrics_host, settings.worker.metrics_port)
+    global served_at
+    host = settings.worker.metrics_host
+    port = start_metrics_server(host, settings.worker.metrics_port)
+    served_at = metrics_url(host, port) if port is not None else None
 
 
 def start_metrics_server(host: str, first_port: int) -> int | None:
@@ -52,21 +49,19 @@ def start_metrics_server(host: str, first_port: int) -> int | None:
             start_http_server(port, host)
         except OSError:
             continue  # another worker on this machine has it
-        log.info("worker_metrics_listening host=%s port=%s", host, port)
+        log.info("worker_metrics_listening", host=host, port=port)
         return port
-    log.warning("worker_metrics_no_free_port first=%s tries=%s", first_port, _PORT_TRIES)
+    log.warning("worker_metrics_no_free_port", first=first_port, tries=_PORT_TRIES)
     return None
 
 
 @app.timer(interval=settings.ops.heartbeat_interval_s)  # type: ignore[untyped-decorator]
 async def heartbeat() -> None:
-    totals = instruments.drain_totals()
     try:
-        await ops.beat(redis, settings.worker.app_id, current_heartbeat(), totals)
+        await ops.beat(redis, settings.worker.app_id, current_heartbeat())
     except RedisError as error:
-        instruments.restore_totals(totals)
         metrics.REDIS_ERRORS.labels(metrics.WORKER, "heartbeat").inc()
-        log.warning("heartbeat_failed error=%s", type(error).__name__)
+        log.warning("heartbeat_failed", error=type(error).__name__)
 
 
 def current_heartbeat() -> ops.Heartbeat:
@@ -78,12 +73,11 @@ def current_heartbeat() -> ops.Heartbeat:
     for tp, offset in sorted(app.monitor.tp_committed_offsets.items()):
         processed.setdefault(tp.topic, {})[str(tp.partition)] = int(offset)
     return ops.Heartbeat(
-        worker=WORKER_ID,
+        worker=PROCESS_ID,
         at_ms=now_ms(),
         started_ms=_STARTED_MS,
         assigned=assigned,
         processed=processed,
-        metrics_port=metrics_port,
+        metrics_url=served_at,
         events=instruments.events_processed,
-        freshness=instruments.recent_freshness(time.time()),
     )

@@ -5,7 +5,6 @@ before lifetimes, and mirrored to Redis in one pipeline."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from functools import partial
 
@@ -16,6 +15,7 @@ from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import IndicatorBatch, ValueKey
 from learning_record.domain.indicators.operations import decode_operations, encode_operations
 from learning_record.domain.indicators.state import Outcome, StateValue
+from learning_record.platform import logs
 from learning_record.store import indicators as view
 from learning_record.store.statements import routed_statements
 from learning_record.stream import changelog, dead_letters
@@ -23,7 +23,7 @@ from learning_record.stream.batching import batches
 from learning_record.stream.partitioning import KeyPartitionedTable, table_key
 from learning_record.stream.redis_client import redis, with_retries
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 async def keep_indicators(
@@ -41,7 +41,7 @@ async def keep_indicators(
         await with_retries(partial(_mirror, written, batch), "indicators")
         skipped = batch.outcomes[Outcome.SKIPPED]
         if skipped:
-            log.info("indicator_skips skipped=%d", skipped)
+            log.info("indicator_skips", skipped=skipped)
 
 
 def _load(table: KeyPartitionedTable, key: ValueKey) -> StateValue:
@@ -72,7 +72,7 @@ async def _run_record(
 async def _recount(batch: IndicatorBatch) -> None:
     recounted = await batch.recount(partial(routed_statements, redis))
     if recounted:
-        log.info("indicator_extremes_recounted values=%d", recounted)
+        log.info("indicator_extremes_recounted", values=recounted)
 
 
 async def _mirror(

@@ -1,6 +1,6 @@
 """What the worker measures about itself: batches, records, freshness, statements and dead
-letters, as Prometheus metrics of this process and as counts for the deployment-wide totals
-that the next heartbeat adds to Redis.
+letters, as Prometheus metrics of this process (which the API's ops summary adds up over every
+process, from their ``/metrics``).
 
 Batches are measured where every agent takes them (``stream.batching``): a batch's time runs
 from the moment the agent receives it until it asks for the next one, so it includes the batch's
@@ -11,26 +11,17 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 from faust.types import EventT, StreamT
 
 from learning_record.domain import ingest
-from learning_record.ops.readiness import RecentSamples
 from learning_record.platform import metrics
-from learning_record.store import heartbeats as ops
-from learning_record.store.heartbeats import Freshness
-
-FRESHNESS_WINDOW_S = 60.0
 
 AgentBody = Callable[[StreamT[bytes]], Coroutine[Any, Any, None]]
 
-pending_totals: Counter[str] = Counter()  # added to Redis by the next heartbeat
-events_processed = 0
-# The statement view is written from the statements topic, the indicators from the others.
-_freshness = {stage: RecentSamples(FRESHNESS_WINDOW_S) for stage in ("view", "indicators")}
+events_processed = 0  # every topic, for the heartbeat
 
 
 async def observed(
@@ -55,11 +46,8 @@ def _count_batch(topic: str, events: Sequence[EventT[bytes]], seconds: float, do
     metrics.WORKER_EVENTS.labels(metrics.WORKER, topic).inc(len(events))
     metrics.WORKER_BATCH_SECONDS.labels(metrics.WORKER, topic).observe(seconds)
     freshness = metrics.FRESHNESS_SECONDS.labels(metrics.WORKER, topic)
-    recent = _freshness["view" if topic == "statements" else "indicators"]
     for event in events:
-        age = max(done - event.message.timestamp, 0.0)
-        freshness.observe(age)
-        recent.add(age, done)
+        freshness.observe(max(done - event.message.timestamp, 0.0))
 
 
 def _count_input(events: Sequence[EventT[bytes]]) -> None:
@@ -72,10 +60,8 @@ def count_decoded(count: int, *, direct: bool) -> None:
     """Statements decoded from one record of the statements topic; ``direct`` when a producer
     wrote it straight to Kafka (the API counted its own when it accepted them)."""
     metrics.WORKER_STATEMENTS.labels(metrics.WORKER).inc(count)
-    pending_totals[ops.PROCESSED] += count
     if direct:
         metrics.STATEMENTS_ACCEPTED.labels(metrics.WORKER, "kafka").inc(count)
-        pending_totals[ops.ACCEPTED_KAFKA] += count
 
 
 def crash_counted(agent: AgentBody) -> AgentBody:
@@ -97,25 +83,3 @@ def crash_counted(agent: AgentBody) -> AgentBody:
 def count_dead_letter() -> None:
     metrics.STATEMENTS_REJECTED.labels(metrics.WORKER, "kafka").inc()
     metrics.STATEMENTS_DEAD_LETTERED.labels(metrics.WORKER).inc()
-    pending_totals[ops.REJECTED_KAFKA] += 1
-    pending_totals[ops.DEAD_LETTERED] += 1
-
-
-def recent_freshness(now: float) -> dict[str, Freshness]:
-    """Freshness quantiles of the last minute, of the statement view and of the indicators."""
-    recent = {}
-    for stage, samples in _freshness.items():
-        (p50, p99), count = samples.quantiles(now, 0.5, 0.99)
-        recent[stage] = Freshness(p50, p99, count, FRESHNESS_WINDOW_S)
-    return recent
-
-
-def drain_totals() -> dict[str, int]:
-    drained = dict(pending_totals)
-    pending_totals.clear()
-    return drained
-
-
-def restore_totals(totals: dict[str, int]) -> None:
-    """Counts a failed heartbeat could not add: the next one adds them."""
-    pending_totals.update(totals)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -11,10 +10,10 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from learning_record.platform import metrics
+from learning_record.platform import logs, metrics
 from learning_record.stream.app import settings
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -29,6 +28,6 @@ async def with_retries(operation: Callable[[], Awaitable[T]], what: str) -> T:
             return await operation()
         except (RedisConnectionError, RedisTimeoutError) as error:
             metrics.REDIS_ERRORS.labels(metrics.WORKER, what).inc()
-            log.warning("redis_write_retry what=%s error=%s delay_s=%.1f", what, error, delay)
+            log.warning("redis_write_retry", what=what, error=str(error), delay_s=round(delay, 1))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -5,7 +5,6 @@
 const KEY_NAME = "lr-ops-key";
 const POLL_MS = 1500;
 const SLOTS = 80; // points kept per chart: two minutes at 1.5 s
-const RATE_SPAN = 3; // samples a rate is taken over, to smooth out batched updates
 
 const history = [];
 let timer = null;
@@ -62,13 +61,6 @@ function setStatus(state, text, reasons) {
   $("reasons").replaceChildren(...reasons.map((r) => Object.assign(document.createElement("li"), { textContent: r })));
 }
 
-function rate(field) {
-  const now = history[history.length - 1];
-  const then = history[Math.max(history.length - 1 - RATE_SPAN, 0)];
-  if (!then || now === then) return null;
-  return Math.max(now[field] - then[field], 0) / ((now.t - then.t) / 1000);
-}
-
 function series(field) {
   return history.slice(-SLOTS).map((sample) => sample[field]);
 }
@@ -86,22 +78,21 @@ function fmtSeconds(value) {
 
 function render(summary) {
   const totals = summary.totals;
+  const rates = summary.rates;
   const fresh = summary.freshness.indicators.samples ? summary.freshness.indicators : summary.freshness.view;
+  // Rates come from the server, which compares the processes' counters a few seconds apart.
   history.push({
     t: summary.at_ms,
-    accepted: totals.accepted,
-    processed: totals.processed,
+    ingestRate: rates.accepted_per_s,
+    processingRate: rates.processed_per_s,
     dlq: summary.dead_letter_records ?? 0,
     p50: fresh.p50_s,
     p99: fresh.p99_s,
   });
-  if (history.length > SLOTS + RATE_SPAN) history.shift();
+  if (history.length > SLOTS) history.shift();
   document.body.dataset.samples = String(history.length);
-  const ingestRate = rate("accepted");
-  const processingRate = rate("processed");
-  const last = history[history.length - 1];
-  last.ingestRate = ingestRate;
-  last.processingRate = processingRate;
+  const ingestRate = rates.accepted_per_s;
+  const processingRate = rates.processed_per_s;
 
   const ready = summary.ready;
   setStatus(ready.status, ready.status === "ready" ? "ready" : "not ready", ready.reasons);
@@ -124,6 +115,7 @@ function render(summary) {
   drawLines($("dlq-chart"), [series("dlq")], { slots: SLOTS });
 
   renderWorkers(summary.workers);
+  renderScrapes(summary.processes);
   $("updated").textContent = `updated ${new Date(summary.at_ms).toLocaleTimeString()}`;
 }
 
@@ -159,7 +151,7 @@ function renderWorkers(workers) {
       `${w.age_s.toFixed(1)} s ago`,
       escapeHtml(partitions || "none"),
       w.events.toLocaleString("en"),
-      w.metrics_port ? `:${w.metrics_port}` : "off",
+      w.metrics_url ? escapeHtml(w.metrics_url) : "off",
     ];
     row.innerHTML = cells.map((c) => `<td>${c}</td>`).join("");
     return row;
@@ -167,6 +159,15 @@ function renderWorkers(workers) {
   $("workers").tBodies[0].replaceChildren(...rows);
   const live = workers.filter((w) => w.fresh).length;
   $("worker-count").textContent = `${live} beating of ${workers.length} known`;
+}
+
+// The figures above add up the processes whose /metrics answered: say which did not.
+function renderScrapes(processes) {
+  const silent = processes.filter((p) => !p.answered);
+  $("scrape-count").textContent = `/metrics read from ${processes.length - silent.length} of ${processes.length} processes`;
+  $("scrape-errors").replaceChildren(...silent.map((p) => Object.assign(document.createElement("li"), {
+    textContent: `${p.component} ${p.process}${p.metrics_url ? ` (${p.metrics_url})` : ""}: ${p.error}`,
+  })));
 }
 
 function escapeHtml(text) {

@@ -16,7 +16,6 @@ only the record that fails alone is parked.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -27,6 +26,7 @@ from learning_record.domain import ingest
 from learning_record.domain.errors import DomainError
 from learning_record.domain.indicators.operations import IndicatorOp, encoded_records
 from learning_record.domain.indicators.state import origin_of
+from learning_record.platform import logs
 from learning_record.platform.clock import seconds_to_ms
 from learning_record.store.routing import StoredStatement, store_and_route
 from learning_record.stream import dead_letters, instruments
@@ -37,7 +37,7 @@ from learning_record.stream.partitioning import partition_of
 from learning_record.stream.redis_client import redis, with_retries
 from learning_record.stream.topics import activity_ops_topic, learner_ops_topic, statements_topic
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 # Operations and bytes per outgoing record: well under the topic's MAX_RECORD_BYTES.
 _OPERATIONS_PER_RECORD = 2000
@@ -85,7 +85,7 @@ async def _decoded(event: EventT[bytes]) -> Accepted | None:
     except DomainError as error:
         await dead_letters.park(event, claimed, str(error))
     except Exception as error:  # any shape of record, or a bug: park it, never stop
-        log.exception("statement_decode_failed tenant=%s", claimed)
+        log.exception("statement_decode_failed", tenant=claimed)
         await dead_letters.park(event, claimed, f"cannot be processed: {type(error).__name__}")
     return None
 
@@ -110,7 +110,7 @@ async def _store_and_route(tenant: str, records: Sequence[Accepted]) -> list[Ind
         reason = f"id: statement {statement_id} is already stored with other content"
         await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
     for statement, reason in routed.failures:
-        log.error("statement_route_failed tenant=%s reason=%s", tenant, reason)
+        log.error("statement_route_failed", tenant=tenant, reason=reason)
         await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
     return routed.operations
 

@@ -6,14 +6,13 @@ purge is one atomic script, so two workers at it at once purge each statement on
 
 from __future__ import annotations
 
-import logging
-
+from learning_record.platform import logs
 from learning_record.platform.clock import now_ms
 from learning_record.store.statements import purge_view, tenants_with_statements
 from learning_record.stream.app import app, settings
 from learning_record.stream.redis_client import redis
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 _DAY_MS = 86_400_000
 
@@ -29,4 +28,4 @@ async def purge_old_statements() -> None:
         while batch := await purge_view(redis, tenant, before_ms):
             purged += batch
         if purged:
-            log.info("statements_purged tenant=%s count=%d", tenant, purged)
+            log.info("statements_purged", tenant=tenant, count=purged)
