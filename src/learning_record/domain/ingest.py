@@ -108,7 +108,7 @@ def decode_record(
     try:
         raw = loads_bounded(value)
     except JsonRejected as error:
-        raise StatementInvalid("", f"invalid JSON: {error}") from error
+        raise StatementInvalid("", str(error)) from error
     if trusted:
         documents = raw if isinstance(raw, list) else [raw]
         for index, document in enumerate(documents):

@@ -30,7 +30,7 @@ def loads_bounded(raw: bytes | str) -> Any:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise JsonRejected(f"malformed JSON: {error}") from None
+        raise JsonRejected(f"invalid JSON: {error}") from None
     encoded = raw.encode() if isinstance(raw, str) else raw
     if _LONG_NUMBER.search(encoded):
         json.loads(encoded, parse_int=_exact_int)  # slow path, only for long digit runs
