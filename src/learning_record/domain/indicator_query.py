@@ -21,6 +21,9 @@ from learning_record.domain.xapi.common import IRI_PATTERN
 from learning_record.platform.clock import now_ms
 
 MAX_ENTITIES = 1000
+# Values (lifetime or buckets) one batch answer reads at most: 1,000 entities over 1h, 7d or all;
+# 138 over 24h (1,440 minute buckets each), 277 over 30d (720 hours).
+MAX_VALUES_READ = 200_000
 LEARNER_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -109,7 +112,25 @@ class BatchQuery(_Common):
         asked = len(self.learners) + len(self.activities)
         if asked > MAX_ENTITIES:
             raise ValueError(f"asks for {asked} entities; one query answers {MAX_ENTITIES} at most")
+        most = most_entities(self.window)
+        if asked > most:
+            raise ValueError(
+                f"asks for {asked} entities over {self.window.value}, whose answer reads "
+                f"{buckets_per_entity(self.window)} buckets each: at most {most} entities per "
+                "query for this window"
+            )
         return self
+
+
+def buckets_per_entity(window: Window) -> int:
+    """The values one entity's answer reads: its buckets in the window, or its lifetime."""
+    return 1 if window is Window.ALL else window.length_ms // window.granularity.ms
+
+
+def most_entities(window: Window) -> int:
+    """Entities one batch query may ask for over ``window``: the work of an answer is bounded
+    by the values it reads (``MAX_VALUES_READ``), not only by the entities."""
+    return min(MAX_ENTITIES, MAX_VALUES_READ // buckets_per_entity(window))
 
 
 Q = TypeVar("Q", bound=_Common)  # any of the queries above
