@@ -7,6 +7,7 @@ from aiohttp import web
 from learning_record.api.app_keys import (
     SETTINGS,
     consistency_clocks,
+    document_store,
     kafka_producer,
     key_directory,
     ops_monitor,
@@ -49,7 +50,14 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[POLICY] = OriginPolicy.from_settings(settings.cors)
     app.cleanup_ctx.extend(
-        [redis_pool, kafka_producer, statement_intake, key_directory, consistency_clocks]
+        [
+            redis_pool,
+            kafka_producer,
+            statement_intake,
+            document_store,
+            key_directory,
+            consistency_clocks,
+        ]
     )
     app.cleanup_ctx.append(ops_monitor)
     # /metrics is served here unless it has a port of its own (api.server).

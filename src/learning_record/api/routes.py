@@ -1,8 +1,8 @@
 """Every route the API serves, in three sub-applications under one base path.
 
-- **xAPI resources** (``/statements``, ``/about``): the xAPI protocol's own middlewares (the
-  version stamp, the alternate request syntax, the version header, 400 for a media type the
-  resource does not take; ``api.xapi_protocol``).
+- **xAPI resources** (``/statements``, the document resources, ``/about``): the xAPI
+  protocol's own middlewares (the version stamp, the alternate request syntax, the version
+  header, 400 for a media type the resource does not take; ``api.xapi_protocol``).
 - **Product endpoints** (indicators): 415 for a body that is not JSON (``api.request_limits``).
 - **Operations** (health, readiness, lag, the dashboard, the docs, ``/metrics``).
 
@@ -24,7 +24,15 @@ from aiohttp.web_urldispatcher import (  # _InfoDict: the type aiohttp's own rul
     _InfoDict,
 )
 
-from learning_record.api import docs, health, indicators, ops, statements, xapi_protocol
+from learning_record.api import (
+    docs,
+    documents,
+    health,
+    indicators,
+    ops,
+    statements,
+    xapi_protocol,
+)
 from learning_record.api.endpoint import Endpoint
 from learning_record.api.middlewares import error_middleware
 from learning_record.api.openapi import XAPI
@@ -48,6 +56,13 @@ def _xapi(base: str) -> web.Application:
     _add(app, f"{base}/statements", statements.put_statement, "PUT")
     _add(app, f"{base}/statements", statements.post_statements, "POST")
     _add(app, f"{base}/about", xapi_protocol.about, "GET")
+    for path, view in (
+        ("/activities/state", documents.state),
+        ("/activities/profile", documents.activity_profile),
+        ("/agents/profile", documents.agent_profile),
+    ):
+        for method in ("GET", "PUT", "POST", "DELETE"):
+            _add(app, f"{base}{path}", view, method)
     return app
 
 
