@@ -173,13 +173,13 @@ async def _get(call: Call[DocumentRequest], resource: _Resource) -> web.Response
     if asked.document_id is None:
         listing = await documents.ids(tenant, asked.context, asked.since_ms)
         body = orjson.dumps(listing.ids)
-        return _document_response(body, "application/json", listing.last_modified_ms)
+        return etagged_response(body, "application/json", listing.last_modified_ms)
     document = await documents.fetch(tenant, _address(asked, resource))
     if document is None:
         raise not_found(
             f"no {resource.name} document with {resource.id_name} {asked.document_id!r}"
         )
-    return _document_response(document.content, document.content_type, document.updated_ms)
+    return etagged_response(document.content, document.content_type, document.updated_ms)
 
 
 async def _store(call: Call[DocumentRequest], resource: _Resource, *, merge: bool) -> web.Response:
@@ -220,9 +220,10 @@ def _preconditions(headers: Mapping[str, str]) -> Preconditions:
     return Preconditions.from_headers(headers.get("If-Match"), headers.get("If-None-Match"))
 
 
-def _document_response(body: bytes, content_type: str, updated_ms: int | None) -> web.Response:
+def etagged_response(body: bytes, content_type: str, updated_ms: int | None) -> web.Response:
+    """A GET's answer with its ETag (3.1.s4.b1-b4) and, when known, its Last-Modified."""
     response = web.Response(body=body, headers={"Content-Type": content_type})
-    response.headers["ETag"] = f'"{etag_of(body)}"'  # 3.1.s4.b1-b4
+    response.headers["ETag"] = f'"{etag_of(body)}"'
     if updated_ms is not None:
         response.headers["Last-Modified"] = format_datetime(
             datetime.fromtimestamp(updated_ms / 1000, UTC), usegmt=True

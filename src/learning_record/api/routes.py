@@ -1,8 +1,8 @@
 """Every route the API serves, in three sub-applications under one base path.
 
-- **xAPI resources** (``/statements``, the document resources, ``/about``): the xAPI
-  protocol's own middlewares (the version stamp, the alternate request syntax, the version
-  header, 400 for a media type the resource does not take; ``api.xapi_protocol``).
+- **xAPI resources** (``/statements``, the documents, ``/agents``, ``/activities``, ``/about``):
+  the xAPI protocol's own middlewares (the version stamp, the alternate request syntax, the
+  version header, 400 for a media type the resource does not take; ``api.xapi_protocol``).
 - **Product endpoints** (indicators): 415 for a body that is not JSON (``api.request_limits``).
 - **Operations** (health, readiness, lag, the dashboard, the docs, ``/metrics``).
 
@@ -29,6 +29,7 @@ from learning_record.api import (
     documents,
     health,
     indicators,
+    known_objects,
     ops,
     statements,
     xapi_protocol,
@@ -63,6 +64,8 @@ def _xapi(base: str) -> web.Application:
     ):
         for method in ("GET", "PUT", "POST", "DELETE"):
             _add(app, f"{base}{path}", view, method)
+    _add(app, f"{base}/agents", known_objects.agents, "GET")
+    _add(app, f"{base}/activities", known_objects.activities, "GET")
     return app
 
 

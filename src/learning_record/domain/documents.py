@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -217,15 +217,19 @@ def _matches(tags: tuple[str, ...], current_etag: str | None) -> bool:
 # --- Parameters ---------------------------------------------------------------------------------
 
 
-def _agent_ifi(value: Any) -> Any:
-    """The IFI of the ``agent`` parameter: an Agent as JSON, not a Group (2.6.s3 note)."""
+def agent_of_json(value: Any) -> Agent:
+    """The ``agent`` parameter of the document, Agents and Activities resources: an Agent as
+    JSON, not a Group (2.6.s3 note); ``ValueError`` saying why otherwise."""
     try:
-        agent = Agent.model_validate(orjson.loads(value) if isinstance(value, str) else value)
+        return Agent.model_validate(orjson.loads(value) if isinstance(value, str) else value)
     except orjson.JSONDecodeError:
         raise ValueError("must be an Agent as JSON") from None
     except ValidationError as error:
         raise ValueError(f"is not a valid Agent: {first_validation_message(error)}") from None
-    return ifi_of(agent)
+
+
+def _agent_ifi(value: Any) -> Any:
+    return ifi_of(agent_of_json(value))
 
 
 AgentParameter = Annotated[str, BeforeValidator(_agent_ifi), AGENT_JSON]
@@ -294,13 +298,20 @@ class DocumentRequest:
         return DocumentAddress(self.context, self.document_id)
 
 
-def parse_document_request(model: type[_Parameters], params: Mapping[str, str]) -> DocumentRequest:
-    """The request ``params`` make for a resource; ``DocumentInvalid`` naming the parameter."""
+Parameters = TypeVar("Parameters", bound=BaseModel)
+
+
+def parse_parameters(model: type[Parameters], params: Mapping[str, str]) -> Parameters:
+    """``params`` as ``model``; ``DocumentInvalid`` (400) naming the parameter otherwise."""
     try:
-        parsed = model.model_validate(dict(params))
+        return model.model_validate(dict(params))
     except ValidationError as error:
         raise DocumentInvalid(first_validation_message(error)) from None
-    request = parsed.request()
+
+
+def parse_document_request(model: type[_Parameters], params: Mapping[str, str]) -> DocumentRequest:
+    """The request ``params`` make for a resource; ``DocumentInvalid`` naming the parameter."""
+    request = parse_parameters(model, params).request()
     if request.document_id is not None and request.since_ms is not None:
         raise DocumentInvalid("since lists ids: it cannot be combined with a document id")
     return request
