@@ -45,8 +45,11 @@ class VoidingVoidingStatement(StatementInvalid):
 
 def content_digest(document: Mapping[str, Any]) -> str:
     """SHA-256 of the statement as its sender made it: sorted-keys JSON, without ``stored``,
-    without an authority or version the LRS filled in. The id is part of it."""
+    without an authority, version or timestamp (``stored`` itself) the LRS filled in. The id
+    is part of it."""
     content = {name: value for name, value in document.items() if name != "stored"}
+    if "stored" in document and content.get("timestamp") == document["stored"]:
+        del content["timestamp"]
     if _is_lrs_authority(content.get("authority")):
         del content["authority"]
     if content.get("version") == DEFAULT_VERSION:
