@@ -3,6 +3,7 @@ Activity Profile and Agent Profile, with the real broker and Redis behind the AP
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -132,6 +133,8 @@ async def test_concurrency_headers_3_1(
     assert (await client.call("PUT", path, params, second, If_Match=etag(b"old")))[0] == 412
     assert (await client.call("POST", path, params, second, If_Match=etag(b"old")))[0] == 412
     assert (await client.call("DELETE", path, params, If_Match=etag(b"old")))[0] == 412
+    assert (await client.call("POST", path, params, b"{}", If_None_Match="*"))[0] == 412
+    assert (await client.call("GET", path, params))[1] == first  # no refusal changed it
     assert (await client.call("PUT", path, params, second, If_Match=etag(first)))[0] == 204
 
     status, body, headers = await client.call("GET", path, params)
@@ -326,3 +329,30 @@ async def test_alternate_syntax_reaches_the_document_resources_1_3(client: Clien
     assert (await client.call("GET", "activities/state", with_id(STATE, stateId="alt")))[1] == (
         b'{"a":1}'
     )
+
+
+async def test_two_racing_if_match_writers_one_wins_one_gets_412_3_1(client: Client) -> None:
+    params = with_id(ACTIVITY_PROFILE, profileId="raced")
+    await client.call("PUT", "activities/profile", params, b'{"v":0}', If_None_Match="*")
+    seen = etag(b'{"v":0}')
+
+    outcomes = await asyncio.gather(
+        client.call("PUT", "activities/profile", params, b'{"v":1}', If_Match=seen),
+        client.call("PUT", "activities/profile", params, b'{"v":2}', If_Match=seen),
+    )
+
+    statuses = sorted(status for status, _, _ in outcomes)
+    assert statuses == [204, 412]
+    winner = b'{"v":1}' if outcomes[0][0] == 204 else b'{"v":2}'
+    assert (await client.call("GET", "activities/profile", params))[1] == winner
+
+
+async def test_head_of_an_ids_listing_has_its_headers_and_no_body_1_1(client: Client) -> None:
+    await client.call("PUT", "agents/profile", with_id(AGENT_PROFILE, profileId="p"), b"x")
+    _, body, get = await client.call("GET", "agents/profile", AGENT_PROFILE)
+
+    status, head_body, head = await client.call("HEAD", "agents/profile", AGENT_PROFILE)
+
+    assert (status, head_body) == (200, b"")
+    assert (head["ETag"], head["Last-Modified"]) == (get["ETag"], get["Last-Modified"])
+    assert body == b'["p"]'

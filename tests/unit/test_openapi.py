@@ -44,6 +44,33 @@ def test_every_error_answer_is_the_one_error_shape(document: dict[str, Any]) -> 
     assert post["x-scopes"] == ["statements/write"]
 
 
+def test_the_document_resources_are_documented_with_their_concurrency_answers(
+    document: dict[str, Any],
+) -> None:
+    state = document["paths"][f"{BASE_PATH}/activities/state"]
+    profile = document["paths"][f"{BASE_PATH}/agents/profile"]
+
+    assert set(state) == {"get", "put", "post", "delete"}
+    assert state["get"]["x-scopes"] == ["state", "all/read"]
+    assert state["get"]["responses"]["200"]["headers"]["ETag"]["required"] is True
+    assert {p["name"] for p in state["get"]["parameters"] if p["in"] == "query"} == {
+        "activityId",
+        "agent",
+        "registration",
+        "stateId",
+        "since",
+    }
+    common = {"204", "400", "401", "403", "412", "413", "414", "429"}
+    assert set(state["put"]["responses"]) == common  # State needs no header: no 409
+    assert set(profile["put"]["responses"]) == common | {"409"}
+    assert profile["put"]["x-scopes"] == ["profile"]
+    assert document["paths"][f"{BASE_PATH}/agents"]["get"]["x-scopes"] == [
+        "statements/read",
+        "all/read",
+    ]
+    assert "get" in document["paths"][f"{BASE_PATH}/activities"]
+
+
 def test_public_operations_have_no_security(document: dict[str, Any]) -> None:
     assert document["paths"][f"{BASE_PATH}/about"]["get"]["security"] == []
     assert document["paths"][f"{BASE_PATH}/health"]["get"]["security"] == []
