@@ -9,6 +9,7 @@ string into a ``DocumentRequest``; 400s name the parameter.
 from __future__ import annotations
 
 import hashlib
+from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -243,8 +244,9 @@ class _Parameters(BaseModel):
         None, description="Only the ids of documents changed after this time (exclusive)."
     )
 
+    @abstractmethod
     def request(self) -> DocumentRequest:
-        raise NotImplementedError
+        """The context, document id and since these parameters name."""
 
 
 class StateParameters(_Parameters):
