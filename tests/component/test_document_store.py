@@ -23,6 +23,7 @@ from learning_record.domain.documents import (
 )
 from learning_record.services.documents import Change, DocumentStore
 from learning_record.store import documents as store
+from learning_record.store import keys
 from tests.waiting import until
 
 TENANT = "acme"
@@ -190,6 +191,21 @@ async def test_a_delete_appends_a_tombstone_and_deleting_nothing_appends_nothing
 
     assert [d for _, _, d in log.appended] == [Document(JSON, b"{}", NOW_MS), None]
     assert await store.fetch(redis, TENANT, BOOKMARK) is None
+    lease = keys.document_lease(TENANT, "state", STATE.digest, BOOKMARK.slot)
+    assert await redis.exists(lease) == 0  # given back: the next write need not wait
+
+
+async def test_every_refused_write_gives_its_lease_back(redis: Redis) -> None:
+    service = documents(redis, RecordingLog())
+    await service.change(TENANT, BOOKMARK, put(b"[1]"))
+
+    with pytest.raises(PreconditionFailed):
+        await service.change(TENANT, BOOKMARK, put(b"{}", if_none_match="*"))
+    with pytest.raises(DocumentInvalid):
+        await service.change(TENANT, BOOKMARK, post(b"{}"))
+
+    lease = keys.document_lease(TENANT, "state", STATE.digest, BOOKMARK.slot)
+    assert await redis.exists(lease) == 0
 
 
 async def test_a_state_delete_without_id_deletes_the_context_of_its_registration(

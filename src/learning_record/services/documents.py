@@ -89,7 +89,9 @@ class DocumentStore:
                 )
             document = self._changed(current, change)
             if document is None and current is None:
-                return  # deleting what does not exist changes nothing
+                # Deleting what does not exist changes nothing: no record, no Redis write.
+                await store.release(self.redis, tenant, address, lease)
+                return
             if current is None and lease.context_size >= self.max_per_context:
                 raise DocumentLimitReached(
                     f"this context holds {lease.context_size} documents, the most it may: "
