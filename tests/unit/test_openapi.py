@@ -40,7 +40,9 @@ def test_every_error_answer_is_the_one_error_shape(document: dict[str, Any]) -> 
             schema = response["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorBody"}
         assert response["headers"]["X-Request-Id"]["required"] is True
-        assert response["headers"]["X-Experience-API-Version"]["required"] is True
+        if status != "414":  # refused by the root app before the xAPI sub-app stamps it
+            assert response["headers"]["X-Experience-API-Version"]["required"] is True
+    assert "X-Experience-API-Version" not in post["responses"]["414"]["headers"]
     assert post["x-scopes"] == ["statements/write"]
 
 

@@ -266,7 +266,9 @@ def _replies(
         replies[status] = Reply(ERROR_REASONS[status], {"application/json": ErrorBody})
     rendered: dict[str, Any] = {}
     for status, reply in sorted(replies.items()):
-        required = ("X-Request-Id", *xapi_headers, *reply.required_headers)
+        # A 414 comes from the root app, before any resource is matched: no xAPI stamp.
+        stamped = xapi_headers if status != 414 else ()
+        required = ("X-Request-Id", *stamped, *reply.required_headers)
         optional = [*rate_headers, *reply.headers, *_error_headers(status)]
         headers = {name: _header(name, required=True) for name in required}
         headers |= {name: _header(name, required=False) for name in optional if name not in headers}
