@@ -55,7 +55,9 @@ async def test_every_operation_with_scopes_refuses_a_request_without_a_key(
         for method, operation in operations.items()
         if operation.get("security")
     ]
-    assert len(guarded) == 16  # statements 3, indicators 9, process 2, ops 2
+    assert (
+        len(guarded) == 30
+    )  # statements 3, documents 12, agents and activities 2, indicators 9, process 2, ops 2
     for method, path in guarded:
         concrete = path.replace("{learner_id}", "0" * 32)
         async with api.client.request(method, concrete, headers=XAPI, json={}) as response:

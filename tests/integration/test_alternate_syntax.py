@@ -51,6 +51,25 @@ async def test_put_with_headers_and_content_in_the_form_1_3_s3_b4_b7(
         assert (await response.json())["verb"] == statement(statement_id)["verb"]
 
 
+async def test_put_as_post_without_a_content_type_in_the_form_takes_json_1_3_s3_b10(
+    http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey
+) -> None:
+    statement_id = str(uuid.uuid4())
+    form = {
+        "statementId": statement_id,
+        "content": orjson.dumps(statement(statement_id)).decode(),
+        "Authorization": basic(tenant_key),
+        "X-Experience-API-Version": "1.0.3",
+    }
+    async with http.post(f"{base_url}/statements?method=PUT", data=form) as response:
+        assert response.status == 204
+    headers = {"x-api-key": tenant_key.header_value, "X-Experience-API-Version": "1.0.3"}
+    async with http.get(
+        f"{base_url}/statements", params={"statementId": statement_id}, headers=headers
+    ) as response:
+        assert (await response.json())["id"] == statement_id
+
+
 async def test_get_with_parameters_in_the_form_1_3_s3_b13(
     http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey
 ) -> None:

@@ -13,6 +13,8 @@ from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr
 from tests.waiting import until
 
+JSON = "application/json"
+
 
 def attempt(index: int) -> dict[str, object]:
     return {
@@ -71,3 +73,41 @@ async def test_replay_rebuilds_the_view_of_a_tenant_from_the_topic(
     assert stored == sorted(stored, reverse=True)
     from_api = [s["id"] for s in before if s["id"] in set(api_ids)]
     assert [s["id"] for s in after if s["id"] in set(api_ids)] == from_api
+
+
+async def test_replay_rebuilds_the_documents_from_their_topic(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    settings: Settings,
+    tenant_key: IssuedKey,
+    redis: Redis,
+) -> None:
+    tenant = tenant_key.record.tenant
+    headers = {"x-api-key": tenant_key.header_value, "X-Experience-API-Version": "1.0.3"}
+    url = f"{base_url}/activities/state"
+    context = {
+        "activityId": "https://example.org/activities/replayed",
+        "agent": '{"mbox":"mailto:replayed@example.org"}',
+    }
+
+    async def call(method: str, state_id: str | None, body: bytes | None = None) -> bytes:
+        params = context if state_id is None else {**context, "stateId": state_id}
+        async with http.request(
+            method, url, params=params, data=body, headers={**headers, "Content-Type": JSON}
+        ) as response:
+            assert response.status in (200, 204)
+            return await response.read()
+
+    await call("PUT", "kept", b'{"a":1}')
+    await call("POST", "kept", b'{"b":2}')
+    await call("PUT", "deleted", b"{}")
+    await call("DELETE", "deleted")
+    before = await call("GET", "kept")
+    (pattern,) = keys.document_patterns(tenant)
+    await redis.delete(*[key async for key in redis.scan_iter(match=pattern)])
+
+    output = await run_lr(settings, "replay", "--tenant", tenant, "--yes")
+
+    assert "1 documents from" in output
+    assert await call("GET", "kept") == before == b'{"a":1,"b":2}'
+    assert orjson.loads(await call("GET", None)) == ["kept"]

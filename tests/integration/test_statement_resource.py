@@ -72,7 +72,12 @@ def client(http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey) ->
 
 
 def without_lrs_fields(stored: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in stored.items() if k not in ("stored", "authority")}
+    """The statement as sent: without what the LRS set (a missing timestamp is the stored
+    time, Data 2.4.7.s3.b2)."""
+    filled = {"stored", "authority"}
+    if stored.get("timestamp") == stored["stored"]:
+        filled.add("timestamp")
+    return {k: v for k, v in stored.items() if k not in filled}
 
 
 # --- PUT --------------------------------------------------------------------------------------
@@ -84,6 +89,30 @@ async def test_put_stores_the_statement_and_answers_204(client: Client) -> None:
     status, stored = await client.get({"statementId": sent["id"]})
     assert status == 200
     assert without_lrs_fields(stored) == sent
+
+
+@pytest.mark.parametrize("shape", ["exact", "ids", "canonical"])
+async def test_a_statement_without_timestamp_has_its_stored_time_in_every_format(
+    client: Client, shape: str
+) -> None:
+    sent = statement()
+    await client.post(sent)
+
+    status, single = await client.get({"statementId": sent["id"], "format": shape})
+    _, page = await client.get({"format": shape, "limit": "1"})
+
+    assert status == 200
+    assert single["timestamp"] == single["stored"]
+    assert page["statements"][0]["timestamp"] == single["stored"]
+
+
+async def test_a_statement_sent_again_without_timestamp_is_the_same_statement(
+    client: Client,
+) -> None:
+    sent = statement()
+    await client.post(sent)
+
+    assert await client.post(sent) == (200, [sent["id"]])
 
 
 async def test_a_single_statement_has_its_stored_time_as_last_modified_2_1_3_s2_b8(

@@ -110,3 +110,30 @@ async def test_consistent_through_reaches_a_statement_produced_straight_to_kafka
         fetch, lambda r: r[1] >= str(stored["stored"]), within_s=30, what="consistent-through"
     )
     assert datetime.fromisoformat(through) <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("statements", {"statementId": "5e5a4bd2-22f4-4ad4-8c8b-7f0d1e8c2f11"}),
+        ("activities/state", {"activityId": "https://x.org/a", "agent": "{}", "stateId": "s"}),
+        ("activities/profile", {"activityId": "https://x.org/a", "profileId": "none"}),
+        ("agents/profile", {"agent": '{"mbox":"mailto:a@b.c"}', "profileId": "none"}),
+        ("agents", {"agent": '{"mbox":"mailto:a@b.c"}'}),
+        ("activities", {"activityId": "https://x.org/a"}),
+    ],
+)
+async def test_every_xapi_resource_needs_the_version_header_before_anything_else_3_3(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    tenant_key: IssuedKey,
+    path: str,
+    params: dict[str, str],
+) -> None:
+    headers = {"x-api-key": tenant_key.header_value}
+    for method in ("GET", "HEAD", "DELETE") if "profile" in path else ("GET", "HEAD"):
+        async with http.request(
+            method, f"{base_url}/{path}", params=params, headers=headers
+        ) as response:
+            assert response.status == 400
+            assert response.headers["X-Experience-API-Version"] == "1.0.3"

@@ -9,6 +9,7 @@ import pytest
 
 from learning_record.domain import ingest
 from learning_record.domain.errors import InvalidTenant, StatementInvalid
+from learning_record.domain.statement_index import content_digest
 from learning_record.domain.xapi.nesting import MAX_NESTING
 
 STATEMENT = {
@@ -58,9 +59,23 @@ def test_api_records_keep_the_properties_the_api_set() -> None:
     sent = STATEMENT | {
         "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
         "stored": "2026-01-01T00:00:00.000Z",
+        "timestamp": "2025-12-31T23:00:00.000Z",
     }
     (document,) = decode(orjson.dumps(sent), trusted=True)
     assert document == sent  # not validated again: as the API wrote it
+
+
+def test_a_statement_without_timestamp_gets_its_stored_time_data_2_4_7_s3_b2() -> None:
+    signed_before_timestamps = STATEMENT | {
+        "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+        "stored": "2026-01-01T00:00:00.000Z",
+    }
+    (direct,) = decode(orjson.dumps(STATEMENT))
+    (signed,) = decode(orjson.dumps(signed_before_timestamps), trusted=True)
+
+    assert direct["timestamp"] == direct["stored"] == "2023-11-14T22:13:20.123Z"
+    assert signed["timestamp"] == "2026-01-01T00:00:00.000Z"
+    assert content_digest(signed) == content_digest(signed_before_timestamps)
 
 
 @pytest.mark.parametrize("missing", ["id", "stored", "actor", "verb", "object"])
@@ -113,7 +128,7 @@ def test_the_size_limit_leaves_records_the_api_signed_alone() -> None:
         "stored": "2026-01-01T00:00:00.000Z",
     }
     (document,) = decode(orjson.dumps(sent), trusted=True, max_direct_bytes=1024)
-    assert document == sent
+    assert document == sent | {"timestamp": sent["stored"]}  # Data 2.4.7.s3.b2
 
 
 def test_a_statement_nested_deeper_than_the_limit_is_refused_with_its_path() -> None:

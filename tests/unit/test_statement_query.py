@@ -326,15 +326,30 @@ def test_format_ids_keeps_identifiers_only() -> None:
         ],
     }
     assert shown["verb"] == {"id": "http://adlnet.gov/expapi/verbs/completed"}
-    assert shown["object"] == {
-        "objectType": "Activity",
-        "id": "http://example.com/activities/algebra-1",
-    }
+    assert shown["object"] == {"id": "http://example.com/activities/algebra-1"}
     assert shown["context"] == {
         "instructor": {"objectType": "Agent", "mbox": "mailto:ada@example.com"},
         "contextActivities": {"parent": [{"id": "http://p.org"}]},
     }
     assert shown["timestamp"] == document["timestamp"]
+
+
+def test_format_ids_reduces_an_activity_to_its_id_inside_a_substatement_too() -> None:
+    inner = {"objectType": "Activity", "id": "http://x.org/a", "definition": {"name": {"en": "A"}}}
+    document = make_statement(
+        object={
+            "objectType": "SubStatement",
+            "actor": make_agent(),
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": inner,
+            "context": {"contextActivities": {"grouping": [inner]}},
+        }
+    )
+
+    shown = formatted(document, "ids", None)["object"]
+
+    assert shown["object"] == {"id": "http://x.org/a"}
+    assert shown["context"] == {"contextActivities": {"grouping": [{"id": "http://x.org/a"}]}}
 
 
 def test_format_canonical_reduces_every_language_map() -> None:

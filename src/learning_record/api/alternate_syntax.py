@@ -76,6 +76,10 @@ async def rewritten(request: web.Request) -> web.Request:
             query.append((name, value))  # 1.3.s3.b14: treated as query parameters
     if content is not None:
         headers["Content-Length"] = str(len(content))
+        if not any(name.lower() == "content-type" for name, _ in form):
+            # The outer Content-Type describes the form, not the content (1.3.s3.b9-b10: the
+            # form's own is only a SHOULD): xAPI content is JSON unless the form says otherwise.
+            headers["Content-Type"] = "application/json"
     clone = request.clone(method=method, headers=headers, rel_url=request.rel_url.with_query(query))
     clone[_CONTENT] = content if content is not None else b""
     return clone

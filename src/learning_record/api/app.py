@@ -9,6 +9,7 @@ from aiohttp import web
 from learning_record.api.app_keys import (
     SETTINGS,
     consistency_clocks,
+    document_store,
     kafka_producer,
     key_directory,
     ops_monitor,
@@ -36,6 +37,7 @@ KAFKA_AND_REDIS: tuple[Resource, ...] = (
     redis_pool,
     kafka_producer,
     statement_intake,
+    document_store,
     key_directory,
     consistency_clocks,
     ops_monitor,

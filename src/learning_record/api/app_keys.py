@@ -15,13 +15,18 @@ from redis.backoff import NoBackoff
 
 from learning_record.api.consistency import ConsistencyClock
 from learning_record.api.failed_auth import FailedAuthLimiter
-from learning_record.api.kafka_logs import KafkaAttachmentLog, KafkaStatementLog
+from learning_record.api.kafka_logs import (
+    KafkaAttachmentLog,
+    KafkaDocumentLog,
+    KafkaStatementLog,
+)
 from learning_record.api.key_directory import KeyDirectory, KeyLookup
 from learning_record.ops.consumer_lag import LagReader
 from learning_record.ops.monitor import OpsMonitor, stop_task
 from learning_record.platform.process import metrics_url
 from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
+from learning_record.services.documents import DocumentStore
 from learning_record.services.ingest import StatementIntake
 from learning_record.store.rate_limits import RateLimiter
 
@@ -35,6 +40,10 @@ RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 OPS = web.AppKey("ops", OpsMonitor)
 INTAKE = web.AppKey("statement_intake", StatementIntake)
 FAILED_AUTH = web.AppKey("failed_auth", FailedAuthLimiter)
+DOCUMENTS = web.AppKey("documents", DocumentStore)
+
+# A document's write lease outlives the Kafka deadline by this much (services.documents).
+_LEASE_MARGIN_S = 5.0
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
@@ -81,6 +90,19 @@ async def statement_intake(app: web.Application) -> AsyncIterator[None]:
         KafkaAttachmentLog(
             producer, settings.kafka.attachments_topic, settings.kafka.write_deadline_s
         ),
+    )
+    yield
+
+
+async def document_store(app: web.Application) -> AsyncIterator[None]:
+    """Storing documents, over the Redis pool and the Kafka producer opened before it."""
+    settings = app[SETTINGS]
+    deadline_s = settings.kafka.write_deadline_s
+    app[DOCUMENTS] = DocumentStore(
+        app[REDIS],
+        KafkaDocumentLog(app[PRODUCER], settings.kafka.documents_topic, deadline_s),
+        lease_ms=round((deadline_s + _LEASE_MARGIN_S) * 1000),
+        max_per_context=settings.api.max_documents_per_context,
     )
     yield
 

@@ -1,9 +1,12 @@
-"""The Kafka adapters of the statement intake's ports (``services.ingest``).
+"""The Kafka adapters of the ports of the statement intake (``services.ingest``) and of the
+document store (``services.documents``).
 
 Statements: one record per accepted batch on the statements topic, signed for the worker
 (``lr-signature``: it skips validating again what the API validated) and acknowledged by every
 in-sync replica. Attachments: one record ``<tenant>|<sha2>`` per new content on the compacted
 attachments topic, every ack awaited before the statements that point to them are produced.
+Documents: one record per change on the compacted documents topic, keyed by the document's
+identifying parameters (``DocumentAddress.record_key``), a tombstone for a DELETE.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from learning_record.domain import ingest
+from learning_record.domain.documents import Document, DocumentAddress
 from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform.settings import Settings
 from learning_record.store.attachments import AttachmentContent
 
 CONTENT_TYPE_HEADER = "content-type"
+UPDATED_HEADER = "lr-updated"
 
 
 @asynccontextmanager
@@ -91,3 +96,27 @@ class KafkaAttachmentLog:
             for sha2, content in contents.items()
         ]
         await asyncio.gather(*deliveries)
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaDocumentLog:
+    producer: AIOKafkaProducer
+    topic: str
+    deadline_s: float
+
+    async def append(
+        self, tenant: str, address: DocumentAddress, document: Document | None
+    ) -> None:
+        headers = [(ingest.TENANT_HEADER, tenant.encode())]
+        if document is not None:
+            headers += [
+                (CONTENT_TYPE_HEADER, document.content_type.encode()),
+                (UPDATED_HEADER, str(document.updated_ms).encode()),
+            ]
+        async with _within(self.deadline_s):
+            await self.producer.send_and_wait(
+                self.topic,
+                key=address.record_key(tenant),
+                value=document.content if document is not None else None,
+                headers=headers,
+            )

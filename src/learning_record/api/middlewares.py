@@ -13,6 +13,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from learning_record.api.errors import ApiError, error_response
 from learning_record.api.metrics import route_of
 from learning_record.api.request_context import start_context
+from learning_record.domain.documents import (
+    DocumentConflict,
+    DocumentInvalid,
+    DocumentLimitReached,
+    PreconditionFailed,
+)
 from learning_record.domain.errors import DependencyUnavailable, StatementInvalid
 from learning_record.domain.json_input import JsonRejected
 from learning_record.domain.statement_index import StatementConflict
@@ -52,6 +58,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(
             400, "invalid_statement", str(error), {"path": error.path, "reason": error.reason}
         )
+    except DocumentInvalid as error:
+        return error_response(400, "bad_request", str(error))
+    except PreconditionFailed as error:
+        return error_response(412, "precondition_failed", str(error))
+    except DocumentConflict as error:
+        return error_response(409, "conflict", str(error))
+    except DocumentLimitReached as error:
+        return error_response(409, "document_limit", str(error))
     except web.HTTPException as error:
         if error.status < 400:
             raise

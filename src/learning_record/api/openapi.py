@@ -33,7 +33,10 @@ RESPONSE_HEADERS: dict[str, str] = {
     "X-Experience-API-Version": "The xAPI version of the answer (Communication 3.3).",
     "X-Experience-API-Consistent-Through": "Every statement stored at or before this time is "
     "in the answer (Communication 2.1.3.s2.b5).",
-    "Last-Modified": "The statement's stored time (Communication 2.1.3.s2.b8).",
+    "Last-Modified": "The statement's stored time (Communication 2.1.3.s2.b8), or when the "
+    "document (or the latest of the listed documents) last changed (2.2.s6).",
+    "ETag": "The quoted lowercase hex SHA-1 of the body (Communication 3.1.s4.b2): send it "
+    "back in If-Match to change the document only if it is still this one.",
     "RateLimit-Limit": "Requests per second of the key's plan (keys with a rate limit only).",
     "RateLimit-Remaining": "Requests left in the current one-second window.",
     "RateLimit-Reset": "Seconds until the window resets.",
@@ -58,7 +61,10 @@ ERROR_REASONS: dict[int, str] = {
     401: "No valid credential: x-api-key or HTTP Basic with the key id and secret.",
     403: "The key lacks the scope, or a browser origin its tenant does not allow.",
     404: "No such resource, or nothing this key may see.",
-    409: "The statement id is taken by other content.",
+    409: "The statement id is taken by other content; or a Profile document exists and the "
+    "request has neither If-Match nor If-None-Match (Communication 3.1.s4.b13), or its "
+    "context holds the most documents it may.",
+    412: "If-Match or If-None-Match does not hold for the document as stored (3.1.s4.b9).",
     413: "The body is over the size limit.",
     414: "The request target is over 8,192 bytes: send long queries as POST.",
     415: "The body's media type is not one this endpoint reads.",
@@ -260,7 +266,9 @@ def _replies(
         replies[status] = Reply(ERROR_REASONS[status], {"application/json": ErrorBody})
     rendered: dict[str, Any] = {}
     for status, reply in sorted(replies.items()):
-        required = ("X-Request-Id", *xapi_headers, *reply.required_headers)
+        # A 414 comes from the root app, before any resource is matched: no xAPI stamp.
+        stamped = xapi_headers if status != 414 else ()
+        required = ("X-Request-Id", *stamped, *reply.required_headers)
         optional = [*rate_headers, *reply.headers, *_error_headers(status)]
         headers = {name: _header(name, required=True) for name in required}
         headers |= {name: _header(name, required=False) for name in optional if name not in headers}

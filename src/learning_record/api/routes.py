@@ -1,8 +1,8 @@
 """Every route the API serves, in three sub-applications under one base path.
 
-- **xAPI resources** (``/statements``, ``/about``): the xAPI protocol's own middlewares (the
-  version stamp, the alternate request syntax, the version header, 400 for a media type the
-  resource does not take; ``api.xapi_protocol``).
+- **xAPI resources** (``/statements``, the documents, ``/agents``, ``/activities``, ``/about``):
+  the xAPI protocol's own middlewares (the version stamp, the alternate request syntax, the
+  version header, 400 for a media type the resource does not take; ``api.xapi_protocol``).
 - **Product endpoints** (indicators, process): 415 for a body of a media type the operation
   does not declare (JSON unless it says otherwise; ``api.request_limits``).
 - **Operations** (health, readiness, lag, the dashboard, the docs, ``/metrics``).
@@ -27,8 +27,10 @@ from aiohttp.web_urldispatcher import (  # _InfoDict: the type aiohttp's own rul
 
 from learning_record.api import (
     docs,
+    documents,
     health,
     indicators,
+    known_objects,
     ops,
     process,
     statements,
@@ -57,6 +59,15 @@ def _xapi(base: str) -> web.Application:
     _add(app, f"{base}/statements", statements.put_statement, "PUT")
     _add(app, f"{base}/statements", statements.post_statements, "POST")
     _add(app, f"{base}/about", xapi_protocol.about, "GET")
+    for path, view in (
+        ("/activities/state", documents.state),
+        ("/activities/profile", documents.activity_profile),
+        ("/agents/profile", documents.agent_profile),
+    ):
+        for method in ("GET", "PUT", "POST", "DELETE"):
+            _add(app, f"{base}{path}", view, method)
+    _add(app, f"{base}/agents", known_objects.agents, "GET")
+    _add(app, f"{base}/activities", known_objects.activities, "GET")
     return app
 
 

@@ -4,10 +4,11 @@ document (``api.openapi``) is generated from them, so the two cannot drift apart
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from learning_record.domain.xapi.agents import Account
 from learning_record.domain.xapi.statements import Statement
 
 
@@ -40,6 +41,17 @@ class About(_Wire):
     """xAPI Communication 2.8: the versions this LRS speaks."""
 
     version: list[str]
+
+
+class Person(_Wire):
+    """xAPI Communication 2.4.s5: what the LRS knows of an Agent, each property a list."""
+
+    object_type: Literal["Person"] = Field(alias="objectType")
+    name: list[str] | None = None
+    mbox: list[str] | None = None
+    mbox_sha1sum: list[str] | None = None
+    openid: list[str] | None = None
+    account: list[Account] | None = None
 
 
 class Health(_Wire):

@@ -145,19 +145,23 @@ def replay(
         bool, typer.Option("--yes", help="Do not ask before deleting the view.")
     ] = False,
 ) -> None:
-    """Rebuild the Redis statement view from the statements topic, from scratch."""
+    """Rebuild the Redis statement view and the documents from their topics, from scratch."""
     from learning_record.cli.replay import replay as replay_topic
 
     scope = f"tenant {tenant!r}" if tenant else "every tenant"
     if not yes:
-        typer.confirm(f"Delete and rebuild the statement view of {scope}?", abort=True)
+        typer.confirm(
+            f"Delete and rebuild the statement view and documents of {scope}?", abort=True
+        )
     settings = get_settings()
     logs.configure(settings, "cli")  # what the decoder logs, on stderr like the services'
     report = asyncio.run(replay_topic(settings, tenant))
     typer.echo(
         f"replayed {report.records} records: {report.statements} statements of "
         f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "
-        f"{report.deleted_keys} old keys deleted"
+        f"{report.deleted_keys} old keys deleted; {report.documents.documents} documents from "
+        f"{report.documents.records} document records, {report.documents.deleted_keys} old "
+        "document keys deleted"
     )
 
 

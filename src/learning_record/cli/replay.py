@@ -1,4 +1,5 @@
-"""``lr replay``: rebuild the Redis statement view from the statements topic, from scratch.
+"""``lr replay``: rebuild the Redis statement view from the statements topic, from scratch,
+then the documents from the documents topic (``cli.document_replay``).
 
 Records are decoded exactly as the worker decodes them (``ingest.decode_record``: same
 validation, same ids for statements produced without one), so the rebuilt view is the one the
@@ -18,6 +19,7 @@ import orjson
 from redis.asyncio import Redis
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
 from learning_record.domain.indicators import contribution_of
 from learning_record.domain.indicators.operations import RouteRequest, route_request
@@ -40,6 +42,7 @@ class ReplayReport:
     rejected: int = 0
     deleted_keys: int = 0
     tenants: set[str] = field(default_factory=set)
+    documents: DocumentReplayReport = field(default_factory=DocumentReplayReport)
 
 
 def progress_bar(label: str, quiet: bool) -> Progress:
@@ -80,6 +83,7 @@ async def replay(
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
                         await _flush(redis, pending)
                 await _flush(redis, pending)
+        report.documents = await replay_documents(settings, redis, tenant)
     finally:
         await redis.aclose()
     return report

@@ -1,6 +1,6 @@
-"""The statements topic read back from its start, as ``lr replay`` and ``lr verify`` need it:
-every partition up to the end offsets seen when opened, merged by record timestamp (the order
-of acceptance), each record decoded exactly as the worker decodes it."""
+"""Our topics read back from their start, as ``lr replay`` and ``lr verify`` need them: every
+partition up to the end offsets seen when opened. The statements topic is merged by record
+timestamp (the order of acceptance), each record decoded exactly as the worker decodes it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import heapq
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -26,10 +26,12 @@ class LoggedRecord:
     offset: int = -1
 
 
-class StatementLog:
-    def __init__(self, settings: Settings) -> None:
+class TopicFromStart:
+    """A topic read from its start up to the end offsets seen when it was opened."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
         self._settings = settings
-        self._signing_key = settings.ingest.signing_key.get_secret_value().encode()
+        self._topic = topic
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka.bootstrap_servers,
             group_id=None,
@@ -41,16 +43,14 @@ class StatementLog:
         self._end: dict[TopicPartition, int] = {}
         self.total_records = 0
 
-    async def __aenter__(self) -> StatementLog:
-        topic = self._settings.kafka.statements_topic
+    async def __aenter__(self) -> Self:
         admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.kafka.bootstrap_servers)
         await admin.start()
         try:
-            self._partitions = [
-                TopicPartition(topic, p) for p in await topic_partitions(admin, topic)
-            ]
+            partitions = await topic_partitions(admin, self._topic)
         finally:
             await admin.close()
+        self._partitions = [TopicPartition(self._topic, p) for p in partitions]
         await self._consumer.start()
         self._consumer.assign(self._partitions)
         await self._consumer.seek_to_beginning(*self._partitions)
@@ -61,6 +61,22 @@ class StatementLog:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._consumer.stop()
+
+    async def in_partition_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+        """Each partition's records up to its end, one partition after the other: the order
+        of each key's records (a key lives in one partition)."""
+        for tp in self._partitions:
+            while await self._consumer.position(tp) < self._end[tp]:
+                fetched = await self._consumer.getmany(tp, timeout_ms=1000, max_records=1000)
+                for record in fetched.get(tp, []):
+                    if record.offset < self._end[tp]:
+                        yield record
+
+
+class StatementLog(TopicFromStart):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, settings.kafka.statements_topic)
+        self._signing_key = settings.ingest.signing_key.get_secret_value().encode()
 
     async def records(self) -> AsyncIterator[LoggedRecord]:
         async for record in self._in_time_order():

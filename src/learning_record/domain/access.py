@@ -26,6 +26,10 @@ class Scope(StrEnum):
     STATEMENTS_WRITE = "statements/write"
     STATEMENTS_READ = "statements/read"
     STATEMENTS_READ_MINE = "statements/read/mine"
+    # xAPI Communication 4.2: the document resources, and the Activity and Agent definitions.
+    STATE = "state"
+    PROFILE = "profile"
+    DEFINE = "define"
     INDICATORS_READ = "indicators/read"
     PROCESS = "process"
     OPS = "ops"

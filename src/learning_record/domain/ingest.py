@@ -113,16 +113,19 @@ def decode_record(
         documents = raw if isinstance(raw, list) else [raw]
         for index, document in enumerate(documents):
             _check_stored(document, index)
-        return documents
+        # Records signed before the API set timestamps are stamped as the API does now.
+        return [with_default_timestamp(document) for document in documents]
     statements = parse_statements(raw)
     stored = _stored_at(timestamp_ms)
     authority = kafka_authority(tenant)
     return [
-        statement.with_lrs_fields(
-            id=str(uuid.uuid5(_DIRECT_ID_NAMESPACE, f"{tenant}/{partition}/{offset}/{index}")),
-            stored=stored,
-            authority=authority,
-        ).to_document()
+        with_default_timestamp(
+            statement.with_lrs_fields(
+                id=str(uuid.uuid5(_DIRECT_ID_NAMESPACE, f"{tenant}/{partition}/{offset}/{index}")),
+                stored=stored,
+                authority=authority,
+            ).to_document()
+        )
         for index, statement in enumerate(statements)
     ]
 
@@ -133,6 +136,14 @@ def _stored_at(timestamp_ms: int) -> str:
         return iso_millis(datetime.fromtimestamp(timestamp_ms / 1000, UTC))
     except (OverflowError, OSError, ValueError):
         raise StatementInvalid("", f"record timestamp {timestamp_ms} is not a time") from None
+
+
+def with_default_timestamp(document: dict[str, Any]) -> dict[str, Any]:
+    """Data 2.4.7.s3.b2: a statement stored without ``timestamp`` has its ``stored`` time as
+    timestamp. Set once ``stored`` is final; the content digest leaves such a timestamp out
+    (``statement_index.content_digest``), as the sender did not make it."""
+    document.setdefault("timestamp", document["stored"])
+    return document
 
 
 _STORED_SHAPE = {"id": str, "stored": str, "actor": dict, "verb": dict, "object": dict}

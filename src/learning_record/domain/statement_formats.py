@@ -55,7 +55,9 @@ def _actor_ids(actor: Mapping[str, Any]) -> Document:
 
 
 def _activity_ids(activity: Mapping[str, Any]) -> Document:
-    return {name: activity[name] for name in ("objectType", "id") if name in activity}
+    # The id alone identifies an Activity; objectType "Activity" is the default wherever an
+    # Activity may appear, in a SubStatement too (2.1.3.s1, "format").
+    return {"id": activity["id"]}
 
 
 def _object_ids(target: Mapping[str, Any]) -> Document:

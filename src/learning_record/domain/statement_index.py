@@ -45,8 +45,11 @@ class VoidingVoidingStatement(StatementInvalid):
 
 def content_digest(document: Mapping[str, Any]) -> str:
     """SHA-256 of the statement as its sender made it: sorted-keys JSON, without ``stored``,
-    without an authority or version the LRS filled in. The id is part of it."""
+    without an authority, version or timestamp (``stored`` itself) the LRS filled in. The id
+    is part of it."""
     content = {name: value for name, value in document.items() if name != "stored"}
+    if "stored" in document and content.get("timestamp") == document["stored"]:
+        del content["timestamp"]
     if _is_lrs_authority(content.get("authority")):
         del content["authority"]
     if content.get("version") == DEFAULT_VERSION:
@@ -122,7 +125,7 @@ def index_terms(document: Mapping[str, Any]) -> list[str]:
     actors = [document["actor"], target] if _is_actor(target) else [document["actor"]]
     for ifi in _ifis(*actors):
         terms.add(term(AGENT, ifi))
-    for ifi in _ifis(*_related_actors(document)):
+    for ifi in _ifis(*related_actors(document)):
         terms.add(term(RELATED_AGENT, ifi))
     if _is_activity(target):
         terms.add(term(ACTIVITY, target["id"]))
@@ -151,7 +154,7 @@ def _ifis(*actors: Mapping[str, Any]) -> Iterator[str]:
             yield ifi_of_raw(member)
 
 
-def _related_actors(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def related_actors(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """Actor, Object, Authority, Instructor, Team, and the same in a SubStatement."""
     yield statement["actor"]
     target = statement["object"]
@@ -164,17 +167,21 @@ def _related_actors(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]
         if name in context:
             yield context[name]
     if target.get("objectType") == "SubStatement":
-        yield from _related_actors(target)
+        yield from related_actors(target)
 
 
 def _related_activity_ids(statement: Mapping[str, Any]) -> Iterator[str]:
+    for activity in related_activities(statement):
+        yield activity["id"]
+
+
+def related_activities(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """Object, context activities, and the same in a SubStatement."""
     target = statement["object"]
     if _is_activity(target):
-        yield target["id"]
+        yield target
     activities = statement.get("context", {}).get("contextActivities", {})
     for listed in activities.values():
-        for activity in listed:
-            yield activity["id"]
+        yield from listed
     if target.get("objectType") == "SubStatement":
-        yield from _related_activity_ids(target)
+        yield from related_activities(target)

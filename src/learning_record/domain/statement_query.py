@@ -122,10 +122,12 @@ QueryUuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 QueryIri = Annotated[str, StringConstraints(pattern=IRI_PATTERN)]
 # What the parameters look like on the wire, for the OpenAPI document (they are parsed into
 # other types: an IFI, Unix milliseconds, a Cursor).
-_AGENT_JSON = WithJsonSchema(
+AGENT_JSON = WithJsonSchema(
     {"type": "string", "contentMediaType": "application/json"},
 )
 _TIMESTAMP_TEXT = WithJsonSchema({"type": "string", "format": "date-time"})
+# A timestamp parameter, in Unix milliseconds.
+QueryTimestampMs = Annotated[float, BeforeValidator(_timestamp_ms), _TIMESTAMP_TEXT]
 _CURSOR_TEXT = WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,18}\.[0-9]{1,18}$"})
 _COUNT = WithJsonSchema({"type": "integer", "minimum": 0})
 
@@ -137,7 +139,7 @@ class StatementParameters(BaseModel):
 
     statement_id: QueryUuid | None = Field(None, alias="statementId")
     voided_statement_id: QueryUuid | None = Field(None, alias="voidedStatementId")
-    agent: Annotated[str, BeforeValidator(_agent), _AGENT_JSON] | None = Field(
+    agent: Annotated[str, BeforeValidator(_agent), AGENT_JSON] | None = Field(
         None, description="An Agent or identified Group, as JSON."
     )  # parsed into its IFI
     verb: QueryIri | None = None
@@ -145,8 +147,8 @@ class StatementParameters(BaseModel):
     registration: QueryUuid | None = None
     related_activities: QueryBool = False
     related_agents: QueryBool = False
-    since: Annotated[float, BeforeValidator(_timestamp_ms), _TIMESTAMP_TEXT] | None = None
-    until: Annotated[float, BeforeValidator(_timestamp_ms), _TIMESTAMP_TEXT] | None = None
+    since: QueryTimestampMs | None = None
+    until: QueryTimestampMs | None = None
     limit: Annotated[int, BeforeValidator(_non_negative_integer), _COUNT] = 0
     format: StatementFormat = "exact"
     attachments: QueryBool = False

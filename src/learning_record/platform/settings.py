@@ -65,6 +65,10 @@ class KafkaSettings(BaseModel):
     def attachments_topic(self) -> str:
         return f"{self.topic_prefix}.attachments"
 
+    @property
+    def documents_topic(self) -> str:
+        return f"{self.topic_prefix}.documents"
+
 
 class RedisSettings(BaseModel):
     url: str = "redis://127.0.0.1:16379/0"
@@ -106,6 +110,12 @@ class ApiSettings(BaseModel):
         default=None,
         description="The URL clients reach the API at (behind a proxy or a DNS name): the "
         "HTTPS redirect goes there. Unset: the API's own host and port.",
+    )
+    max_documents_per_context: int = Field(
+        default=1000,
+        ge=1,
+        description="The most documents one State context (Activity and Agent), Activity or "
+        "Agent holds; a new one past it is a 409. Bounds a listing and a State DELETE.",
     )
     max_statements_per_request: int = Field(
         default=1000,

@@ -32,16 +32,10 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
             topic_configs={"cleanup.policy": "compact", "retention.ms": forever},
         ),
         # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever.
-        NewTopic(
-            kafka.attachments_topic,
-            kafka.partitions,
-            1,
-            topic_configs={
-                "cleanup.policy": "compact",
-                "retention.ms": forever,
-                "max.message.bytes": str(MAX_RECORD_BYTES),
-            },
-        ),
+        _compacted(kafka.attachments_topic, kafka),
+        # Documents by "<tenant, resource, parameters>": the last change of each, forever
+        # (a DELETE is a tombstone), so that `lr replay` rebuilds them (docs/documents.md).
+        _compacted(kafka.documents_topic, kafka),
         # The worker's indicator operations, one record per destination partition per batch.
         # Created here, before any worker subscribes, so that the first statement is counted.
         *(
@@ -63,6 +57,20 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
             topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
         ),
     ]
+
+
+def _compacted(name: str, kafka: KafkaSettings) -> NewTopic:
+    """A topic of the last record per key, kept forever, with records as large as a body."""
+    return NewTopic(
+        name,
+        kafka.partitions,
+        1,
+        topic_configs={
+            "cleanup.policy": "compact",
+            "retention.ms": str(kafka.record_retention_ms),
+            "max.message.bytes": str(MAX_RECORD_BYTES),
+        },
+    )
 
 
 async def ensure_topics(kafka: KafkaSettings) -> None:

@@ -111,7 +111,7 @@ class StatementIntake:
         for document, reservation in zip(documents, reservations, strict=True):
             if reservation.state != "stored":
                 document["stored"] = iso_utc(reservation.stored_ms)
-                due.append(document)
+                due.append(ingest.with_default_timestamp(document))
         if due:
             await self._store(submission, due, quota)
         return Accepted([str(d["id"]) for d in documents], stored=len(due))

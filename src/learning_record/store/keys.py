@@ -32,6 +32,16 @@ script declares all of them in its KEYS: docs/store.md).
                                                  one attachment, by the lowercase hex SHA-2 of
                                                  its content; the serving copy of the record
                                                  "<tenant>|<sha2>" on the attachments topic
+    lr:{t:<tenant>}:doc:<kind>:<context>:<slot>  hash: one State, Activity Profile or Agent
+                                                 Profile document: type=content type,
+                                                 content, etag, updated (Unix ms); <context> is
+                                                 DocumentContext.digest, <slot> is
+                                                 "<registration>|<document id>"
+    lr:{t:<tenant>}:doc-ids:<kind>:<context>     zset: the slots of a context's documents,
+                                                 score updated (Unix ms): listings and since
+    lr:{t:<tenant>}:doc-lease:<kind>:<context>:<slot>
+                                                 the token of the one write in progress on a
+                                                 document (expires: docs/documents.md)
     lr:{t:<tenant>}:ind:<entity>:<entity id>     hash: the indicator state of one learner,
                                                  activity or learner-activity pair, mirrored
                                                  from the worker's tables: field "all" (lifetime),
@@ -126,6 +136,27 @@ def voided_by(tenant: str, statement_id: str) -> str:
 def attachment(tenant: str, sha2: str) -> str:
     """One attachment's content and content type; ``sha2`` is lowercase hex."""
     return f"{_tenant_tag(tenant)}:attachment:{sha2}"
+
+
+def document(tenant: str, kind: str, context: str, slot: str) -> str:
+    """One document of the document resources; ``context`` is ``DocumentContext.digest``."""
+    return f"{_tenant_tag(tenant)}:doc:{kind}:{context}:{slot}"
+
+
+def document_ids(tenant: str, kind: str, context: str) -> str:
+    """The slots of one context's documents, by when each last changed."""
+    return f"{_tenant_tag(tenant)}:doc-ids:{kind}:{context}"
+
+
+def document_lease(tenant: str, kind: str, context: str, slot: str) -> str:
+    """The token of the write in progress on a document."""
+    return f"{_tenant_tag(tenant)}:doc-lease:{kind}:{context}:{slot}"
+
+
+def document_patterns(tenant: str = "*") -> list[str]:
+    """SCAN patterns of every document key of one tenant, or of all with ``*``: what
+    ``lr replay`` rebuilds from the documents topic."""
+    return [f"{_tenant_tag(tenant)}:doc*"]
 
 
 def api_key(key_id: str) -> str:

@@ -27,6 +27,7 @@ from learning_record.domain.statement_index import (
 )
 from learning_record.store import keys, lua
 from learning_record.store.keys import ClaimField
+from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
 from learning_record.store.statement_scripts import (
     DueStatement,
@@ -126,17 +127,7 @@ async def fetch_single(
 
 async def forget_view(redis: Redis, tenant: str = "*") -> int:
     """Delete the statement view of one tenant (or all, ``*``); the number of keys deleted."""
-    deleted = 0
-    for pattern in keys.statement_view_patterns(tenant):
-        batch: list[bytes] = []
-        async for key in redis.scan_iter(match=pattern, count=1000):
-            batch.append(key)
-            if len(batch) == 1000:
-                deleted += int(await redis.unlink(*batch))
-                batch.clear()
-        if batch:
-            deleted += int(await redis.unlink(*batch))
-    return deleted
+    return await unlink_matching(redis, keys.statement_view_patterns(tenant))
 
 
 # --- Indicator routing ---------------------------------------------------------------------

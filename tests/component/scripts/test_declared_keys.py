@@ -14,6 +14,7 @@ from redis.exceptions import ResponseError
 
 from learning_record.store import keys
 from learning_record.store.api_keys import CacheKey
+from learning_record.store.documents import TakeDocumentLease, WriteDocument
 from learning_record.store.lua import ScriptCall
 from learning_record.store.rate_limits import TakeRequest, TakeStatements
 from learning_record.store.statement_scripts import (
@@ -35,6 +36,8 @@ DESCRIPTIONS: list[type[ScriptCall]] = [
     TakeRequest,
     TakeStatements,
     CacheKey,
+    TakeDocumentLease,
+    WriteDocument,
 ]
 
 
