@@ -1,6 +1,10 @@
 """Dead letters keep the original record's headers, so that it can be sent again as it was."""
 
-from learning_record.domain.dead_letters import DeadLetter, dead_letter_headers
+import re
+
+import pytest
+
+from learning_record.domain.dead_letters import DeadLetter, dead_letter_headers, offsets_of
 
 RAW_HEADERS = {"lr-tenant": b"acme", "lr-mapping": b"lms-export", "lr-input-format": b"custom"}
 
@@ -50,3 +54,22 @@ def test_a_dead_letter_parked_again_says_only_its_last_reason() -> None:
     second = dead_letter_headers(first, tenant="acme", reason="second", source=("t", 1, 9))
     assert dead_letter(second).reason == "second"
     assert dead_letter(second).source_position == "1/9"
+
+
+@pytest.mark.parametrize(("spec", "offsets"), [("12", [12]), ("3-5", [3, 4, 5]), ("0-0", [0])])
+def test_offsets_are_one_or_a_range_with_both_ends(spec: str, offsets: list[int]) -> None:
+    assert list(offsets_of(spec)) == offsets
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("x", "'x' is not an offset (12) or a range of offsets (12-20)"),
+        ("-1", "'-1' is not an offset (12) or a range of offsets (12-20)"),
+        ("5-3", "'5-3': offsets are 0 or more, the range's first one first"),
+    ],
+)
+def test_other_offsets_are_refused_saying_what_is_expected(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as refused:
+        offsets_of(spec)
+    assert str(refused.value) == message

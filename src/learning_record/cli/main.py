@@ -23,6 +23,10 @@ keys_cli = typer.Typer(no_args_is_help=True, help="Issue, rotate, list and revok
 cli.add_typer(keys_cli, name="keys")
 tenants_cli = typer.Typer(no_args_is_help=True, help="Tenants, as the keys topic knows them.")
 cli.add_typer(tenants_cli, name="tenants")
+dlq_cli = typer.Typer(
+    no_args_is_help=True, help="Records the worker could not process: list, show, send again."
+)
+cli.add_typer(dlq_cli, name="dlq")
 
 
 def _configure_logging(settings: Settings, component: str) -> None:
@@ -311,6 +315,92 @@ def tenants_list(
         return
     for tenant in tenants:
         typer.echo(f"{tenant.tenant}  active={tenant.active}  revoked={tenant.revoked}")
+
+
+def _offsets(spec: str) -> range:
+    from learning_record.domain.dead_letters import offsets_of
+
+    try:
+        return offsets_of(spec)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@dlq_cli.command("list")
+def dlq_list(
+    last: Annotated[int, typer.Option(min=1, help="How many of the latest to list.")] = 50,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's.")] = None,
+    json: Json = False,
+) -> None:
+    """The latest dead letters: offset, time, tenant, source, formats tried, reason.
+
+    Never the record itself (`lr dlq show` prints it); personal data a reason may quote is masked.
+    """
+    from learning_record.cli.dead_letter_admin import dead_letters, summary
+
+    letters = asyncio.run(dead_letters(get_settings(), None, last))
+    rows = [summary(letter) for letter in letters if tenant is None or letter.tenant == tenant]
+    if json:
+        typer.echo(orjson.dumps(rows).decode())
+        return
+    for row in rows:
+        formats = ",".join(row["input_formats"]) or "-"
+        typer.echo(
+            f"{row['offset']}  {row['time']}  {row['source']}  {row['tenant']}  {formats}  "
+            f"{row['reason']}"
+        )
+    typer.echo(f"{len(rows)} dead letter(s)")
+
+
+@dlq_cli.command("show")
+def dlq_show(
+    offset: Annotated[int, typer.Argument(min=0, help="The dead letter's offset.")],
+    json: Json = False,
+) -> None:
+    """One dead letter in full: its reason, headers, key and the record as it was sent."""
+    from learning_record.cli.dead_letter_admin import dead_letters, details
+
+    found = asyncio.run(dead_letters(get_settings(), range(offset, offset + 1), 0))
+    if not found:
+        typer.echo(f"no dead letter at offset {offset}", err=True)
+        raise typer.Exit(1)
+    shown = details(found[0])
+    if json:
+        typer.echo(orjson.dumps(shown).decode())
+        return
+    for name in ("offset", "time", "tenant", "source", "input_formats", "reason", "key"):
+        typer.echo(f"{name}: {shown[name]}")
+    for header, value in shown["headers"].items():
+        typer.echo(f"header {header}: {value}")
+    typer.echo(f"value:\n{shown['value']}")
+
+
+@dlq_cli.command("retry")
+def dlq_retry(
+    offsets: Annotated[str, typer.Argument(help="An offset (12) or a range (12-20).")],
+) -> None:
+    """Send dead letters again to the topic they came from, with their original bytes and
+    headers (after fixing a mapping, say). Exit 1 when any offset asked was not sent."""
+    from learning_record.cli.dead_letter_admin import offset_spans, retry
+
+    asked = _offsets(offsets)
+    retried = asyncio.run(retry(get_settings(), asked))
+    for done in retried:
+        if done.topic is None:
+            typer.echo(f"offset {done.offset}: not sent, {done.refusal}", err=True)
+        else:
+            typer.echo(f"offset {done.offset}: sent again to {done.topic}")
+    found = {done.offset for done in retried}
+    missing = [offset for offset in asked if offset not in found]
+    if missing:
+        typer.echo(f"no dead letter at {offset_spans(missing)}", err=True)
+    sent = sum(done.topic is not None for done in retried)
+    typer.echo(f"{sent} of {len(asked)} sent again")
+    if sent < len(asked):
+        raise typer.Exit(1)
 
 
 def main() -> None:

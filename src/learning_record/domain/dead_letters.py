@@ -88,3 +88,19 @@ class DeadLetter(BaseModel):
     def original_headers(self) -> dict[str, bytes]:
         """The headers to send the record again with: the original record's."""
         return {k: v for k, v in self.headers.items() if k not in _ADDED_HEADERS}
+
+
+def offsets_of(spec: str) -> range:
+    """The offsets an operator names: ``12`` or ``12-20`` (both ends included).
+
+    ``ValueError`` saying what is expected otherwise.
+    """
+    first, dash, last = spec.partition("-")
+    try:
+        start = int(first)
+        end = int(last) if dash else start
+    except ValueError:
+        raise ValueError(f"{spec!r} is not an offset (12) or a range of offsets (12-20)") from None
+    if start < 0 or end < start:
+        raise ValueError(f"{spec!r}: offsets are 0 or more, the range's first one first")
+    return range(start, end + 1)
