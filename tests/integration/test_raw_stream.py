@@ -25,6 +25,8 @@ DATA = Path(__file__).parents[1] / "data" / "process"
 ENVELOPE = (DATA / "caliper-1.2-envelope.json").read_bytes()
 SCORM = (DATA / "scorm-2004" / "passed.json").read_bytes()
 UNDETECTABLE = b'{"actor": "someone", "object": "something"}'
+EXPORT = (DATA / "custom" / "lms-export.csv").read_text()
+EXPORT_MAPPING = (DATA / "custom" / "lms-export.yaml").read_text()
 REASON = (
     "no input format accepted the input (xapi: the object has no verb (an xAPI statement has "
     "actor, verb, object); caliper: no '@context' naming the Caliper 1.1 or 1.2 context; scorm: "
@@ -34,12 +36,16 @@ REASON = (
 
 
 async def processed(
-    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, data: bytes
+    http: aiohttp.ClientSession,
+    base_url: str,
+    key: IssuedKey,
+    data: Any,
+    mapping: str | None = None,
 ) -> list[dict[str, Any]]:
     """The statements POST /process makes of ``data``, for the key's tenant."""
     async with http.post(
         f"{base_url}/process",
-        json={"data": orjson.loads(data)},
+        json={"data": data, "mapping": mapping},
         headers={"x-api-key": key.header_value},
     ) as response:
         assert response.status == 200, await response.text()
@@ -88,8 +94,8 @@ async def test_raw_records_are_converted_stored_counted_and_the_rest_dead_letter
 ) -> None:
     key = await issue_key(settings)
     tenant = key.record.tenant
-    caliper = await processed(http, base_url, key, ENVELOPE)
-    scorm = await processed(http, base_url, key, SCORM)
+    caliper = await processed(http, base_url, key, orjson.loads(ENVELOPE))
+    scorm = await processed(http, base_url, key, orjson.loads(SCORM))
 
     await produce(
         settings, [ENVELOPE, SCORM, UNDETECTABLE], tenant, topic=settings.kafka.raw_statements_topic
@@ -128,6 +134,39 @@ async def test_raw_records_are_converted_stored_counted_and_the_rest_dead_letter
     assert first.offset == dead.offset
     assert again.value == UNDETECTABLE
     assert dict(again.headers)["lr-dlq-reason"].decode() == REASON
+
+
+async def test_a_record_read_through_a_missing_mapping_is_stored_once_it_is_there_and_retried(
+    settings: Settings, http: aiohttp.ClientSession, base_url: str
+) -> None:
+    key = await issue_key(settings)
+    tenant = key.record.tenant
+    name = f"export-{tenant}"
+    mapping_file = settings.process.mappings_dir / f"{name}.yaml"
+    raw = settings.kafka.raw_statements_topic
+
+    await produce(
+        settings, [EXPORT.encode()], tenant, topic=raw, headers={"lr-mapping": name.encode()}
+    )
+
+    (dead,) = await dead_letters_of(settings, tenant, expected=1)
+    headers = dict(dead.headers)
+    assert (
+        headers["lr-dlq-reason"].decode() == f"no mapping {name!r} ({mapping_file} does not exist)"
+    )
+    assert headers["lr-dlq-input-format"] == b"custom"
+    assert headers["lr-mapping"] == name.encode()
+
+    mapping_file.parent.mkdir(parents=True, exist_ok=True)
+    mapping_file.write_text(EXPORT_MAPPING)
+    await run_lr(settings, "dlq", "retry", str(dead.offset))
+
+    # Two rows for each of the export's two learners, as POST /process reads them.
+    expected = by_learner(await processed(http, base_url, key, EXPORT, EXPORT_MAPPING))
+    assert sorted(len(statements) for statements in expected.values()) == [2, 2]
+    for actor, statements in expected.items():
+        count = await counted(http, base_url, key, orjson.loads(actor), len(statements))
+        assert count == len(statements)
 
 
 async def test_retrying_offsets_that_hold_no_dead_letter_fails(settings: Settings) -> None:
