@@ -4,6 +4,7 @@ dead-letter topic with its reason until an operator sends it again (`lr dlq`).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from learning_record.domain.access import IssuedKey
 from learning_record.platform.settings import Settings
 from learning_record.store.statements import fetch_statement
 from tests.integration.conftest import issue_key
-from tests.integration.indicator_reads import learner_statement_count
+from tests.integration.indicator_reads import consistent_through, learner_statement_count
 from tests.integration.kafka_io import produce, read_matching
 from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.waiting import until
@@ -101,13 +102,24 @@ async def test_raw_records_are_converted_stored_counted_and_the_rest_dead_letter
         settings, [ENVELOPE, SCORM, UNDETECTABLE], tenant, topic=settings.kafka.raw_statements_topic
     )
 
-    # Every learner is counted under the pseudonym POST /process gives them: 19 and 1
-    # statements from the envelope, 2 from the SCORM report (completed, passed).
+    produced_by = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    # Once consistent_through passes the raw records' time, their statements are counted, each
+    # learner under the pseudonym POST /process gives them: 19 and 1 statements from the
+    # envelope, 2 from the SCORM report (completed, passed).
+    await until(
+        lambda: consistent_through(http, base_url, key),
+        lambda through: through >= produced_by,
+        within_s=120,
+        what="raw records converted and counted",
+    )
     expected = {**by_learner(caliper), **by_learner(scorm)}
-    assert sorted(len(statements) for statements in expected.values()) == [1, 2, 19]
-    for actor, statements in expected.items():
-        count = await counted(http, base_url, key, orjson.loads(actor), len(statements))
-        assert count == len(statements)
+    counts = [
+        await learner_statement_count(http, base_url, key, orjson.loads(actor))
+        for actor in expected
+    ]
+    assert counts == [len(statements) for statements in expected.values()]
+    assert sorted(counts) == [1, 2, 19]
     # A stored statement is the one POST /process made, with what the store adds.
     stored = orjson.loads(await fetch_statement(redis, tenant, caliper[0]["id"]) or b"null")
     assert {name: stored[name] for name in caliper[0]} == caliper[0]
