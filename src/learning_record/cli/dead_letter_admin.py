@@ -47,7 +47,11 @@ async def retry(settings: Settings, offsets: range) -> list[Retried]:
             topic = letter.source_topic
             if topic not in ours:
                 # Indicator operations and unknown sources are the worker's, not an operator's.
-                refusal = f"its source {topic or 'is unknown'}: only statement topics are retried"
+                refusal = (
+                    f"it came from {topic}; only the statement topics are retried"
+                    if topic
+                    else "it does not say which topic it came from"
+                )
                 retried.append(Retried(letter.offset, None, refusal))
                 continue
             headers = list(letter.original_headers().items())
