@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from faust.types import EventT
 
 from learning_record.domain.dead_letters import dead_letter_headers
+from learning_record.domain.process.free_text import scrubbed
 from learning_record.stream import instruments
 from learning_record.stream.topics import dead_letter_topic
 
@@ -26,13 +27,15 @@ async def park(
     """Send ``event``'s record (or ``value`` in its place) to the dead-letter topic, saying which
     ``input_formats`` it was tried as, if any."""
     message = event.message
+    # A reason may quote the record ("'ada@example.org' is not in the field's $map"): logs carry
+    # no personal data, the dead letter keeps the whole reason for `lr dlq show`.
     log.warning(
         "record_dead_lettered tenant=%s topic=%s partition=%s offset=%s reason=%s",
         tenant,
         message.topic,
         message.partition,
         message.offset,
-        reason,
+        scrubbed(reason),
     )
     instruments.count_dead_letter()
     await dead_letter_topic.send(
