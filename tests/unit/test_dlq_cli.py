@@ -1,13 +1,16 @@
 """`lr dlq` as an operator reads it: its lines and exit codes, with the topic read by a double."""
 
+from collections.abc import Callable
+
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from typer.testing import CliRunner
 
 from learning_record.cli import dead_letter_admin
 from learning_record.cli.dead_letter_admin import Retried
 from learning_record.cli.main import cli
 from learning_record.domain.dead_letters import DeadLetter, dead_letter_headers
-from learning_record.platform.settings import Settings
+from learning_record.platform.settings import Settings, get_settings
 
 
 def letter(offset: int, tenant: str, reason: str) -> DeadLetter:
@@ -29,11 +32,9 @@ def topic(monkeypatch: pytest.MonkeyPatch) -> None:
     ) -> list[DeadLetter]:
         return [d for d in LETTERS if offsets is None or d.offset in offsets]
 
-    async def retry(settings: Settings, offsets: range) -> list[Retried]:
-        return [
-            Retried(4, "lr.statements.raw"),
-            Retried(5, None, "it came from lr.learner-ops; only the statement topics are retried"),
-        ]
+    async def retry(settings: Settings, offsets: range, done: Callable[[Retried], None]) -> None:
+        done(Retried(4, "lr.statements.raw"))
+        done(Retried(5, None, "it came from lr.learner-ops; only the statement topics are retried"))
 
     monkeypatch.setattr(dead_letter_admin, "dead_letters", dead_letters)
     monkeypatch.setattr(dead_letter_admin, "retry", retry)
@@ -63,4 +64,21 @@ def test_retry_says_what_was_sent_and_exits_1_for_the_rest() -> None:
     assert result.stderr == (
         "offset 5: not sent, it came from lr.learner-ops; only the statement topics are retried\n"
         "no dead letter at 6-7\n"
+    )
+
+
+def test_a_broker_that_fails_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def unreachable(settings: Settings, offsets: range | None, last: int) -> None:
+        raise KafkaConnectionError("Unable to bootstrap")
+
+    monkeypatch.setattr(dead_letter_admin, "dead_letters", unreachable)
+    monkeypatch.setenv("LR_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["dlq", "show", "3"])
+    finally:
+        get_settings.cache_clear()
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Kafka at 127.0.0.1:1 failed: KafkaConnectionError('Unable to bootstrap')\n",
     )

@@ -6,7 +6,7 @@ The dead-letter topic has one partition (``platform.topics``): an offset names o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from learning_record.domain.dead_letters import DeadLetter
 from learning_record.domain.process.free_text import scrubbed
 from learning_record.platform.settings import Settings
-from learning_record.platform.topics import MAX_RECORD_BYTES
+from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,9 @@ async def dead_letters(settings: Settings, offsets: range | None, last: int) -> 
     return [letter async for letter in _read(settings, offsets, last)]
 
 
-async def retry(settings: Settings, offsets: range) -> list[Retried]:
-    """Send the dead letters at ``offsets`` again, each to its source topic, one by one."""
+async def retry(settings: Settings, offsets: range, done: Callable[[Retried], None]) -> None:
+    """Send the dead letters at ``offsets`` again, each to its source topic, one by one, and
+    tell ``done`` of each as it is: a failure midway leaves no doubt about what was sent."""
     ours = {settings.kafka.statements_topic, settings.kafka.raw_statements_topic}
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka.bootstrap_servers,
@@ -41,7 +42,6 @@ async def retry(settings: Settings, offsets: range) -> list[Retried]:
         max_request_size=MAX_RECORD_BYTES,
     )
     await producer.start()
-    retried = []
     try:
         async for letter in _read(settings, offsets):
             topic = letter.source_topic
@@ -52,19 +52,19 @@ async def retry(settings: Settings, offsets: range) -> list[Retried]:
                     if topic
                     else "it does not say which topic it came from"
                 )
-                retried.append(Retried(letter.offset, None, refusal))
+                done(Retried(letter.offset, None, refusal))
                 continue
             headers = list(letter.original_headers().items())
             await producer.send_and_wait(topic, letter.value, key=letter.key, headers=headers)
-            retried.append(Retried(letter.offset, topic))
+            done(Retried(letter.offset, topic))
     finally:
         await producer.stop()
-    return retried
 
 
 async def _read(
     settings: Settings, offsets: range | None, last: int = 0
 ) -> AsyncIterator[DeadLetter]:
+    await ensure_topics(settings.kafka)  # as every process does: an empty topic, not an error
     partition = TopicPartition(settings.kafka.dead_letter_topic, 0)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka.bootstrap_servers,

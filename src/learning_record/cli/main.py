@@ -6,9 +6,10 @@ import asyncio
 import logging
 import logging.config
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -17,6 +18,8 @@ from learning_record.cli import keys_admin
 from learning_record.domain.access import Scope
 from learning_record.platform import logs, metrics
 from learning_record.platform.settings import Settings, get_settings
+
+T = TypeVar("T")
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 keys_cli = typer.Typer(no_args_is_help=True, help="Issue, rotate, list and revoke API keys.")
@@ -326,6 +329,18 @@ def _offsets(spec: str) -> range:
         raise typer.BadParameter(str(error)) from error
 
 
+def _with_kafka(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; a broker that fails it is a one-line error and exit 1, not a traceback."""
+    from aiokafka.errors import KafkaError
+
+    try:
+        return asyncio.run(work)
+    except KafkaError as error:
+        servers = get_settings().kafka.bootstrap_servers
+        typer.echo(f"Kafka at {servers} failed: {error!r}", err=True)
+        raise typer.Exit(1) from error
+
+
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
@@ -341,7 +356,7 @@ def dlq_list(
     """
     from learning_record.cli.dead_letter_admin import dead_letters, summary
 
-    letters = asyncio.run(dead_letters(get_settings(), None, last))
+    letters = _with_kafka(dead_letters(get_settings(), None, last))
     rows = [summary(letter) for letter in letters if tenant is None or letter.tenant == tenant]
     if json:
         typer.echo(orjson.dumps(rows).decode())
@@ -363,7 +378,7 @@ def dlq_show(
     """One dead letter in full: its reason, headers, key and the record as it was sent."""
     from learning_record.cli.dead_letter_admin import dead_letters, details
 
-    found = asyncio.run(dead_letters(get_settings(), range(offset, offset + 1), 0))
+    found = _with_kafka(dead_letters(get_settings(), range(offset, offset + 1), 0))
     if not found:
         typer.echo(f"no dead letter at offset {offset}", err=True)
         raise typer.Exit(1)
@@ -384,15 +399,19 @@ def dlq_retry(
 ) -> None:
     """Send dead letters again to the topic they came from, with their original bytes and
     headers (after fixing a mapping, say). Exit 1 when any offset asked was not sent."""
-    from learning_record.cli.dead_letter_admin import offset_spans, retry
+    from learning_record.cli.dead_letter_admin import Retried, offset_spans, retry
 
     asked = _offsets(offsets)
-    retried = asyncio.run(retry(get_settings(), asked))
-    for done in retried:
+    retried: list[Retried] = []
+
+    def report(done: Retried) -> None:
+        retried.append(done)
         if done.topic is None:
             typer.echo(f"offset {done.offset}: not sent, {done.refusal}", err=True)
         else:
             typer.echo(f"offset {done.offset}: sent again to {done.topic}")
+
+    _with_kafka(retry(get_settings(), asked, report))
     found = {done.offset for done in retried}
     missing = [offset for offset in asked if offset not in found]
     if missing:
