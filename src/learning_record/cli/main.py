@@ -346,8 +346,8 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 @dlq_cli.command("list")
 def dlq_list(
-    last: Annotated[int, typer.Option(min=1, help="How many of the latest to list.")] = 50,
-    tenant: Annotated[str | None, typer.Option(help="Only this tenant's.")] = None,
+    last: Annotated[int, typer.Option(min=1, help="How many of the latest to read.")] = 50,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's, of those.")] = None,
     json: Json = False,
 ) -> None:
     """The latest dead letters: offset, time, tenant, source, formats tried, reason.
