@@ -21,6 +21,7 @@ from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.settings import (
     ApiSettings,
     KafkaSettings,
+    ProcessSettings,
     Settings,
     StackSettings,
     WorkerSettings,
@@ -49,6 +50,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(
         kafka=KafkaSettings(topic_prefix="lr-shared", partitions=4),
         api=ApiSettings(port=api_port, check_responses=True),
+        # The raw stream's mappings, which tests write while the worker runs.
+        process=ProcessSettings(mappings_dir=data_dir / "mappings"),
         worker=WorkerSettings(
             app_id="lr-shared",
             broker_session_timeout_s=6.0,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -14,7 +14,16 @@ from learning_record.domain import ingest
 from learning_record.platform.settings import Settings
 
 
-async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:
+async def produce(
+    settings: Settings,
+    values: list[bytes],
+    tenant: str,
+    *,
+    topic: str | None = None,
+    headers: Mapping[str, bytes] | None = None,
+) -> None:
+    """Each value as a record of the statements topic (or ``topic``), with the tenant header
+    and ``headers``."""
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka.bootstrap_servers, enable_idempotence=True, acks="all"
     )
@@ -22,9 +31,9 @@ async def produce(settings: Settings, values: list[bytes], tenant: str) -> None:
     try:
         for value in values:
             await producer.send_and_wait(
-                settings.kafka.statements_topic,
+                topic or settings.kafka.statements_topic,
                 value=value,
-                headers=[(ingest.TENANT_HEADER, tenant.encode())],
+                headers=[(ingest.TENANT_HEADER, tenant.encode()), *(headers or {}).items()],
             )
     finally:
         await producer.stop()

@@ -122,14 +122,15 @@ async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     kafka = settings.kafka
     # The worker's consumer group is its Faust app id. The statement view waits for the
-    # statements topic only; the indicators for the topics that carry what statements count.
-    view_reader = LagReader(
-        kafka.bootstrap_servers, settings.worker.app_id, [kafka.statements_topic]
-    )
+    # statements topics only; the indicators for the topics that carry what statements count.
+    # A raw record's statements are stored at the raw record's timestamp: until they are
+    # converted, the raw topic holds them back too.
+    inputs = [kafka.statements_topic, kafka.raw_statements_topic]
+    view_reader = LagReader(kafka.bootstrap_servers, settings.worker.app_id, inputs)
     indicator_reader = LagReader(
         kafka.bootstrap_servers,
         settings.worker.app_id,
-        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
+        [*inputs, kafka.learner_ops_topic, kafka.activity_ops_topic],
     )
     await view_reader.start()
     await indicator_reader.start()

@@ -9,8 +9,6 @@ bad item never fails the others, and a large batch never holds the event loop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from typing import Any
 
 import orjson
@@ -35,6 +33,7 @@ from learning_record.domain.process import (
     UndetectableInput,
     load_mapping,
     process,
+    tenant_secret,
 )
 
 NDJSON = "application/x-ndjson"
@@ -107,7 +106,8 @@ async def _line(call: Call[Any], item: Any) -> dict[str, Any]:
 
 async def _processed(call: Call[Any], asked: ProcessRequest) -> ProcessResult:
     mapping = load_mapping(asked.mapping) if asked.mapping is not None else None
-    secret = _tenant_secret(call.request, call.caller.tenant)
+    master = call.request.config_dict[SETTINGS].process.pseudonym_key.get_secret_value()
+    secret = tenant_secret(master, call.caller.tenant)
     return await asyncio.to_thread(
         process,
         asked.data,
@@ -136,12 +136,6 @@ async def _batch_items(request: web.Request) -> list[Any]:
             {"limit": most, "count": len(items)},
         )
     return items
-
-
-def _tenant_secret(request: web.Request, tenant: str) -> bytes:
-    """The tenant's own key, derived: pseudonyms of one tenant never match another's."""
-    master = request.config_dict[SETTINGS].process.pseudonym_key.get_secret_value()
-    return hmac.new(master.encode(), tenant.encode(), hashlib.sha256).digest()
 
 
 def _api_error(error: ProcessingError) -> ApiError:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -16,11 +17,17 @@ from learning_record.domain.access import Scope
 from learning_record.platform import logs, metrics
 from learning_record.platform.settings import Settings, get_settings
 
+T = TypeVar("T")
+
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 keys_cli = typer.Typer(no_args_is_help=True, help="Issue, rotate, list and revoke API keys.")
 cli.add_typer(keys_cli, name="keys")
 tenants_cli = typer.Typer(no_args_is_help=True, help="Tenants, as the keys topic knows them.")
 cli.add_typer(tenants_cli, name="tenants")
+dlq_cli = typer.Typer(
+    no_args_is_help=True, help="Records the worker could not process: list, show, send again."
+)
+cli.add_typer(dlq_cli, name="dlq")
 
 
 @cli.command()
@@ -315,6 +322,108 @@ def tenants_list(
         return
     for tenant in tenants:
         typer.echo(f"{tenant.tenant}  active={tenant.active}  revoked={tenant.revoked}")
+
+
+def _offsets(spec: str) -> range:
+    from learning_record.domain.dead_letters import offsets_of
+
+    try:
+        return offsets_of(spec)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+def _with_kafka(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; a broker that fails it is a one-line error and exit 1, not a traceback."""
+    from aiokafka.errors import KafkaError
+
+    try:
+        return asyncio.run(work)
+    except KafkaError as error:
+        servers = get_settings().kafka.bootstrap_servers
+        typer.echo(f"Kafka at {servers} failed: {error!r}", err=True)
+        raise typer.Exit(1) from error
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@dlq_cli.command("list")
+def dlq_list(
+    last: Annotated[int, typer.Option(min=1, help="How many of the latest to read.")] = 50,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's, of those.")] = None,
+    json: Json = False,
+) -> None:
+    """The latest dead letters: offset, time, tenant, source, formats tried, reason.
+
+    Never the record itself (`lr dlq show` prints it); personal data a reason may quote is masked.
+    """
+    from learning_record.cli.dead_letter_admin import dead_letters, summary
+
+    letters = _with_kafka(dead_letters(get_settings(), None, last))
+    rows = [summary(letter) for letter in letters if tenant is None or letter.tenant == tenant]
+    if json:
+        typer.echo(orjson.dumps(rows).decode())
+        return
+    for row in rows:
+        formats = ",".join(row["input_formats"]) or "-"
+        typer.echo(
+            f"{row['offset']}  {row['time']}  {row['source']}  {row['tenant']}  {formats}  "
+            f"{row['reason']}"
+        )
+    typer.echo(f"{len(rows)} dead letter(s)")
+
+
+@dlq_cli.command("show")
+def dlq_show(
+    offset: Annotated[int, typer.Argument(min=0, help="The dead letter's offset.")],
+    json: Json = False,
+) -> None:
+    """One dead letter in full: its reason, headers, key and the record as it was sent."""
+    from learning_record.cli.dead_letter_admin import dead_letters, details
+
+    found = _with_kafka(dead_letters(get_settings(), range(offset, offset + 1), 0))
+    if not found:
+        typer.echo(f"no dead letter at offset {offset}", err=True)
+        raise typer.Exit(1)
+    shown = details(found[0])
+    if json:
+        typer.echo(orjson.dumps(shown).decode())
+        return
+    for name in ("offset", "time", "tenant", "source", "input_formats", "reason", "key"):
+        typer.echo(f"{name}: {shown[name]}")
+    for header, value in shown["headers"].items():
+        typer.echo(f"header {header}: {value}")
+    typer.echo(f"value:\n{shown['value']}")
+
+
+@dlq_cli.command("retry")
+def dlq_retry(
+    offsets: Annotated[str, typer.Argument(help="An offset (12) or a range (12-20).")],
+) -> None:
+    """Send dead letters again to the topic they came from, with their original bytes and
+    headers (after fixing a mapping, say). Exit 1 when any offset asked was not sent."""
+    from learning_record.cli.dead_letter_admin import Retried, offset_spans, retry
+
+    asked = _offsets(offsets)
+    retried: list[Retried] = []
+
+    def report(done: Retried) -> None:
+        retried.append(done)
+        if done.topic is None:
+            typer.echo(f"offset {done.offset}: not sent, {done.refusal}", err=True)
+        else:
+            typer.echo(f"offset {done.offset}: sent again to {done.topic}")
+
+    _with_kafka(retry(get_settings(), asked, report))
+    found = {done.offset for done in retried}
+    missing = [offset for offset in asked if offset not in found]
+    if missing:
+        typer.echo(f"no dead letter at {offset_spans(missing)}", err=True)
+    sent = sum(done.topic is not None for done in retried)
+    typer.echo(f"{sent} of {len(asked)} sent again")
+    if sent < len(asked):
+        raise typer.Exit(1)
 
 
 def main() -> None:

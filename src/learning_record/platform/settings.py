@@ -53,6 +53,17 @@ class KafkaSettings(BaseModel):
     def activity_ops_topic(self) -> str:
         return f"{self.topic_prefix}.activity-ops"
 
+    raw_retention_ms: int = Field(
+        default=7 * 86_400_000,
+        description="retention.ms of the raw input topic (statements.raw): its records carry "
+        "personal data not pseudonymised yet, and are kept only until the worker has converted "
+        "them (7 days); the converted statements are on the statements topic.",
+    )
+
+    @property
+    def raw_statements_topic(self) -> str:
+        return f"{self.topic_prefix}.statements.raw"
+
     @property
     def dead_letter_topic(self) -> str:
         return f"{self.topic_prefix}.statements.dlq"
@@ -227,6 +238,12 @@ class ProcessSettings(BaseModel):
     )
     max_batch_items: int = Field(
         default=1000, ge=1, description="The most items one POST /process/batch may carry."
+    )
+    mappings_dir: Path = Field(
+        default=Path("mappings"),
+        description="Folder of the custom-record mappings of the raw stream: a record whose "
+        "lr-mapping header says <name> is read through <name>.yaml there, as the file stands "
+        "when the record is processed.",
     )
 
 

@@ -12,6 +12,9 @@ from learning_record.platform.settings import KafkaSettings
 # One API batch is one record; the broker's 1 MiB default would cap batches far below the API's
 # body limit, so the statements topic and the producers allow this much.
 MAX_RECORD_BYTES = 32 * 1024 * 1024
+# A raw record is one input of the conversion (docs/process.md, "Bounds": 1 MiB of CSV text, a
+# few thousand JSON values), so its topic takes far less, and the normaliser refuses more.
+MAX_RAW_RECORD_BYTES = 2 * 1024 * 1024
 
 
 def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
@@ -49,6 +52,17 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
                 },
             )
             for name in (kafka.learner_ops_topic, kafka.activity_ops_topic)
+        ),
+        # Records of other formats, to convert: personal data not pseudonymised yet, kept
+        # only for as long as the worker may take to convert them.
+        NewTopic(
+            kafka.raw_statements_topic,
+            kafka.partitions,
+            1,
+            topic_configs={
+                "retention.ms": str(kafka.raw_retention_ms),
+                "max.message.bytes": str(MAX_RAW_RECORD_BYTES),
+            },
         ),
         NewTopic(
             kafka.dead_letter_topic,

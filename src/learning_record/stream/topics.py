@@ -25,3 +25,9 @@ activity_ops_topic = app.topic(
 dead_letter_topic = app.topic(
     settings.kafka.dead_letter_topic, key_serializer="raw", value_serializer="raw"
 )
+
+# Records of other formats (Caliper, SCORM, custom records), converted by the raw normaliser
+# into statements for the statements topic (docs/process.md, "The raw stream").
+raw_statements_topic = app.topic(
+    settings.kafka.raw_statements_topic, key_serializer="raw", value_serializer="raw"
+)

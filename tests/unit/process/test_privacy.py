@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import hmac
 import re
 import string
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learning_record.domain.process import PrivacyMode, process
+from learning_record.domain.process import PrivacyMode, process, tenant_secret
 from tests.unit.factories import REMOVE, make_agent, make_statement, make_sub_statement
 from tests.unit.process.support import SECRET, pseudonym
 
@@ -251,3 +252,10 @@ def test_fun_mooc_statements_keep_one_distinct_pseudonym_per_learner() -> None:
     pseudonyms = {statement["actor"]["account"]["name"] for statement in outputs}
     assert len(pseudonyms) == len(learners)
     assert not learners & pseudonyms
+
+
+def test_each_tenant_secret_is_the_hmac_of_its_name_under_the_deployment_key() -> None:
+    acme = tenant_secret("deployment-key", "acme")
+    assert acme == hmac.new(b"deployment-key", b"acme", hashlib.sha256).digest()
+    assert tenant_secret("deployment-key", "acme") == acme
+    assert tenant_secret("deployment-key", "globex") != acme

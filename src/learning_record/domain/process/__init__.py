@@ -19,6 +19,7 @@ from learning_record.domain.process.privacy import (
     ANONYMOUS_HOME_PAGE,
     PSEUDONYM_HOME_PAGE,
     PrivacyMode,
+    tenant_secret,
 )
 from learning_record.domain.process.profiles import Recommendation
 
@@ -40,4 +41,5 @@ __all__ = [
     "UndetectableInput",
     "load_mapping",
     "process",
+    "tenant_secret",
 ]

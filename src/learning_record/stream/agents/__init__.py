@@ -5,6 +5,7 @@ from learning_record.stream.agents import (
     bucket_retention,
     learner_indicators,
     normalise,
+    raw_input,
     view_retention,
 )
 
@@ -13,5 +14,6 @@ __all__ = [
     "bucket_retention",
     "learner_indicators",
     "normalise",
+    "raw_input",
     "view_retention",
 ]
