@@ -3,6 +3,7 @@ a test can render made-up figures."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bench import Machine
@@ -75,18 +76,25 @@ class Results:
     idle_cpu_percent: Spread
     idle_window_s: float
     runs: int
+    failures: tuple[str, ...] = ()  # scenarios that failed, with the error: their figures are NaN
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
     goal: str
     measured: str
-    met: bool
+    met: bool  # False too when not measured (a NaN compares false)
+
+    @property
+    def verdict(self) -> str:
+        if "nan" in self.measured:
+            return "**not measured** (scenario failed)"
+        return "met" if self.met else "**not met**"
 
 
 def targets(r: Results) -> list[Target]:
     """Each target of issue #15, judged on the medians."""
-    growth = max([*r.flat.growth().values(), 0.0])
+    growth = max(r.flat.growth().values(), default=math.nan)
     batch_growth = r.flat.batch_ms_large.median / r.flat.batch_ms_small.median
     peer = ratio(r.http_end_to_end, r.ralph_first)
     return [
@@ -136,6 +144,8 @@ def targets(r: Results) -> list[Target]:
 
 
 def _row(what: str, figure: Spread, unit: str, digits: int = 0) -> str:
+    if not figure.measured:
+        return f"| {what} | {unit} | failed | | | 0 |"
     cells = [f"{value:,.{digits}f}" for value in (figure.median, figure.low, figure.high)]
     return f"| {what} | {unit} | {' | '.join(cells)} | {len(figure.runs)} |"
 
@@ -185,7 +195,8 @@ def _figures(r: Results) -> str:
         f"Reads answered other than 200: {r.reads_fixed.errors:,} at the fixed rate, "
         f"{r.reads_max.errors:,} at the highest rate (all runs)."
     )
-    return "\n".join(rows) + "\n\n" + ratios
+    failed = "".join(f"\n\n**Failed**: {failure}" for failure in r.failures)
+    return "\n".join(rows) + "\n\n" + ratios + failed
 
 
 def _sizes(flat: FlatCost) -> str:

@@ -15,7 +15,8 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Sequence
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,13 +24,13 @@ from typing import Any, TypeVar
 
 from bench import BENCHMARKS_DOCUMENT, code_version, describe_machine, write_section
 from bench.environment import CpuAccount, kafka_version, os_description, redis_version
-from bench.figures import Spread, percentile
-from bench.flat_cost import FlatRun, flat_run, redis_of_its_own
+from bench.figures import NOT_MEASURED, Spread, percentile
+from bench.flat_cost import SMALL, FlatRun, flat_run, redis_of_its_own
 from bench.freshness import FreshnessRun, freshness_run
 from bench.http_ingest import HttpRun, ours, post_batches
 from bench.idle import idle_share
 from bench.kafka_ingest import produced_rate
-from bench.ralph_peer import RalphInstall, auth_headers, statements_stored
+from bench.ralph_peer import RALPH, RalphInstall, auth_headers, statements_stored
 from bench.reads import ReadRun, fixed_rate, saturated
 from bench.report import SECTION, Environment, FlatCost, Latency, Results, render
 from bench.stack import fresh_stack
@@ -240,18 +241,50 @@ def _rate(rate: float) -> str:
     return f"{rate:,.0f} statements/s"
 
 
+class Scenarios:
+    """Runs each scenario in turn; one that fails is reported as failed, and the others still
+    run: a 30-minute suite should not lose every figure to one error."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    async def attempt(self, what: str, scenario: Awaitable[T], fallback: T) -> T:
+        try:
+            return await scenario
+        except Exception as error:
+            traceback.print_exc()
+            progress(f"{what} FAILED ({type(error).__name__}: {error}); going on")
+            self.failures.append(f"{what}: {type(error).__name__}: {error}")
+            return fallback
+
+
 async def measure(sizes: Sizes, folder: Path) -> tuple[Results, str]:
     data = fun_mooc()[: sizes.kafka]
-    progress(f"installing the peer ({'ralph-malph[lrs]==5.1.0'}) in {folder}")
+    missing, no_latency = NOT_MEASURED, Latency(NOT_MEASURED, NOT_MEASURED, NOT_MEASURED)
+    scenarios = Scenarios()
+    progress(f"installing the peer ({RALPH}) in {folder}")
     ralph = RalphInstall(folder)
-    ralph_version = ralph.install()
-    kafka_fun, kafka_synthetic = await kafka_scenario(sizes, data)
-    http_runs = await http_scenario(sizes, data)
-    ralph_first, ralph_second = await ralph_scenario(sizes, ralph, data, folder)
-    freshness, samples, drained = await freshness_scenario(sizes, fun_mooc())
-    reads_fixed, reads_max = await reads_scenario(sizes, data[: sizes.preload])
-    flat = await flat_scenario(sizes)
-    idle = await idle_scenario(sizes, data[: sizes.preload])
+    ralph_version = await scenarios.attempt(
+        "installing ralph", asyncio.to_thread(ralph.install), ""
+    )
+    kafka_fun, kafka_synthetic = await scenarios.attempt(
+        "1. Kafka ingest", kafka_scenario(sizes, data), (missing, missing)
+    )
+    http_runs = await scenarios.attempt("2. HTTP ingest", http_scenario(sizes, data), [])
+    ralph_first, ralph_second = (missing, missing)
+    if ralph_version:
+        ralph_first, ralph_second = await scenarios.attempt(
+            "3. ralph", ralph_scenario(sizes, ralph, data, folder), (missing, missing)
+        )
+    freshness, samples, drained = await scenarios.attempt(
+        "4. freshness", freshness_scenario(sizes, fun_mooc()), (no_latency, 0, missing)
+    )
+    reads_fixed, reads_max = await scenarios.attempt(
+        "5. reads", reads_scenario(sizes, data[: sizes.preload]), (no_latency, no_latency)
+    )
+    no_flat = FlatCost(SMALL, sizes.flat_large, missing, missing, {}, {})
+    flat = await scenarios.attempt("6. flat cost", flat_scenario(sizes), no_flat)
+    idle = await scenarios.attempt("7. idle", idle_scenario(sizes, data[: sizes.preload]), missing)
     results = Results(
         kafka_statements=len(data),
         kafka_fun_mooc=kafka_fun,
@@ -273,8 +306,9 @@ async def measure(sizes: Sizes, folder: Path) -> tuple[Results, str]:
         idle_cpu_percent=idle,
         idle_window_s=sizes.idle_s,
         runs=sizes.runs,
+        failures=tuple(scenarios.failures),
     )
-    return results, ralph_version
+    return results, ralph_version or "not installed"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

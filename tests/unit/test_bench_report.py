@@ -4,9 +4,11 @@ asserted here: bench/ measures it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bench import Machine
 from bench.environment import CpuShare
-from bench.figures import Spread, percentile
+from bench.figures import NOT_MEASURED, Spread, percentile
 from bench.report import Environment, FlatCost, Latency, Results, render, targets
 
 
@@ -99,6 +101,19 @@ def test_targets_are_judged_on_the_medians() -> None:
     assert verdicts["Freshness p99 ≤ 250 ms at 1,000 statements/s offered"]
     slow = {t.goal: t.met for t in targets(results(http_end_to_end=spread(900, 800, 6000)))}
     assert not slow["HTTP ingest end to end ≥ 5,000/s"]
+
+
+def test_a_failed_scenario_shows_as_failed_and_its_targets_as_not_measured() -> None:
+    failed = replace(results(), kafka_synthetic=NOT_MEASURED, failures=("1. Kafka ingest: boom",))
+    text = render(failed, environment(others=0.0))
+    assert (
+        "| 1. Kafka ingest end to end, synthetic, 5 % voids (11,000) | statements/s | failed"
+        in text
+    )
+    assert "**Failed**: 1. Kafka ingest: boom" in text
+    verdicts = {t.goal: t.verdict for t in targets(failed)}
+    synthetic = "Kafka ingest end to end ≥ 5,000/s, synthetic with 5 % voids"
+    assert verdicts[synthetic].startswith("**not measured**")
 
 
 def test_percentile_is_the_nearest_rank() -> None:
