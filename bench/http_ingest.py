@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bench.stack import BenchStack, api_headers, wait_caught_up
+from bench.stack import BenchStack, RunStart, api_headers, wait_caught_up
 from bench.workloads import Statement, batch_bodies
 
 BATCH = 100
@@ -80,5 +80,6 @@ async def ours(stack: BenchStack, statements: Sequence[Statement], label: str) -
     print(f"    {label}: accepted at {posted.acceptance_rate:,.0f}/s", flush=True)
     # One record per accepted batch (docs/architecture.md, "Topics").
     records = before + -(-len(statements) // BATCH)
-    done = await wait_caught_up(stack, records, label=label)
+    run = RunStart(posted.started, before, BATCH)
+    done = await wait_caught_up(stack, records, label=label, run=run)
     return HttpRun(posted.acceptance_rate, len(statements) / (done - posted.started))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from bench.stack import BenchStack, wait_caught_up
+from bench.stack import BenchStack, RunStart, wait_caught_up
 from bench.workloads import Statement
 from learning_record.domain import ingest
 from learning_record.domain.access import IssuedKey
@@ -43,5 +43,6 @@ async def produced_rate(
     finally:
         await producer.stop()
     print(f"    {label}: produced in {time.perf_counter() - started:.1f} s", flush=True)
-    done = await wait_caught_up(stack, before + len(values), label=label)
+    run = RunStart(started, before)
+    done = await wait_caught_up(stack, before + len(values), label=label, run=run)
     return len(values) / (done - started)

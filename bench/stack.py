@@ -124,8 +124,23 @@ def caught_up(lag: GroupLag, statements_topic: str, records_at_least: int) -> bo
     return sent >= records_at_least and all(p.committed >= p.log_end for p in lag.partitions)
 
 
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    """What a progress line needs to show a rate so far: when the run started, how many
+    records the statements topic held before it, and statements per record."""
+
+    started: float  # perf_counter
+    records_before: int
+    statements_per_record: int = 1
+
+
 async def wait_caught_up(
-    stack: BenchStack, records_at_least: int, *, label: str, stall_s: float = 300.0
+    stack: BenchStack,
+    records_at_least: int,
+    *,
+    label: str,
+    run: RunStart | None = None,
+    stall_s: float = 300.0,
 ) -> float:
     """Poll every 50 ms until the worker has committed everything; the ``perf_counter`` time
     of the first reading that shows it. Fails only when nothing moved for ``stall_s``."""
@@ -145,12 +160,20 @@ async def wait_caught_up(
             elif now - moved_at > stall_s:
                 raise TimeoutError(f"{label}: the worker made no progress for {stall_s:.0f} s")
             if now - printed_at >= 5:
-                behind = lag.messages
-                print(f"    {label}: worker {behind:,} records behind", flush=True)
+                print(f"    {label}: {_progress_line(lag, topic, run)}", flush=True)
                 printed_at = now
             await asyncio.sleep(0.05)
     finally:
         await reader.stop()
+
+
+def _progress_line(lag: GroupLag, topic: str, run: RunStart | None) -> str:
+    line = f"worker {lag.messages:,} records behind"
+    if run is None:
+        return line
+    counted = sum(p.committed for p in lag.of_topic(topic)) - run.records_before
+    rate = counted * run.statements_per_record / (time.perf_counter() - run.started)
+    return f"{line}; taken from the statements topic so far: {rate:,.0f} statements/s"
 
 
 @asynccontextmanager
