@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bench.indicator_pipeline import IndicatorPipeline
 from learning_record.domain.indicators import Entity, Window
 from learning_record.domain.indicators.batch import ACTIVITY_SIDE, LEARNER_SIDE
 from learning_record.domain.indicators.windows import epoch_ms
-from tests.component.indicator_pipeline import IndicatorPipeline
 from tests.unit.indicators.test_reference import AS_OF, EXPECTED, HISTORY
 
 

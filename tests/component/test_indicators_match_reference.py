@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
+from bench.indicator_pipeline import IndicatorPipeline
 from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators import Entity, Window, window_bounds
 from learning_record.domain.indicators.batch import ACTIVITY_SIDE, LEARNER_SIDE
@@ -36,7 +37,6 @@ from learning_record.domain.indicators.reference import compute_indicators
 from learning_record.domain.indicators.windows import DAY_MS, HOUR_MS, iso_utc
 from learning_record.domain.xapi import parse_statement
 from learning_record.domain.xapi.verbs import COMPLETED, FAILED, PASSED, VIDEO_PLAYED, VOIDED
-from tests.component.indicator_pipeline import IndicatorPipeline
 from tests.unit.factories import REMOVE, make_agent, make_group
 
 AS_OF = datetime(2026, 3, 1, 12, 34, 56, 789_000, tzinfo=UTC)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -50,18 +50,23 @@ async def redis_pool(app: web.Application) -> AsyncIterator[None]:
     timeout_s = app[SETTINGS].redis.timeout_s
     # One attempt within the deadline: a Redis that is down costs a caller a fast 503, not
     # the client's retries with backoff.
-    redis = Redis.from_url(
+    # Requests beyond the pool's connections wait for one, up to the same deadline, rather
+    # than fail ("Too many connections" past redis-py's default of 100).
+    pool = BlockingConnectionPool.from_url(
         app[SETTINGS].redis.url,
+        max_connections=app[SETTINGS].redis.max_connections,
+        timeout=timeout_s,
         socket_timeout=timeout_s,
         socket_connect_timeout=timeout_s,
         health_check_interval=30,
         retry=Retry(NoBackoff(), retries=0),
     )
+    redis = Redis(connection_pool=pool)
     app[REDIS] = redis
     app[RATE_LIMITER] = RateLimiter(redis)
     app[FAILED_AUTH] = FailedAuthLimiter(app[RATE_LIMITER], app[SETTINGS].api.failed_auth_per_s)
     yield
-    await redis.aclose()
+    await redis.aclose(close_connection_pool=True)
 
 
 async def kafka_producer(app: web.Application) -> AsyncIterator[None]:

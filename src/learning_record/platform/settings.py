@@ -89,6 +89,12 @@ class RedisSettings(BaseModel):
         description="The API's deadline for connecting to Redis and for each command: past it, "
         "a 503 instead of a wait.",
     )
+    max_connections: int = Field(
+        default=256,
+        ge=1,
+        description="Redis connections of one API process; more requests at once wait for one "
+        "(up to timeout_s).",
+    )
     statement_retention_days: int | None = Field(
         default=None,
         ge=1,
