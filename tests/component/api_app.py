@@ -24,7 +24,12 @@ from learning_record.api.app_keys import (
 )
 from learning_record.api.consistency import ConsistencyClock
 from learning_record.ops.monitor import OpsMonitor
-from learning_record.platform.settings import ApiSettings, RedisSettings, Settings
+from learning_record.platform.settings import (
+    ApiSettings,
+    ProcessSettings,
+    RedisSettings,
+    Settings,
+)
 from learning_record.services.ingest import StatementIntake
 from tests.component.doubles import CaughtUp, RecordingAttachments, RecordingLog, StaticKeys
 
@@ -57,11 +62,15 @@ class ApiUnderTest:
         return f"{BASE_PATH}{path}"
 
 
-async def api_under_test(redis_url: str, **api_settings: Any) -> AsyncIterator[ApiUnderTest]:
+async def api_under_test(
+    redis_url: str, process: ProcessSettings | None = None, **api_settings: Any
+) -> AsyncIterator[ApiUnderTest]:
     # Tests send many requests without a key from one address: keep them under the limit on
     # failed authentications (tests/component/test_failed_auth.py tests that limit).
     api = ApiSettings(check_responses=True, failed_auth_per_s=1000, **api_settings)
-    settings = Settings(redis=RedisSettings(url=redis_url), api=api)
+    settings = Settings(
+        redis=RedisSettings(url=redis_url), api=api, process=process or ProcessSettings()
+    )
     kafka = KafkaDoubles()
     app = create_app(settings, resources=(redis_pool, kafka.resource))
     async with TestClient(TestServer(app)) as client:

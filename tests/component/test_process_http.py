@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from redis.asyncio import Redis
 
 from learning_record.domain.access import Scope
-from tests.component.api_app import ApiUnderTest
+from learning_record.platform.settings import ProcessSettings
+from tests.component.api_app import ApiUnderTest, api_under_test
 
 CALIPER = Path(__file__).parents[1] / "data/process/caliper-1.2/annotation.json"
 
@@ -93,3 +95,20 @@ async def test_a_batch_over_the_item_limit_is_413(api: ApiUnderTest) -> None:
     ) as response:
         assert response.status == 413
         assert (await response.json())["error"]["details"] == {"limit": most, "count": most + 1}
+
+
+async def test_a_tenant_without_a_mode_in_its_request_gets_its_own_default(
+    redis: Redis, redis_url: str
+) -> None:
+    """Mode per request, and per tenant (LR_PROCESS__TENANT_PRIVACY) when a request says none."""
+    settings = ProcessSettings(tenant_privacy={"globex": "anonymise"})
+    async for api in api_under_test(redis_url, process=settings):
+        _, acme = await process(api, {"data": caliper_event()})
+        _, globex = await process(api, {"data": caliper_event()}, "globex")
+        _, asked = await process(
+            api, {"data": caliper_event(), "privacy": "pseudonymise"}, "globex"
+        )
+
+    assert acme["meta"]["privacy"]["mode"] == "pseudonymise"
+    assert globex["meta"]["privacy"]["mode"] == "anonymise"
+    assert asked["meta"]["privacy"]["mode"] == "pseudonymise"

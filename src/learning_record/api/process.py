@@ -46,7 +46,7 @@ class ProcessRequest(BaseModel):
 
     data: JsonValue
     input_format: InputFormat | None = None
-    privacy: PrivacyMode = PrivacyMode.PSEUDONYMISE
+    privacy: PrivacyMode | None = None  # the tenant's mode (LR_PROCESS__TENANT_PRIVACY) if absent
     mapping: str | None = None
 
 
@@ -112,10 +112,15 @@ async def _processed(call: Call[Any], asked: ProcessRequest) -> ProcessResult:
         process,
         asked.data,
         input_format=asked.input_format,
-        mode=asked.privacy,
+        mode=asked.privacy or _tenant_mode(call),
         tenant_secret=secret,
         mapping=mapping,
     )
+
+
+def _tenant_mode(call: Call[Any]) -> str:
+    modes = call.request.config_dict[SETTINGS].process.tenant_privacy
+    return modes.get(call.caller.tenant, PrivacyMode.PSEUDONYMISE)
 
 
 async def _batch_items(request: web.Request) -> list[Any]:

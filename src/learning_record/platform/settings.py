@@ -245,6 +245,11 @@ class ProcessSettings(BaseModel):
     max_batch_items: int = Field(
         default=1000, ge=1, description="The most items one POST /process/batch may carry."
     )
+    tenant_privacy: dict[str, Literal["pseudonymise", "anonymise"]] = Field(
+        default_factory=dict,
+        description="The privacy mode of each tenant whose requests and raw records do not say "
+        "one (JSON); unlisted tenants are pseudonymised.",
+    )
     mappings_dir: Path = Field(
         default=Path("mappings"),
         description="Folder of the custom-record mappings of the raw stream: a record whose "

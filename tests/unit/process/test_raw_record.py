@@ -146,3 +146,11 @@ def test_a_record_that_is_not_json_is_refused_before_any_format(value: bytes, re
     with pytest.raises(RawRecordRefused) as refused:
         normalised(value, ACME, mapping=None, tenant_secret=SECRET, position=(0, 0))
     assert (refused.value.reason, refused.value.input_formats) == (reason, ())
+
+
+def test_without_a_privacy_header_a_record_takes_its_tenants_mode() -> None:
+    modes = {"globex": "anonymise"}
+    assert raw_options({"lr-tenant": b"globex"}, "default", modes).privacy == "anonymise"
+    assert raw_options({"lr-tenant": b"acme"}, "default", modes).privacy == "pseudonymise"
+    asked = {"lr-tenant": b"globex", "lr-privacy": b"pseudonymise"}
+    assert raw_options(asked, "default", modes).privacy == "pseudonymise"

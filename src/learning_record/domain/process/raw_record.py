@@ -71,10 +71,15 @@ class RawOptions(BaseModel):
     mapping: str | None = Field(default=None, pattern=MAPPING_NAME.pattern)
 
 
-def raw_options(headers: Mapping[str, bytes], default_tenant: str) -> RawOptions:
+def raw_options(
+    headers: Mapping[str, bytes],
+    default_tenant: str,
+    tenant_privacy: Mapping[str, str] | None = None,
+) -> RawOptions:
     """The options of a record; ``RawRecordRefused`` naming the header that is wrong.
 
-    Without ``lr-tenant``, the record is the default tenant's, as on the statements topic.
+    Without ``lr-tenant``, the record is the default tenant's, as on the statements topic;
+    without ``lr-privacy``, its tenant's mode (``tenant_privacy``), else pseudonymised.
     """
     try:
         tenant = record_tenant(headers, default_tenant)
@@ -83,7 +88,8 @@ def raw_options(headers: Mapping[str, bytes], default_tenant: str) -> RawOptions
     asked = {
         "tenant": tenant,
         "input_format": header_text(headers, INPUT_FORMAT_HEADER),
-        "privacy": header_text(headers, PRIVACY_HEADER) or PrivacyMode.PSEUDONYMISE,
+        "privacy": header_text(headers, PRIVACY_HEADER)
+        or (tenant_privacy or {}).get(tenant, PrivacyMode.PSEUDONYMISE),
         "mapping": header_text(headers, MAPPING_HEADER),
     }
     try:

@@ -79,7 +79,9 @@ def convert(record: RawRecord, mappings: MappingFolder) -> Converted | Refused:
     try:
         if len(record.value) > MAX_RAW_RECORD_BYTES:
             raise RawRecordRefused(f"a raw record is at most {MAX_RAW_RECORD_BYTES} bytes")
-        options = raw_options(record.headers, settings.default_tenant)
+        options = raw_options(
+            record.headers, settings.default_tenant, settings.process.tenant_privacy
+        )
         mapping = mappings.mapping(options.mapping) if options.mapping else None
         records = normalised(
             record.value,
