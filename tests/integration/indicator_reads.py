@@ -8,6 +8,8 @@ import aiohttp
 import orjson
 
 from learning_record.domain.access import IssuedKey
+from learning_record.domain.indicator_query import most_entities
+from learning_record.domain.indicators import Window
 
 
 async def learner_indicators(
@@ -50,12 +52,27 @@ async def query_indicators(
     window: str,
     as_of: str,
 ) -> dict[str, Any]:
-    body = {"learners": learners, "activities": activities, "window": window, "as_of": as_of}
-    async with http.post(
-        f"{base_url}/indicators/query", json=body, headers=_headers(key)
-    ) as response:
-        assert response.status == 200, await response.text()
-        answer: dict[str, Any] = await response.json()
+    """``POST /indicators/query`` in as many calls as the window's bound on entities asks
+    (``most_entities``), answered as one: learners and activities in the order asked."""
+    most = most_entities(Window(window))
+    pages = [
+        {"learners": [], "activities": [], kind: entities[first : first + most]}
+        for kind, entities in (("learners", learners), ("activities", activities))
+        for first in range(0, len(entities), most)
+    ] or [{"learners": [], "activities": []}]
+    answer: dict[str, Any] = {"learners": [], "activities": []}
+    for asked in pages:
+        body = {**asked, "window": window, "as_of": as_of}
+        async with http.post(
+            f"{base_url}/indicators/query", json=body, headers=_headers(key)
+        ) as response:
+            assert response.status == 200, await response.text()
+            page: dict[str, Any] = await response.json()
+        answer = {
+            **page,
+            "learners": answer["learners"] + page["learners"],
+            "activities": answer["activities"] + page["activities"],
+        }
     return answer
 
 
