@@ -42,18 +42,23 @@ async def test_an_unreadable_cache_entry_reads_as_missing_and_is_replaced(redis:
 
 
 async def test_changes_of_one_key_run_one_at_a_time(redis: Redis) -> None:
+    key_id = "lrk_0123456789abcdef"
     steps: list[str] = []
-    first_inside = asyncio.Event()
+    first_inside, release = asyncio.Event(), asyncio.Event()
 
     async def change(name: str) -> None:
-        async with changing_key(redis, "lrk_0123456789abcdef"):
+        async with changing_key(redis, key_id):
             steps.append(f"{name} in")
             first_inside.set()
-            await asyncio.sleep(0.2)  # the work of a change, during which the other must wait
+            await release.wait()  # the work of a change, during which the other must wait
             steps.append(f"{name} out")
 
     first = asyncio.create_task(change("first"))
     await first_inside.wait()
-    await asyncio.gather(first, change("second"))
+    second = asyncio.create_task(change("second"))
+    # While the first change runs, nobody else gets the key's lock.
+    assert not await redis.lock(keys.api_key_change_lock(key_id)).acquire(blocking=False)
+    release.set()
+    await asyncio.gather(first, second)
 
     assert steps == ["first in", "first out", "second in", "second out"]
