@@ -16,27 +16,22 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import statistics
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pydantic_core
 
-from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, describe_machine, write_section
+from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, describe_machine
 from bench.validation import (
-    BUSY_LOAD,
-    BUSY_SHARE,
     DATASET,
     Conditions,
     Measurements,
     Workload,
-    gc_collections,
     load_lines,
-    measure,
+    measure_and_report,
     render_table,
 )
 from learning_record.domain.process import load_mapping, process
@@ -108,22 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ),
     ]
     print(f"{args.passes} passes per workload (+1 warm-up)", flush=True)
-    collections_before, load_before = gc_collections(), os.getloadavg()[0]
-    started = datetime.now(UTC)
-    results = measure(workloads, args.passes)
-    conditions = Conditions(
-        started=started,
-        gc_collections=[a - b for a, b in zip(gc_collections(), collections_before, strict=True)],
-        frozen_objects=gc.get_freeze_count(),
-        load_before=load_before,
-        load_after=os.getloadavg()[0],
-    )
-    section = render(results, conditions)
-    print(section)
-    if conditions.load_before > BUSY_LOAD or min(r.on_cpu_share for r in results) < BUSY_SHARE:
-        print("warning: other processes were busy during the run; the figures may be low")
-    write_section(SECTION, section, args.output)
-    print(f"wrote the {SECTION!r} section of {args.output}", flush=True)
+    measure_and_report(workloads, args.passes, render, SECTION, args.output)
 
 
 def render(results: list[Measurements], conditions: Conditions) -> str:

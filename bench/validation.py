@@ -202,9 +202,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         ),
     ]
     print(f"{len(lines):,} statements, {args.passes} passes per workload (+1 warm-up)", flush=True)
+    measure_and_report(workloads, args.passes, render, SECTION, args.output)
+
+
+def measure_and_report(
+    workloads: list[Workload[Any]],
+    passes: int,
+    render: Callable[[list[Measurements], Conditions], str],
+    section_name: str,
+    output: Path,
+) -> None:
+    """Time the workloads under recorded conditions, print the section ``render`` makes of
+    them, and write it to ``output`` (shared with ``bench.process``)."""
     collections_before, load_before = gc_collections(), os.getloadavg()[0]
     started = datetime.now(UTC)
-    results = measure(workloads, args.passes)
+    results = measure(workloads, passes)
     conditions = Conditions(
         started=started,
         gc_collections=[a - b for a, b in zip(gc_collections(), collections_before, strict=True)],
@@ -216,8 +228,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(section)
     if conditions.load_before > BUSY_LOAD or min(r.on_cpu_share for r in results) < BUSY_SHARE:
         print("warning: other processes were busy during the run; the figures may be low")
-    write_section(SECTION, section, args.output)
-    print(f"wrote the {SECTION!r} section of {args.output}", flush=True)
+    write_section(section_name, section, output)
+    print(f"wrote the {section_name!r} section of {output}", flush=True)
 
 
 # --- The report -------------------------------------------------------------------------------
