@@ -299,12 +299,13 @@ async def test_summary_adds_up_the_counters_of_every_api_process_and_worker(
     def grown(summary: dict[str, Any], name: str) -> int:
         return int(summary["totals"][name] - before["totals"][name])
 
+    # A process that misses the scrape deadline on a loaded machine is reported, not summed:
+    # wait for a summary in which every process answered.
     after = await until(
         lambda: ops_summary(http, base_url, ops_key),
-        lambda s: grown(s, "processed") >= 5,
-        what="the worker processed the 5 statements",
+        lambda s: grown(s, "processed") >= 5 and answering(s) == ["api", "api", "worker"],
+        what="the worker processed the 5 statements, in a summary every process answered",
     )
-    assert answering(after) == ["api", "api", "worker"]
     assert grown(after, "accepted_http") == 5
     assert grown(after, "accepted") == 5
     assert grown(after, "rejected_http") == 1
@@ -326,7 +327,11 @@ async def test_a_process_that_does_not_answer_is_reported_and_the_summary_still_
     silent = ApiHeartbeat("gone-host:1", now_ms(), 0, f"http://127.0.0.1:{closed_port}/metrics")
     await heartbeats.beat_api(redis, settings.worker.app_id, silent)
     try:
-        summary = await ops_summary(http, base_url, ops_key)
+        summary = await until(
+            lambda: ops_summary(http, base_url, ops_key),
+            lambda s: "worker" in answering(s),
+            what="a summary the worker answered, beside the silent process",
+        )
     finally:
         await redis.hdel(keys.api_heartbeats(settings.worker.app_id), silent.process)
     (reported,) = [p for p in summary["processes"] if p["process"] == silent.process]
@@ -337,5 +342,4 @@ async def test_a_process_that_does_not_answer_is_reported_and_the_summary_still_
         "answered": False,
         "error": "ClientConnectorError",
     }
-    assert "worker" in answering(summary)
     assert summary["totals"]["accepted"] >= 0
