@@ -16,6 +16,7 @@ from learning_record.cli.stack.redis_server import RedisServerConfig, redis_proc
 from learning_record.store.lua import LuaScript
 from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.component.declared_keys import guarded
+from tests.component.doubles import RecordingTopics
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +90,11 @@ async def api(redis: Redis, redis_url: str) -> AsyncIterator[ApiUnderTest]:
     """The API app on a fresh database, with doubles for Kafka (``api_app``)."""
     async for under_test in api_under_test(redis_url):
         yield under_test
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> RecordingTopics:
+    """What the worker's agents send to Kafka, kept instead (``RecordingTopics``)."""
+    recording = RecordingTopics()
+    recording.install(monkeypatch)
+    return recording
