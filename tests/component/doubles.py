@@ -116,9 +116,6 @@ class RecordingTopics:
         """How many operations went to the learners' side (where every operation goes)."""
         return len(self.operations(LEARNER_OPS))
 
-    async def dead_letters_sent(self) -> int:
-        return len(self.dead_letters())
-
 
 @dataclass
 class TableOnlyChangelog:
