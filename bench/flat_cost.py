@@ -24,10 +24,10 @@ from redis.asyncio import Redis
 
 from bench.indicator_pipeline import IndicatorPipeline
 from bench.workloads import Statement, heavy_learner
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
 from learning_record.domain.indicators.batch import ACTIVITY_SIDE, LEARNER_SIDE
 from learning_record.domain.xapi.statements import parse_statement
+from tests.ports import free_ports
 
 RECORD = 100
 BATCH = 500

@@ -122,9 +122,7 @@ async def slow_client(host: str, port: int, got: Counter[str]) -> None:
     _, writer = await asyncio.open_connection(host, port)
     got["slow clients connected"] += 1
     try:
-        for byte in (
-            b"GET /learningrecord/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 10_000
-        ):
+        for byte in SLOW_REQUEST:
             writer.write(bytes([byte]))
             await writer.drain()
             await asyncio.sleep(1.0)

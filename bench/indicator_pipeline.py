@@ -1,6 +1,7 @@
 """The worker's indicator path without Kafka, over a real Redis: the shipped code end to end.
 
-Records are stored and routed by ``store.routing`` (the statement view decides, in Redis),
+Records are stored and routed by ``store.routing`` (the statement view marks the first origin in
+Redis, the routing rule ``domain.indicators.routing`` decides),
 their operations are applied by ``IndicatorBatch`` to JSON values held as a table holds them,
 extremes are recounted from the view, values are mirrored by ``store.indicators`` and read
 back as the API reads them. Only Kafka's part (carrying records, offsets) is played here, so a

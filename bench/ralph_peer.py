@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
+from tests.ports import free_ports
 
 RALPH = "ralph-malph[lrs]==5.1.0"
 USER, PASSWORD = "bench", "bench-secret"

@@ -23,7 +23,6 @@ import aiohttp
 from bench import REPOSITORY
 from learning_record.cli import keys_admin
 from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.ops.consumer_lag import GroupLag, LagReader
@@ -34,6 +33,7 @@ from learning_record.platform.settings import (
     StackSettings,
     WorkerSettings,
 )
+from tests.ports import free_ports
 
 KAFKA_LIBS = REPOSITORY / ".cache" / "kafka" / "libs"
 
@@ -120,7 +120,7 @@ def api_headers(key: IssuedKey) -> dict[str, str]:
 
 def caught_up(lag: GroupLag, statements_topic: str, records_at_least: int) -> bool:
     """Every record committed, and the statements topic holds at least what was sent."""
-    sent = sum(p.log_end for p in lag.of_topic(statements_topic))
+    sent = sum(p.log_end for p in lag.partitions if p.topic == statements_topic)
     return sent >= records_at_least and all(p.committed >= p.log_end for p in lag.partitions)
 
 
@@ -171,7 +171,7 @@ def _progress_line(lag: GroupLag, topic: str, run: RunStart | None) -> str:
     line = f"worker {lag.messages:,} records behind"
     if run is None:
         return line
-    counted = sum(p.committed for p in lag.of_topic(topic)) - run.records_before
+    counted = sum(p.committed for p in lag.partitions if p.topic == topic) - run.records_before
     rate = counted * run.statements_per_record / (time.perf_counter() - run.started)
     return f"{line}; taken from the statements topic so far: {rate:,.0f} statements/s"
 

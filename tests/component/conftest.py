@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
 from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
 from learning_record.store.lua import LuaScript
 from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.component.declared_keys import guarded
+from tests.component.doubles import RecordingTopics
+from tests.ports import free_ports
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +90,11 @@ async def api(redis: Redis, redis_url: str) -> AsyncIterator[ApiUnderTest]:
     """The API app on a fresh database, with doubles for Kafka (``api_app``)."""
     async for under_test in api_under_test(redis_url):
         yield under_test
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> RecordingTopics:
+    """What the worker's agents send to Kafka, kept instead (``RecordingTopics``)."""
+    recording = RecordingTopics()
+    recording.install(monkeypatch)
+    return recording

@@ -9,11 +9,13 @@ latest statements so that extremes run out and are recounted), arrivals on three
 partitions, and event times spread over the 40 days before the reference time, a little after
 it, and on window edges.
 
-Then the shipped code runs them (``IndicatorPipeline``): records are stored and routed in
-Redis; their operations reach the indicator side interleaved across input partitions as two
-workers would deliver them (in order per partition, retractions before their applications
-included), in batches of any size; the normaliser may redeliver a record; the indicator side
-may crash after writing only part of a batch and get everything since its last commit again.
+Then the shipped code runs them (``IndicatorPipeline``), with no copy of it here: records are
+stored in Redis and routed by the worker's rule (``store.routing``, ``domain.indicators.routing``);
+their operations reach ``IndicatorBatch`` interleaved across input partitions as two workers
+would deliver them (in order per partition, retractions before their applications included), in
+batches of any size; the normaliser may redeliver a record; the indicator side may crash after
+writing only part of a batch and get everything since its last commit again. The reference is
+``domain.indicators.reference``.
 """
 
 from __future__ import annotations

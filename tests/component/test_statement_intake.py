@@ -12,7 +12,6 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import key_authority
 from learning_record.domain.errors import DependencyUnavailable
 from learning_record.domain.statement_index import StatementConflict
@@ -21,6 +20,7 @@ from learning_record.services.ingest import StatementIntake, Submission
 from learning_record.store.attachments import AttachmentContent, fetch_attachments
 from learning_record.store.statements import fetch_single
 from tests.component.doubles import RecordingAttachments, RecordingLog
+from tests.ports import free_ports
 from tests.unit.factories import OTHER_STATEMENT_ID, STATEMENT_ID, make_statement
 
 NOW = datetime(2026, 12, 3, 10, 0, 0, 123_456, tzinfo=UTC)

@@ -16,7 +16,6 @@ from redis.asyncio import Redis
 
 from learning_record.cli import keys_admin
 from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.settings import (
     ApiSettings,
@@ -26,6 +25,7 @@ from learning_record.platform.settings import (
     StackSettings,
     WorkerSettings,
 )
+from tests.ports import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 

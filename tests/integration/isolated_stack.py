@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.ops.consumer_lag import GroupLag, LagReader
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings
+from tests.ports import free_ports
 
 
 @contextmanager

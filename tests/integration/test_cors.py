@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.test_statement_resource import statement
+from tests.ports import free_ports
 
 TENANT_A = f"cors-a-{uuid.uuid4().hex[:6]}"
 TENANT_B = f"cors-b-{uuid.uuid4().hex[:6]}"

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain import ingest
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.xapi.nesting import MAX_NESTING
@@ -35,6 +34,7 @@ from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.isolated_stack import base_url_of, isolated_stack
 from tests.integration.kafka_io import produce_raw, read_matching
 from tests.integration.metrics_text import samples, scrape
+from tests.ports import free_ports
 from tests.waiting import until
 
 ROUNDS = 15

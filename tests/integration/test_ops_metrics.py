@@ -10,7 +10,6 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
@@ -20,6 +19,7 @@ from tests.integration.conftest import issue_key
 from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr
 from tests.integration.metrics_text import delta, samples, scrape, total, value
+from tests.ports import free_ports
 from tests.waiting import until
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}

@@ -15,12 +15,12 @@ import aiohttp
 import pytest
 
 from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess
 from learning_record.domain.access import IssuedKey
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.isolated_stack import base_url_of
+from tests.ports import free_ports
 from tests.unit.factories import make_statement
 
 pytestmark = pytest.mark.integration

@@ -19,13 +19,13 @@ import orjson
 import pytest
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.cli.stack.processes import ManagedProcess
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings, issue_key
 from tests.integration.kafka_io import produce
 from tests.integration.metrics_text import scrape, total
+from tests.ports import free_ports
 from tests.waiting import until
 
 STALL_AFTER_S = 3.0

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.cli.stack.ports import free_ports
 from learning_record.domain.access import IssuedKey
 from tests.integration.test_statement_resource import statement
+from tests.ports import free_ports
 
 HOST = "127.0.0.1"
 

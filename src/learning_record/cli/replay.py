@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
 from learning_record.domain.indicators import contribution_of
-from learning_record.domain.indicators.operations import RouteRequest, route_request
+from learning_record.domain.indicators.routing import RouteRequest, route_request
 from learning_record.domain.indicators.state import origin_of
 from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
@@ -122,5 +122,5 @@ async def _flush(redis: Redis, pending: defaultdict[str, list[_Replayed]]) -> No
             if r.request is not None and r.entry.statement_id not in conflicts
         ]
         if requests:
-            await route(redis, record_tenant, requests)  # the decisions, not the operations
+            await route(redis, record_tenant, requests)  # the marks, not the operations
     pending.clear()

@@ -77,9 +77,6 @@ class GroupLag:
         """The worst partition's lag in seconds."""
         return max((p.seconds(self.read_at_ms) for p in self.partitions), default=0.0)
 
-    def of_topic(self, topic: str) -> list[PartitionLag]:
-        return [p for p in self.partitions if p.topic == topic]
-
 
 def is_bookkeeping_topic(topic: str) -> bool:
     """Faust's table changelogs and assignor topic: assigned to members, never committed."""

@@ -1,10 +1,10 @@
 """Store a tenant's statements in the view and route what they count: the worker's use of the
 statement store, a batch at a time, without Kafka.
 
-The view is written first, then asked (``statements.route``) whether each statement counts and
-whether each void retracts its target, in short atomic scripts; the answers become indicator
-operations (``domain.indicators.operations``). Everything here is idempotent for the
-same origins, so a batch that failed halfway (Redis away) is simply run again.
+The view is written first, then marks the first origin that routes each statement
+(``statements.route``, in short atomic scripts); the routing rule turns the marks into indicator
+operations (``domain.indicators.routing``). Everything here is idempotent for the same origins,
+so a batch that failed halfway (Redis away) is simply run again.
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ import orjson
 from redis.asyncio import Redis
 
 from learning_record.domain.indicators import Contribution, contribution_of
-from learning_record.domain.indicators.operations import (
-    IndicatorOp,
-    RouteRequest,
-    application,
-    retraction,
-    route_request,
-)
+from learning_record.domain.indicators.operations import IndicatorOp
+from learning_record.domain.indicators.routing import RouteRequest, route_request, routed_operation
 from learning_record.domain.indicators.state import Origin
 from learning_record.store.statement_entries import ViewEntry, view_entry
-from learning_record.store.statements import Retraction, route, write_view
+from learning_record.store.statements import route, write_view
 
 # Statements per script call: keeps each atomic script short, so Redis stays responsive for
 # every tenant.
@@ -72,33 +67,23 @@ async def store_and_route(
     for start in range(0, len(statements), SCRIPT_CHUNK):
         entries = [statement.entry for statement in statements[start : start + SCRIPT_CHUNK]]
         held.update((await write_view(redis, tenant, entries)).conflicts)
-    asking = []
+    asking: list[tuple[StoredStatement, RouteRequest]] = []
     for statement in statements:
         if statement.entry.statement_id in held:
             routed.conflicts.append(statement)
         elif statement.request is not None:
-            asking.append(statement)
+            asking.append((statement, statement.request))
     for start in range(0, len(asking), SCRIPT_CHUNK):
         chunk = asking[start : start + SCRIPT_CHUNK]
-        requests = [statement.request for statement in chunk if statement.request is not None]
-        decisions = await route(redis, tenant, requests)
-        for statement, decision in zip(chunk, decisions, strict=True):
+        all_marks = await route(redis, tenant, [request for _, request in chunk])
+        for (statement, request), marks in zip(chunk, all_marks, strict=True):
             try:
-                operation = _operation(tenant, statement, decision)
+                operation = routed_operation(
+                    tenant, statement.document, statement.contribution, request, marks
+                )
             except Exception as error:  # a bug: report it, keep the others going
                 routed.failures.append((statement, f"cannot be routed: {type(error).__name__}"))
                 continue
             if operation is not None:
                 routed.operations.append(operation)
     return routed
-
-
-def _operation(
-    tenant: str, statement: StoredStatement, decision: bool | Retraction | None
-) -> IndicatorOp | None:
-    if isinstance(decision, Retraction):
-        target = orjson.loads(decision.target_document)
-        return retraction(tenant, target, decision.applied_at, statement.origin)
-    if decision is True and statement.contribution is not None:
-        return application(tenant, statement.document, statement.contribution, statement.origin)
-    return None

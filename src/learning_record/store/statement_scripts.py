@@ -17,7 +17,7 @@ from typing import ClassVar
 import orjson
 from redis.typing import EncodableT
 
-from learning_record.domain.indicators.operations import RouteRequest
+from learning_record.domain.indicators.routing import RouteRequest
 from learning_record.domain.indicators.state import Origin
 from learning_record.domain.statement_query import Cursor, StatementQuery
 from learning_record.store import keys

@@ -17,7 +17,8 @@ from redis.asyncio import Redis
 
 from learning_record.domain.errors import UnidentifiedActor
 from learning_record.domain.identity import ifi_of_raw
-from learning_record.domain.indicators.operations import RoutedStatement, RouteRequest
+from learning_record.domain.indicators.operations import RoutedStatement
+from learning_record.domain.indicators.routing import VOIDED_FIRST, RouteMarks, RouteRequest
 from learning_record.domain.indicators.state import Origin
 from learning_record.domain.statement_index import (
     AGENT,
@@ -133,31 +134,28 @@ async def forget_view(redis: Redis, tenant: str = "*") -> int:
 # --- Indicator routing ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Retraction:
-    """A void's answer: retract the target, which the operation at ``applied_at`` applied."""
-
-    target_document: bytes
-    applied_at: Origin
-
-
-async def route(
-    redis: Redis, tenant: str, requests: Sequence[RouteRequest]
-) -> list[bool | Retraction | None]:
-    """The view's decision for each request, made atomically and once per statement
-    (``route_statements.lua``): True/False for an application, a Retraction or None for a
-    void."""
+async def route(redis: Redis, tenant: str, requests: Sequence[RouteRequest]) -> list[RouteMarks]:
+    """Mark the first origin that routes each statement, atomically (``route_statements.lua``);
+    the marks of the statement each request names, read after marking, for the routing rule
+    (``domain.indicators.routing``)."""
     answers = cast(list[Any], await lua.run(redis, RouteStatements(tenant, requests)))
-    decisions: list[bool | Retraction | None] = []
+    marks: list[RouteMarks] = []
     for request, answer in zip(requests, answers, strict=True):
-        if not request.voids:
-            decisions.append(answer == 1)
-        elif isinstance(answer, list):
-            document, applied_at = answer
-            decisions.append(Retraction(document, parsed_origin(applied_at)))
+        if request.voids:
+            applied_by, retracted_by, target_document = answer
+            retractor = None if retracted_by is None else parsed_origin(retracted_by)
+            marks.append(RouteMarks(_applier(applied_by), retractor, target_document))
         else:
-            decisions.append(None)
-    return decisions
+            marks.append(RouteMarks(_applier(answer)))
+    return marks
+
+
+def _applier(applied_by: bytes | None) -> Origin | Literal["void"] | None:
+    if applied_by is None:
+        return None
+    if applied_by == VOIDED_FIRST.encode():
+        return VOIDED_FIRST
+    return parsed_origin(applied_by)
 
 
 async def routed_statements(
@@ -182,12 +180,13 @@ async def routed_statements(
                 pipe.get(keys.statement(tenant, statement_id))
             replies = await pipe.execute()
         for (applied, retracted), document in zip(replies[::2], replies[1::2], strict=True):
-            if applied in (None, b"void") or document is None:
+            applied_at = _applier(applied)
+            if not isinstance(applied_at, tuple) or document is None:
                 continue
             decoded = orjson.loads(document)
             if _actor_ifi(decoded) == learner_ifi:
                 retracted_at = parsed_origin(retracted) if retracted is not None else None
-                yield RoutedStatement(decoded, parsed_origin(applied), retracted_at)
+                yield RoutedStatement(decoded, applied_at, retracted_at)
 
 
 def _actor_ifi(document: Mapping[str, Any]) -> str | None:

@@ -1,17 +1,17 @@
-"""route_statements.lua: once per statement, whether it counts in the indicators, and whether a
-void retracts its target; the first origin decides, a redelivery gets the same answer."""
+"""route_statements.lua: the first origin that routes a statement marks its claim, and every
+later one reads the same marks; a void marks only an applied target."""
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from learning_record.domain.indicators.operations import RouteRequest
+from learning_record.domain.indicators.routing import VOIDED_FIRST, RouteMarks, RouteRequest
 from learning_record.store import keys
-from learning_record.store.statements import Retraction, route, write_view
+from learning_record.store.statements import route, write_view
 from tests.component.scripts.entries import TENANT, entry
 
 
-async def test_the_first_origin_applies_a_statement_and_a_redelivery_agrees(
+async def test_the_first_origin_marks_a_statement_and_later_ones_read_it(
     script_redis: Redis,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
@@ -20,20 +20,25 @@ async def test_the_first_origin_applies_a_statement_and_a_redelivery_agrees(
     again = await route(script_redis, TENANT, [RouteRequest("a", (0, 7), voids=False)])
     duplicate = await route(script_redis, TENANT, [RouteRequest("a", (1, 3), voids=False)])
 
-    assert (first, again, duplicate) == ([True], [True], [False])
+    marks = [RouteMarks((0, 7))]
+    assert (first, again, duplicate) == (marks, marks, marks)
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "a") == b"0:7"
 
 
-async def test_a_statement_voided_before_it_counted_never_counts(script_redis: Redis) -> None:
+async def test_a_statement_voided_before_it_is_routed_is_marked_voided_first(
+    script_redis: Redis,
+) -> None:
     await write_view(script_redis, TENANT, [entry("void", voids="a"), entry("a")])
 
-    decisions = await route(script_redis, TENANT, [RouteRequest("a", (0, 1), voids=False)])
+    marks = await route(script_redis, TENANT, [RouteRequest("a", (0, 1), voids=False)])
 
-    assert decisions == [False]
+    assert marks == [RouteMarks(VOIDED_FIRST)]
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "a") == b"void"
 
 
-async def test_a_void_retracts_its_applied_target_once(script_redis: Redis) -> None:
+async def test_the_first_void_marks_its_applied_target_and_later_ones_read_it(
+    script_redis: Redis,
+) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
     await route(script_redis, TENANT, [RouteRequest("a", (0, 1), voids=False)])
 
@@ -41,15 +46,22 @@ async def test_a_void_retracts_its_applied_target_once(script_redis: Redis) -> N
     again = await route(script_redis, TENANT, [RouteRequest("a", (0, 2), voids=True)])
     duplicate = await route(script_redis, TENANT, [RouteRequest("a", (1, 9), voids=True)])
 
-    retraction = Retraction(b'{"id":"a"}', (0, 1))
-    assert (first, again, duplicate) == ([retraction], [retraction], [None])
+    marks = [RouteMarks((0, 1), (0, 2), b'{"id":"a"}')]
+    assert (first, again, duplicate) == (marks, marks, marks)
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "x") == b"0:2"
 
 
-async def test_a_void_of_a_target_never_applied_retracts_nothing(script_redis: Redis) -> None:
+async def test_a_void_of_a_target_never_routed_marks_nothing(script_redis: Redis) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
 
-    decisions = await route(script_redis, TENANT, [RouteRequest("a", (0, 2), voids=True)])
+    marks = await route(script_redis, TENANT, [RouteRequest("a", (0, 2), voids=True)])
 
-    assert decisions == [None]
+    assert marks == [RouteMarks(None, None, b'{"id":"a"}')]
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "x") is None
+
+
+async def test_a_void_of_a_target_never_stored_creates_no_claim(script_redis: Redis) -> None:
+    marks = await route(script_redis, TENANT, [RouteRequest("gone", (0, 2), voids=True)])
+
+    assert marks == [RouteMarks(None, None, None)]
+    assert await script_redis.exists(keys.statement_claim(TENANT, "gone")) == 0

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import redis
 from pydantic import BaseModel, SecretStr
 
 from learning_record.cli.stack import kafka_broker, redis_server
@@ -131,9 +130,6 @@ class LocalStack(AbstractContextManager["LocalStack"]):
             self.log_dir / f"{name}.log",
             env=env,
         )
-
-    def redis_client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis.url)
 
     def _start(self, proc: ManagedProcess) -> None:
         proc.start()

@@ -1,10 +1,7 @@
-"""The routing rule: which indicator operations a stored statement produces, and how they travel.
+"""Indicator operations: what they carry, and how they travel.
 
 A counted statement produces one ``apply``; a voiding statement produces one ``retract`` of its
-target. Whether they are produced at all is decided once per statement by the statement view
-(``store.statements.route``): the first origin that routes a statement applies it, a later one
-(a duplicate) does not, and a target voided before it was applied is never applied. These
-functions only turn that decision into operations; they do no I/O.
+target. Whether they are produced at all is the routing rule's call (``routing``).
 
 Operations travel in batches: one record per destination partition per input batch, its value a
 JSON list of operation rows (``encode_operations``).
@@ -19,11 +16,7 @@ from typing import Any, Literal
 import orjson
 
 from learning_record.domain.identity import ifi_properties
-from learning_record.domain.indicators.contributions import (
-    Contribution,
-    contribution_of,
-    voided_target,
-)
+from learning_record.domain.indicators.contributions import Contribution, contribution_of
 from learning_record.domain.indicators.state import Origin
 
 Kind = Literal["apply", "retract"]
@@ -74,30 +67,6 @@ class IndicatorOp:
             (int(applied_at[0]), int(applied_at[1])) if applied_at is not None else None,
             agent,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class RouteRequest:
-    """What a stored statement asks the view: whether it counts (``voids`` False:
-    ``statement_id`` is its own id), or whether its void retracts its target (``voids`` True:
-    ``statement_id`` is the target's)."""
-
-    statement_id: str
-    origin: Origin
-    voids: bool
-
-
-def route_request(
-    document: Mapping[str, Any], contribution: Contribution | None, origin: Origin
-) -> RouteRequest | None:
-    """The question a stored statement asks, or None when it counts for nothing (an anonymous
-    Group); ``contribution`` is ``contribution_of(document)``."""
-    target = voided_target(document)
-    if target is not None:
-        return RouteRequest(target, origin, voids=True)
-    if contribution is not None:
-        return RouteRequest(str(document["id"]), origin, voids=False)
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,10 @@
 """Store the statements of the input topic and route what they count, a batch at a time.
 
 A batch of input records is decoded (``ingest.decode_record``: records the API signed are not
-validated again), written into the statement view, and routed: the view decides once per
-statement whether it counts and whether a void retracts it (``store.statements.route``), and
-the operations that follow (``domain.indicators.operations``) leave as one record per
-destination partition for the whole batch. The view is written before it is asked, so of a void
+validated again), written into the statement view, and routed: the view marks the first origin
+that routes each statement (``store.statements.route``), the routing rule turns the marks into
+operations (``domain.indicators.routing``), and those leave as one record per destination
+partition for the whole batch. The view is written before it is asked, so of a void
 and its target processed at the same time, at least one sees the other.
 
 Every per-record step runs inside the dead-letter path: a record that cannot be processed goes

@@ -1,4 +1,5 @@
-"""Free TCP ports on loopback, for stacks that run beside others (tests, benchmarks)."""
+"""Free TCP ports on loopback, for the stacks the tests and benchmarks run beside others (not
+shipped: `lr dev` uses the configured ports)."""
 
 from __future__ import annotations
 
