@@ -90,6 +90,8 @@ async def test_the_person_has_every_name_seen_with_the_agent_s_ifi_2_4(
         **ifi,
     }
     assert headers["ETag"] == f'"{hashlib.sha1(body).hexdigest()}"'
+    head = await client.get("agents", {"agent": orjson.dumps(agent).decode()}, method="HEAD")
+    assert (head[0], head[1], head[2]["ETag"]) == (200, b"", headers["ETag"])
 
 
 async def test_an_unknown_agent_is_still_a_person_2_4_s3_b3(client: Client) -> None:
@@ -166,6 +168,8 @@ async def test_an_unknown_activity_is_still_an_activity_2_5_s2_b1(client: Client
         ("agents", {"agent": '{"objectType":"Group","member":[]}'}),
         ("agents", {"agent": "{"}),
         ("agents", {"agent": '{"mbox":"mailto:a@b.c"}', "extra": "1"}),
+        ("agents", {}),
+        ("activities", {"activityId": ACTIVITY, "extra": "1"}),
         ("activities", {"activityId": "not an iri"}),
         ("activities", {}),
     ],
@@ -296,3 +300,19 @@ async def test_only_statements_stored_with_define_change_persons_and_activities_
     await redis.delete(*[key async for key in redis.scan_iter(match=f"lr:{{t:{tenant}}}*")])
     await run_lr(settings, "replay", "--tenant", tenant, "--yes")
     assert await known() == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("agents", {"agent": '{"mbox":"mailto:a@b.c"}'}), ("activities", {"activityId": ACTIVITY})],
+)
+async def test_a_key_that_cannot_read_statements_is_403_2_4_s3_b2(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    settings: Settings,
+    path: str,
+    params: dict[str, str],
+) -> None:
+    key = await issue_key(settings, (Scope.STATE, Scope.PROFILE, Scope.STATEMENTS_WRITE))
+
+    assert (await Client(http, base_url, key).get(path, params))[0] == 403
