@@ -46,7 +46,7 @@ class IndicatorPipeline:
             offset = self.next_offset.get(partition, 0)
             self.next_offset[partition] = offset + 1
         statements = [
-            StoredStatement.of(document, origin_of(partition, offset, index))
+            StoredStatement.of(document, origin_of(partition, offset, index), defines=True)
             for index, document in enumerate(documents)
         ]
         routed = await store_and_route(self.redis, self.tenant, statements)

@@ -69,7 +69,9 @@ def intake(
 
 def submission(*documents: dict[str, Any], **fields: Any) -> Submission:
     statements = [parse_statement(document) for document in documents]
-    return Submission(tenant=TENANT, authority=AUTHORITY, statements=statements, **fields)
+    return Submission(
+        tenant=TENANT, authority=AUTHORITY, statements=statements, **{"defines": True, **fields}
+    )
 
 
 async def test_a_batch_is_one_record_stored_with_its_lrs_fields_and_readable_at_once(
@@ -147,7 +149,7 @@ class RedisGoesDownOnAppend:
     redis: Redis
     appended: int = 0
 
-    async def append(self, tenant: str, batch: bytes, key: bytes) -> None:
+    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None:
         self.appended += 1
         (dead_port,) = free_ports(1)
         self.redis.connection_pool.connection_kwargs["port"] = dead_port

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
@@ -95,6 +95,9 @@ async def test_put_then_get_returns_the_document_with_etag_and_last_modified(
     assert headers["ETag"] == etag(b"binary \x00 content")
     assert headers["Last-Modified"].endswith(" GMT")
     assert headers["X-Experience-API-Version"] == "1.0.3"
+    # No transfer encoding, so the ETag is the SHA-1 of these very bytes (3.1.s4.b2-b3).
+    assert "Transfer-Encoding" not in headers
+    assert headers["Content-Length"] == str(len(body))
 
     status, body, head = await client.call("HEAD", path, params)
     assert (status, body, head["ETag"]) == (200, b"", headers["ETag"])
@@ -133,6 +136,7 @@ async def test_concurrency_headers_3_1(
     assert (await client.call("PUT", path, params, second, If_Match=etag(b"old")))[0] == 412
     assert (await client.call("POST", path, params, second, If_Match=etag(b"old")))[0] == 412
     assert (await client.call("DELETE", path, params, If_Match=etag(b"old")))[0] == 412
+    assert (await client.call("DELETE", path, params, If_None_Match="*"))[0] == 412
     assert (await client.call("POST", path, params, b"{}", If_None_Match="*"))[0] == 412
     assert (await client.call("GET", path, params))[1] == first  # no refusal changed it
     assert (await client.call("PUT", path, params, second, If_Match=etag(first)))[0] == 204
@@ -185,6 +189,11 @@ async def test_ids_listing_with_since_is_exclusive_2_3_s4(
 
     later = await client.call("GET", path, with_id(context, since=since.isoformat()))
     assert orjson.loads(later[1]) == ["b"]
+    # The same instant at another offset is the same bound.
+    elsewhere = since.astimezone(timezone(timedelta(hours=-5))).isoformat()
+    assert orjson.loads((await client.call("GET", path, with_id(context, since=elsewhere)))[1]) == [
+        "b"
+    ]
     far = "2999-01-01T00:00:00Z"
     assert orjson.loads((await client.call("GET", path, with_id(context, since=far)))[1]) == []
 
@@ -247,8 +256,58 @@ async def test_bad_or_unknown_parameters_are_400(
     assert orjson.loads(body)["error"]["code"] == "bad_request"
 
 
-async def test_a_put_without_a_document_id_is_400(client: Client) -> None:
-    assert (await client.call("PUT", "activities/profile", ACTIVITY_PROFILE, b"x"))[0] == 400
+@pytest.mark.parametrize(("path", "context", "id_name"), RESOURCES)
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+async def test_a_put_or_post_without_a_document_id_is_400(
+    client: Client, method: str, path: str, context: dict[str, str], id_name: str
+) -> None:
+    assert (await client.call(method, path, context, b"{}"))[0] == 400
+    assert orjson.loads((await client.call("GET", path, context))[1]) == []
+
+
+@pytest.mark.parametrize(("path", "context", "id_name"), RESOURCES)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "POST", "DELETE"])
+async def test_an_unknown_parameter_is_400_on_every_method_and_changes_nothing(
+    client: Client, method: str, path: str, context: dict[str, str], id_name: str
+) -> None:
+    params = with_id(context, **{id_name: "doc"})
+    await client.call("PUT", path, params, b"{}", If_None_Match="*")
+
+    status, _, _ = await client.call(method, path, {**params, "stateid": "x"}, b'{"a":1}')
+
+    assert status == 400
+    assert (await client.call("GET", path, params))[1] == b"{}"
+
+
+async def test_a_document_id_is_unique_within_its_activity_and_agent_only_2_2(
+    client: Client,
+) -> None:
+    other_agent = orjson.dumps({"mbox": "mailto:other@example.com"}).decode()
+    named_agent = orjson.dumps({**AGENT, "name": "A name does not count"}).decode()
+    other_activity = "https://example.com/activities/other"
+    contexts = {
+        b"state": ("activities/state", STATE),
+        b"state of another agent": ("activities/state", {**STATE, "agent": other_agent}),
+        b"state of another activity": (
+            "activities/state",
+            {**STATE, "activityId": other_activity},
+        ),
+        b"profile": ("activities/profile", ACTIVITY_PROFILE),
+        b"profile of another activity": ("activities/profile", {"activityId": other_activity}),
+        b"agent profile": ("agents/profile", AGENT_PROFILE),
+        b"agent profile of another agent": ("agents/profile", {"agent": other_agent}),
+    }
+    for content, (path, context) in contexts.items():
+        id_name = "stateId" if path == "activities/state" else "profileId"
+        assert (await client.call("PUT", path, with_id(context, **{id_name: "same"}), content))[
+            0
+        ] == 204
+
+    for content, (path, context) in contexts.items():
+        id_name = "stateId" if path == "activities/state" else "profileId"
+        assert (await client.call("GET", path, with_id(context, **{id_name: "same"})))[1] == content
+    named = with_id(AGENT_PROFILE, agent=named_agent, profileId="same")
+    assert (await client.call("GET", "agents/profile", named))[1] == b"agent profile"
 
 
 async def test_a_request_without_the_version_header_is_400(client: Client) -> None:

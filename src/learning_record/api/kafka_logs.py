@@ -58,7 +58,7 @@ class KafkaStatementLog:
         kafka = settings.kafka
         return cls(producer, kafka.statements_topic, signing_key, kafka.write_deadline_s)
 
-    async def append(self, tenant: str, batch: bytes, key: bytes) -> None:
+    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None:
         async with _within(self.deadline_s):
             await self.producer.send_and_wait(
                 self.topic,
@@ -68,6 +68,7 @@ class KafkaStatementLog:
                     (ingest.TENANT_HEADER, tenant.encode()),
                     (ingest.SOURCE_HEADER, ingest.SOURCE_API),
                     (ingest.SIGNATURE_HEADER, ingest.signature(self.signing_key, tenant, batch)),
+                    (ingest.DEFINE_HEADER, b"1" if defines else b"0"),
                 ],
             )
 

@@ -1,10 +1,8 @@
 """The Agents and Activities resources (xAPI Communication 2.4, 2.5): what the statements tell
 of an Agent (a Person object) or of an Activity (its fullest definition).
 
-Both read the newest ``MAX_PAGE_SIZE`` statements naming the Agent or the Activity anywhere
-(the related-agent and related-activity indexes), so a request costs one page of a statement
-query whatever the history: names and definition parts seen only in older statements are not
-in the answer (docs/documents.md).
+Both read one key the statement view keeps as statements are written (``store.known_objects``):
+every name and definition part of the whole history, in one bounded read.
 """
 
 from __future__ import annotations
@@ -24,10 +22,8 @@ from learning_record.domain.documents import parse_parameters
 from learning_record.domain.full_activity import full_activity
 from learning_record.domain.identity import ifi_of
 from learning_record.domain.person import ActivitiesParameters, AgentsParameters, person_of
-from learning_record.domain.statement_index import RELATED_ACTIVITY, RELATED_AGENT, term
-from learning_record.domain.statement_query import MAX_PAGE_SIZE, StatementQuery
 from learning_record.domain.xapi.activities import Activity
-from learning_record.store.statement_query import fetch_page
+from learning_record.store.known_objects import definition_of, names_of
 
 _SCOPES = (Scope.STATEMENTS_READ, Scope.ALL_READ)
 
@@ -49,8 +45,8 @@ def _etag_reply(description: str, model: Any) -> Reply:
 )
 async def agents(call: Call[AgentsParameters]) -> web.Response:
     agent = call.params.agent
-    statements = await _newest_statements(call, term(RELATED_AGENT, ifi_of(agent)))
-    return etagged_response(orjson.dumps(person_of(agent, statements)), "application/json", None)
+    names = await names_of(call.request.config_dict[REDIS], call.caller.tenant, ifi_of(agent))
+    return etagged_response(orjson.dumps(person_of(agent, names)), "application/json", None)
 
 
 @endpoint(
@@ -66,21 +62,7 @@ async def agents(call: Call[AgentsParameters]) -> web.Response:
 )
 async def activities(call: Call[ActivitiesParameters]) -> web.Response:
     activity_id = call.params.activity_id
-    statements = await _newest_statements(call, term(RELATED_ACTIVITY, activity_id))
-    body = orjson.dumps(full_activity(activity_id, statements))
+    redis = call.request.config_dict[REDIS]
+    parts = await definition_of(redis, call.caller.tenant, activity_id)
+    body = orjson.dumps(full_activity(activity_id, parts))
     return etagged_response(body, "application/json", None)
-
-
-async def _newest_statements(call: Call[Any], index_term: str) -> list[dict[str, Any]]:
-    """The newest statements of one index term, oldest first: later ones win a merge."""
-    query = StatementQuery(
-        terms=(index_term,),
-        since_ms=None,
-        until_ms=None,
-        limit=MAX_PAGE_SIZE,
-        ascending=False,
-        format="exact",
-        cursor=None,
-    )
-    page = await fetch_page(call.request.config_dict[REDIS], call.caller.tenant, query)
-    return [orjson.loads(document) for document in reversed(page.documents)]

@@ -227,6 +227,7 @@ async def _accept(
         statements=received.statements,
         attachments=_contents(received),
         statement_id=statement_id,
+        defines=principal.may(Scope.DEFINE),
     )
     intake = call.request.config_dict[INTAKE]
     accepted = await intake.accept(submission, KeyQuota(call.request, principal.key))

@@ -101,7 +101,8 @@ def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
         if _within_retention(document, oldest_ms):
             origin = origin_of(record.partition, record.offset, index)
             request = route_request(document, contribution_of(document), origin)
-            replayed.append(_Replayed(view_entry(document, orjson.dumps(document)), request))
+            entry = view_entry(document, orjson.dumps(document), defines=record.defines)
+            replayed.append(_Replayed(entry, request))
     return replayed
 
 

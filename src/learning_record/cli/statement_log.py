@@ -24,6 +24,7 @@ class LoggedRecord:
     documents: list[dict[str, Any]] | None  # None: the worker dead-lettered this record
     partition: int = -1
     offset: int = -1
+    defines: bool = True  # ingest.defines
 
 
 class TopicFromStart:
@@ -98,7 +99,9 @@ class StatementLog(TopicFromStart):
             )
         except Exception:  # a DomainError, or anything the worker parked likewise
             return LoggedRecord(ingest.claimed_tenant(headers, self._settings.default_tenant), None)
-        return LoggedRecord(tenant, documents, record.partition, record.offset)
+        return LoggedRecord(
+            tenant, documents, record.partition, record.offset, ingest.defines(headers)
+        )
 
     async def _in_time_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
         """Every partition's records up to the end, merged by timestamp: the order of

@@ -30,6 +30,10 @@ TENANT_HEADER = "lr-tenant"
 SOURCE_HEADER = "lr-source"
 SOURCE_API = b"api"
 SIGNATURE_HEADER = "lr-signature"
+# "0" when the API key that stored the record lacks the define scope (xAPI Communication 4.2):
+# its statements do not change the Persons and Activities. Absent (direct producers, who may
+# write anything anyway, and records older than the header): they do.
+DEFINE_HEADER = "lr-define"
 DLQ_REASON_HEADER = "lr-dlq-reason"
 
 # Direct producers may omit ids; a redelivered record must get the same ones again.
@@ -66,6 +70,11 @@ def record_tenant(headers: Mapping[str, bytes], default_tenant: str) -> str:
 def written_by_api(headers: Mapping[str, bytes]) -> bool:
     """Whether a record says it comes from the API (``signed_by_api`` proves it)."""
     return headers.get(SOURCE_HEADER) == SOURCE_API
+
+
+def defines(headers: Mapping[str, bytes]) -> bool:
+    """Whether a record's statements may define Agents and Activities (``DEFINE_HEADER``)."""
+    return headers.get(DEFINE_HEADER) != b"0"
 
 
 def signature(key: bytes, tenant: str, value: bytes) -> bytes:

@@ -48,9 +48,11 @@ VIEW_WRITE_CHUNK = 200
 
 class StatementLog(Protocol):
     """The system of record: ``append`` returns once the batch is durable, or raises
-    ``DependencyUnavailable`` when the log cannot take it within its deadline."""
+    ``DependencyUnavailable`` when the log cannot take it within its deadline. ``defines``:
+    whether the statements may change the known Agents and Activities (domain.ingest.defines),
+    which a replay must know again."""
 
-    async def append(self, tenant: str, batch: bytes, key: bytes) -> None: ...
+    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None: ...
 
 
 class AttachmentLog(Protocol):
@@ -70,11 +72,13 @@ class StatementQuota(Protocol):
 @dataclass(frozen=True, slots=True)
 class Submission:
     """What a caller submits: its statements, the attachment content sent with them (by
-    lowercase hex SHA-2), and for a PUT the id the statement is stored under."""
+    lowercase hex SHA-2), and for a PUT the id the statement is stored under. ``defines``: the
+    caller has the define scope (store.statement_entries.view_entry)."""
 
     tenant: str
     authority: dict[str, Any]
     statements: Sequence[Statement]
+    defines: bool
     attachments: Mapping[str, AttachmentContent] = field(default_factory=dict)
     statement_id: str | None = None
 
@@ -129,14 +133,18 @@ class StatementIntake:
             await self._store_attachments(tenant, _referenced(documents, submission.attachments))
             # The whole batch is one record: the log stores all of it or none of it.
             batch = b"[" + b",".join(serialised) + b"]"
-            await self.statements.append(tenant, batch, key=str(documents[0]["id"]).encode())
+            first_id = str(documents[0]["id"]).encode()
+            await self.statements.append(tenant, batch, key=first_id, defines=submission.defines)
         except BaseException:
             await quota.give_back(len(documents))
             raise
         # Read-your-writes: the view has the batch before the caller hears of it. Once the log
         # holds the batch it is accepted whatever happens here: the worker writes the view too,
         # and an error now would make the caller send an id-less batch twice.
-        entries = [view_entry(d, s) for d, s in zip(documents, serialised, strict=True)]
+        entries = [
+            view_entry(d, s, defines=submission.defines)
+            for d, s in zip(documents, serialised, strict=True)
+        ]
         try:
             for start in range(0, len(entries), VIEW_WRITE_CHUNK):
                 await write_view(self.redis, tenant, entries[start : start + VIEW_WRITE_CHUNK])

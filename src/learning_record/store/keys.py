@@ -28,6 +28,14 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:targeted-by:<statement id>   set: statements whose StatementRef points to
                                                  this one (JSON: id and their claim, voided-by,
                                                  targeted-by keys)
+    lr:{t:<tenant>}:known-agent:<ifi>            zset: every name seen with one IFI (the
+                                                 Person of GET /agents), score the stored time
+                                                 (Unix ms) of the first statement giving it
+    lr:{t:<tenant>}:known-activity:<id>          hash: the merged definition of one Activity
+                                                 (GET /activities), by part (full_activity:
+                                                 "type", "name:<lang>"...): "<rank> <JSON>",
+                                                 rank the stored time and id of the statement
+                                                 that gave it
     lr:{t:<tenant>}:attachment:<sha2>            hash: type=content type, data=raw content of
                                                  one attachment, by the lowercase hex SHA-2 of
                                                  its content; the serving copy of the record
@@ -133,6 +141,16 @@ def voided_by(tenant: str, statement_id: str) -> str:
     return f"{_tenant_tag(tenant)}:voided-by:{statement_id}"
 
 
+def known_agent(tenant: str, ifi: str) -> str:
+    """The names seen with one agent IFI (``identity.ifi_of``)."""
+    return f"{_tenant_tag(tenant)}:known-agent:{ifi}"
+
+
+def known_activity(tenant: str, activity_id: str) -> str:
+    """The merged definition of one Activity."""
+    return f"{_tenant_tag(tenant)}:known-activity:{activity_id}"
+
+
 def attachment(tenant: str, sha2: str) -> str:
     """One attachment's content and content type; ``sha2`` is lowercase hex."""
     return f"{_tenant_tag(tenant)}:attachment:{sha2}"
@@ -179,9 +197,16 @@ def statement_quota(tenant: str, key_id: str, month: str) -> str:
 
 def statement_view_patterns(tenant: str = "*") -> list[str]:
     """SCAN patterns of every key of the statement view (documents, claims, indexes, voiding
-    links) of one tenant, or of all with ``*``: what ``lr replay`` rebuilds from the topic."""
+    links, the names and definitions they gave) of one tenant, or of all with ``*``: what
+    ``lr replay`` rebuilds from the topic."""
     tag = _tenant_tag(tenant)
-    return [f"{tag}:stmt*", f"{tag}:claim:*", f"{tag}:voided-by:*", f"{tag}:targeted-by:*"]
+    return [
+        f"{tag}:stmt*",
+        f"{tag}:claim:*",
+        f"{tag}:voided-by:*",
+        f"{tag}:targeted-by:*",
+        f"{tag}:known-*",
+    ]
 
 
 def indicators(tenant: str, entity: str, entity_id: str) -> str:

@@ -39,12 +39,13 @@ class StoredStatement:
     request: RouteRequest | None  # what it asks the view
 
     @classmethod
-    def of(cls, document: Mapping[str, Any], origin: Origin) -> StoredStatement:
-        """Raises for a document that cannot be stored (the caller dead-letters it)."""
+    def of(cls, document: Mapping[str, Any], origin: Origin, *, defines: bool) -> StoredStatement:
+        """Raises for a document that cannot be stored (the caller dead-letters it);
+        ``defines``: see ``statement_entries.view_entry``."""
         contribution = contribution_of(document)
         return cls(
             document,
-            view_entry(document, orjson.dumps(document)),
+            view_entry(document, orjson.dumps(document), defines=defines),
             origin,
             contribution,
             route_request(document, contribution, origin),

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from learning_record.domain.full_activity import DefinitionPart, definition_parts
+from learning_record.domain.person import names_seen
 from learning_record.domain.statement_index import (
     content_digest,
     index_terms,
@@ -36,10 +38,19 @@ class ViewEntry:
     voids: str | None  # the id of the statement it voids
     refers_to: str | None  # the id its StatementRef object points to (voiding or not)
     terms: list[str]  # statement_index.index_terms
+    # What it tells of Agents and Activities (store.known_objects): nothing when it was stored
+    # without the define scope.
+    names: tuple[tuple[str, str], ...] = ()  # person.names_seen
+    definition_parts: tuple[DefinitionPart, ...] = ()
 
 
-def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
-    """The entry of a validated statement document that has its id and stored."""
+def view_entry(document: Mapping[str, Any], serialised: bytes, *, defines: bool) -> ViewEntry:
+    """The entry of a validated statement document that has its id and stored.
+
+    ``defines``: whether it was stored with the define scope. Without it, its ids are saved
+    but the LRS "SHOULD NOT update its canonical representation of any Actors or Activities"
+    (xAPI Communication 4.2, scope ``define``): its names and definitions are not remembered.
+    """
     stored = Timestamp.parse(document["stored"]).as_datetime
     return ViewEntry(
         statement_id=str(document["id"]),
@@ -49,4 +60,6 @@ def view_entry(document: Mapping[str, Any], serialised: bytes) -> ViewEntry:
         voids=voided_target(document),
         refers_to=referred_statement(document),
         terms=index_terms(document),
+        names=tuple(names_seen(document)) if defines else (),
+        definition_parts=tuple(definition_parts(document)) if defines else (),
     )

@@ -26,7 +26,7 @@ from learning_record.domain.statement_index import (
     VoidingVoidingStatement,
     term,
 )
-from learning_record.store import keys, lua
+from learning_record.store import keys, known_objects, lua
 from learning_record.store.keys import ClaimField
 from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
@@ -92,16 +92,24 @@ async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) ->
     """Write statements and their index entries; those already in the view are left alone.
 
     Called again with the keys the script found in the data (statement references) until it
-    has declared every key it touches; each call leaves what the earlier ones wrote alone."""
+    has declared every key it touches; each call leaves what the earlier ones wrote alone. Then
+    what the statements tell of Agents and Activities is remembered (``known_objects``)."""
     call = WriteView(tenant, entries)
     written = 0
     while True:
-        verdict, count, detail = cast(list[Any], await lua.run(redis, call))
+        verdict, count, detail, *done = cast(list[Any], await lua.run(redis, call))
         written += int(count)
         if verdict == b"done":
-            return WriteOutcome(written, [conflict.decode() for conflict in detail])
+            conflicts = [conflict.decode() for conflict in detail]
+            differing = {other.decode() for other in done[0]}
+            break
         found = tuple(key.decode() for key in detail)
         call = replace(call, found_keys=call.found_keys + found)
+    # Statements already in the view too (a writer that stopped in between left them to this
+    # one, and remembering again changes nothing), but not other content under their ids.
+    held = differing.union(conflicts)
+    await known_objects.remember(redis, tenant, [e for e in entries if e.statement_id not in held])
+    return WriteOutcome(written, conflicts)
 
 
 async def fetch_statement(redis: Redis, tenant: str, statement_id: str) -> bytes | None:

@@ -15,6 +15,7 @@ from redis.exceptions import ResponseError
 from learning_record.store import keys
 from learning_record.store.api_keys import CacheKey
 from learning_record.store.documents import TakeDocumentLease, WriteDocument
+from learning_record.store.known_objects import RememberKnownObjects
 from learning_record.store.lua import ScriptCall
 from learning_record.store.rate_limits import TakeRequest, TakeStatements
 from learning_record.store.statement_scripts import (
@@ -38,6 +39,7 @@ DESCRIPTIONS: list[type[ScriptCall]] = [
     CacheKey,
     TakeDocumentLease,
     WriteDocument,
+    RememberKnownObjects,
 ]
 
 

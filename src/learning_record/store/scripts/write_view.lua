@@ -6,8 +6,9 @@
 --       the keys found in the data that an earlier answer asked for (see below).
 -- ARGV: per statement: id, document, digest, stored (Unix ms), voiding ("1"/"0"), n, the id its
 --       StatementRef object points to ("" when none).
--- Returns {"done", written, {ids not written: held for other content}}, or
--- {"undeclared", written, {keys}}: call again with these keys added.
+-- Returns {"done", written, {ids not written: held for other content}, {ids already in the view
+-- with other content: left alone}}, or {"undeclared", written, {keys}}: call again with these
+-- keys added.
 --
 -- A statement without a claim (produced straight to Kafka) gets its sequence now. One whose id
 -- is claimed for other content is not written.
@@ -98,7 +99,7 @@ local function pass_on(targeted_by, terms, seen)
   end
 end
 
-local written, conflicts = 0, {}
+local written, conflicts, differing = 0, {}, {}
 local k, a = 7, 1
 while a <= #ARGV do
   local id, document, digest = ARGV[a], ARGV[a + 1], ARGV[a + 2]
@@ -120,7 +121,7 @@ while a <= #ARGV do
   local held_digest, held_sequence, held_stored, in_view, held_mark =
     held[1], held[2], held[3], held[4], held[5]
   if in_view then
-    -- already in the view
+    if held_digest ~= digest then differing[#differing + 1] = id end
   elseif held_digest and held_digest ~= digest then
     conflicts[#conflicts + 1] = id
   else
@@ -164,4 +165,4 @@ while a <= #ARGV do
     written = written + 1
   end
 end
-return {'done', written, conflicts}
+return {'done', written, conflicts, differing}

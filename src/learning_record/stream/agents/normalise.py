@@ -68,8 +68,11 @@ def _decode(event: EventT[bytes], headers: dict[str, bytes]) -> Accepted:
         timestamp_ms=seconds_to_ms(message.timestamp),
         max_direct_bytes=settings.ingest.max_direct_record_bytes,
     )
+    defines = ingest.defines(headers)
     statements = [
-        StoredStatement.of(document, origin_of(message.partition, message.offset, index))
+        StoredStatement.of(
+            document, origin_of(message.partition, message.offset, index), defines=defines
+        )
         for index, document in enumerate(documents)
     ]
     instruments.count_decoded(len(statements), direct=not ingest.written_by_api(headers))
