@@ -55,6 +55,12 @@ WORKER_REREADS = Counter(
     "Records the consumer dropped around a rebalance, read again from Kafka by the agent.",
     ["component", "topic"],
 )
+WORKER_REWINDS = Counter(
+    "lr_worker_rewinds",
+    "Partitions sought back to their committed offset: records waited on the broker while the "
+    "consumer stood still (records dropped at the end of a partition around a rebalance).",
+    ["component", "topic"],
+)
 WORKER_STATEMENTS = Counter(
     "lr_worker_statements_processed",
     "Statements the worker decoded from the statements topic, valid, to store and count.",

@@ -202,6 +202,12 @@ class WorkerSettings(BaseModel):
         ge=86400,
         description="How long hour buckets (7d and 30d windows) are kept, likewise.",
     )
+    rewind_stalled_after_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="A partition whose committed offset stood still this long while the broker "
+        "holds records past it is fetched again from that offset (stream/stall_rewind.py).",
+    )
     broker_session_timeout_s: float = Field(default=30.0, gt=0)
     broker_heartbeat_interval_s: float = Field(default=3.0, gt=0)
     metrics_host: str = Field(

@@ -5,10 +5,12 @@ order and none is skipped (``stream.continuity``), and every batch is measured
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
 from faust import Stream, Topic
+from faust.transport.consumer import Consumer
 from faust.types import TP, EventT, StreamT
 from mode import Service
 from mode.types.signals import BaseSignalT
@@ -20,11 +22,14 @@ from learning_record.stream.continuity import (
     continuous,
     faust_committed,
     faust_settle,
+    flow_back,
 )
 from learning_record.stream.instruments import observed
+from learning_record.stream.stall_rewind import FaustPosition, StallRewinder
 
 _hole_reader = KafkaHoleReader(settings.kafka.bootstrap_servers, settings.worker.app_id)
 _continuity = Continuity(faust_committed(app), _hole_reader, faust_settle(app))
+_rewinder = StallRewinder(FaustPosition(app, _hole_reader), settings.worker.rewind_stalled_after_s)
 
 
 @app.service
@@ -41,6 +46,17 @@ async def _forget_revoked(
 ) -> None:
     revoked: set[TP] = args[0]
     _continuity.forget(revoked)
+
+
+@app.timer(interval=settings.worker.rewind_stalled_after_s / 3)  # type: ignore[untyped-decorator]
+async def rewind_stalled_partitions() -> None:
+    """Only between rebalances: a recovery pauses and seeks partitions on purpose."""
+    consumer = app.consumer
+    if app.rebalancing or not flow_back(cast(Consumer, consumer)):
+        return
+    changelogs = app.tables.changelog_topics
+    streams = {tp for tp in consumer.assignment() if tp.topic not in changelogs}
+    await _rewinder.check(streams, time.monotonic())
 
 
 def batches(stream: StreamT[bytes]) -> AsyncIterator[Sequence[EventT[bytes]]]:

@@ -41,7 +41,8 @@ _stop_flow = Consumer.stop_flow
 _deferred: dict[int, set[TP]] = {}  # by consumer: stream partitions to resume with the flow
 
 
-def _flow_back(consumer: Consumer) -> bool:
+def flow_back(consumer: Consumer) -> bool:
+    """The consumer delivers records again: no rebalance nor recovery holds them back."""
     return consumer.flow_active and consumer.app.flow_control.is_active()
 
 
@@ -49,7 +50,7 @@ def _resume_partitions_with_the_flow(self: Consumer, tps: Iterable[TP]) -> None:
     changelogs = self.app.tables.changelog_topics
     tps = set(tps)
     streams = {tp for tp in tps if tp.topic not in changelogs}
-    if streams and not _flow_back(self):
+    if streams and not flow_back(self):
         # Faust's recovery resumes these, seeks, then resumes the flow and clears the queues:
         # what is fetched in between would be dropped, yet counted as read.
         _deferred.setdefault(id(self), set()).update(streams)
@@ -60,7 +61,7 @@ def _resume_partitions_with_the_flow(self: Consumer, tps: Iterable[TP]) -> None:
 
 def _resume_flow_then_partitions(self: Consumer) -> None:
     _resume_flow(self)
-    if _flow_back(self) and (waiting := _deferred.pop(id(self), None)):
+    if flow_back(self) and (waiting := _deferred.pop(id(self), None)):
         _resume_partitions(self, waiting)
 
 
