@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import time
 from collections import Counter
@@ -34,8 +35,12 @@ from bench.stack import BenchStack, api_headers, fresh_stack
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicator_query import most_entities
 from learning_record.domain.indicators import Window
+from learning_record.ops.deployment import histogram_quantile
+from learning_record.ops.scrape import parse_samples
 
 SECTION = "hostile"
+LOOP_LAG_BUCKET = "lr_api_event_loop_lag_seconds_bucket"
+LATE_S = 0.05  # a bucket bound of the loop lag histogram: "late" in the report
 LEARNER = {"mbox": "mailto:steady@example.org"}
 FORM_BYTES = 10 * 1024 * 1024
 BATCH_ENTITIES = 1000
@@ -139,6 +144,24 @@ class Round:
     hostile_health: Probe
     hostile_read: Probe
     hostile: Counter[str]
+    quiet_loop_lag: list[tuple[float, float]]  # the API's loop lag histogram, (le, count)
+    hostile_loop_lag: list[tuple[float, float]]
+
+
+async def loop_lag_buckets(http: aiohttp.ClientSession, stack: BenchStack) -> dict[float, float]:
+    """The API's ``lr_api_event_loop_lag_seconds`` histogram as it stands: count by ``le``."""
+    api = stack.settings.api
+    async with http.get(f"http://{api.host}:{api.port}/metrics") as response:
+        samples = parse_samples(await response.text())
+    return {
+        float(dict(labels)["le"]): count
+        for (name, labels), count in samples.items()
+        if name == LOOP_LAG_BUCKET
+    }
+
+
+def grown(after: dict[float, float], before: dict[float, float]) -> list[tuple[float, float]]:
+    return sorted((le, count - before.get(le, 0.0)) for le, count in after.items())
 
 
 async def measure_round(
@@ -148,10 +171,12 @@ async def measure_round(
     read = f"{base}/indicators/learner?agent={orjson.dumps(LEARNER).decode()}"
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as probes:
+        lag_at_start = await loop_lag_buckets(probes, stack)
         quiet_health, quiet_read = await asyncio.gather(
             probe(probes, f"{base}/health", {}, seconds),
             probe(probes, read, api_headers(key), seconds),
         )
+        lag_after_quiet = await loop_lag_buckets(probes, stack)
         got: Counter[str] = Counter()
         async with aiohttp.ClientSession(timeout=timeout) as attackers:
             api = stack.settings.api
@@ -166,15 +191,25 @@ async def measure_round(
             running = [asyncio.ensure_future(attack) for attack in attacks]
             try:
                 await asyncio.sleep(1.0)  # let the attack start
+                lag_at_attack = await loop_lag_buckets(probes, stack)
                 hostile_health, hostile_read = await asyncio.gather(
                     probe(probes, f"{base}/health", {}, seconds),
                     probe(probes, read, api_headers(key), seconds),
                 )
+                lag_after_attack = await loop_lag_buckets(probes, stack)
             finally:
                 for task in running:
                     task.cancel()
                 await asyncio.gather(*running, return_exceptions=True)
-    return Round(quiet_health, quiet_read, hostile_health, hostile_read, got)
+    return Round(
+        quiet_health,
+        quiet_read,
+        hostile_health,
+        hostile_read,
+        got,
+        grown(lag_after_quiet, lag_at_start),
+        grown(lag_after_attack, lag_at_attack),
+    )
 
 
 async def prepare(stack: BenchStack) -> tuple[IssuedKey, IssuedKey]:
@@ -207,6 +242,19 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
             f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {errors} |"
         )
 
+    def lag_row(what: str, pick: Callable[[Round], list[tuple[float, float]]]) -> str:
+        p50, p99 = (
+            Spread.of([1000 * (histogram_quantile(q, pick(r)) or 0.0) for r in rounds])
+            for q in (0.5, 0.99)
+        )
+        counts = [dict(pick(r)) for r in rounds]
+        late = sum(c[math.inf] - c[LATE_S] for c in counts)
+        samples = sum(c[math.inf] for c in counts)
+        return (
+            f"| {what} | {p50.median:.1f} ({p50.low:.1f}-{p50.high:.1f}) "
+            f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {late:.0f} of {samples:.0f} |"
+        )
+
     hostile: Counter[str] = Counter()
     for r in rounds:
         hostile.update(r.hostile)
@@ -226,6 +274,15 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
         row("`/health`, under attack", lambda r: r.hostile_health),
         row("one learner's indicators, quiet", lambda r: r.quiet_read),
         row("one learner's indicators, under attack", lambda r: r.hostile_read),
+        "",
+        "The API's event-loop lag meanwhile (`lr_api_event_loop_lag_seconds`, sampled every "
+        "50 ms; quantiles interpolated within the histogram's buckets as Prometheus does): how "
+        "late the loop ran what was due, behind synchronous work or a CPU held elsewhere.",
+        "",
+        "| API event loop | lag p50 ms | lag p99 ms | samples over 50 ms, all rounds |",
+        "|---|---|---|---|",
+        lag_row("quiet", lambda r: r.quiet_loop_lag),
+        lag_row("under attack", lambda r: r.hostile_loop_lag),
         "",
         "The attack, beside the probes: two loops of unauthenticated 10 MB forms, a loop of "
         "1,000-entity and one of 138-entity `24h` indicator queries (the costliest window, the "
