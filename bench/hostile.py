@@ -45,6 +45,11 @@ LEARNER = {"mbox": "mailto:steady@example.org"}
 FORM_BYTES = 10 * 1024 * 1024
 BATCH_ENTITIES = 1000
 SLOW_CLIENTS = 50
+# The attackers' own loopback addresses: the API limits failed authentications per client
+# address, and refuses everything from an address past the limit (429). The probes (127.0.0.1)
+# and the batch queries, which have a valid key, would be refused with the failing clients.
+FAILING_ADDRESS = "127.0.0.2"  # oversized forms, wrong keys, slow clients
+QUERYING_ADDRESS = "127.0.0.3"  # the batch queries
 PROBE_RATE = 20.0  # probes per second of each kind: light, so that they measure, not load
 # What a slow client sends, a byte a second: headers that never end.
 SLOW_REQUEST = b"GET /learningrecord/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 10_000
@@ -124,7 +129,7 @@ async def failed_authentications(http: aiohttp.ClientSession, base: str, got: Co
 
 async def slow_client(host: str, port: int, got: Counter[str]) -> None:
     """Headers a byte a second, never finished (what a slowloris attack sends)."""
-    _, writer = await asyncio.open_connection(host, port)
+    _, writer = await asyncio.open_connection(host, port, local_addr=(FAILING_ADDRESS, 0))
     got["slow clients connected"] += 1
     try:
         for byte in (
@@ -164,6 +169,11 @@ def grown(after: dict[float, float], before: dict[float, float]) -> list[tuple[f
     return sorted((le, count - before.get(le, 0.0)) for le, count in after.items())
 
 
+def attacker_session(address: str, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    return aiohttp.ClientSession(timeout=timeout, connector=connector)
+
+
 async def measure_round(
     stack: BenchStack, key: IssuedKey, other: IssuedKey, seconds: float
 ) -> Round:
@@ -178,14 +188,17 @@ async def measure_round(
         )
         lag_after_quiet = await loop_lag_buckets(probes, stack)
         got: Counter[str] = Counter()
-        async with aiohttp.ClientSession(timeout=timeout) as attackers:
+        async with (
+            attacker_session(FAILING_ADDRESS, timeout) as failing,
+            attacker_session(QUERYING_ADDRESS, timeout) as querying,
+        ):
             api = stack.settings.api
             attacks: list[Awaitable[None]] = [
-                oversized_forms(attackers, base, got),
-                oversized_forms(attackers, base, got),
-                batch_queries(attackers, base, other, BATCH_ENTITIES, got),
-                batch_queries(attackers, base, other, most_entities(Window.DAY), got),
-                failed_authentications(attackers, base, got),
+                oversized_forms(failing, base, got),
+                oversized_forms(failing, base, got),
+                batch_queries(querying, base, other, BATCH_ENTITIES, got),
+                batch_queries(querying, base, other, most_entities(Window.DAY), got),
+                failed_authentications(failing, base, got),
                 *(slow_client(api.host, api.port, got) for _ in range(SLOW_CLIENTS)),
             ]
             running = [asyncio.ensure_future(attack) for attack in attacks]
@@ -287,7 +300,10 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
         "The attack, beside the probes: two loops of unauthenticated 10 MB forms, a loop of "
         "1,000-entity and one of 138-entity `24h` indicator queries (the costliest window, the "
         "most it allows) from another tenant, one loop of wrong keys, and "
-        f"{SLOW_CLIENTS} slow clients sending headers a byte a second. What they got:",
+        f"{SLOW_CLIENTS} slow clients sending headers a byte a second. The probes come from "
+        f"127.0.0.1, the batch queries from {QUERYING_ADDRESS}, the rest from "
+        f"{FAILING_ADDRESS}: failed authentications are limited per client address, and an "
+        "address past the limit is refused whatever it sends. What they got:",
         "",
         *(f"- {what}: {count:,}" for what, count in sorted(hostile.items())),
     ]
