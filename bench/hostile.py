@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -149,24 +150,62 @@ class Round:
     hostile_health: Probe
     hostile_read: Probe
     hostile: Counter[str]
-    quiet_loop_lag: list[tuple[float, float]]  # the API's loop lag histogram, (le, count)
-    hostile_loop_lag: list[tuple[float, float]]
+    quiet_api: Phase
+    hostile_api: Phase
 
 
-async def loop_lag_buckets(http: aiohttp.ClientSession, stack: BenchStack) -> dict[float, float]:
-    """The API's ``lr_api_event_loop_lag_seconds`` histogram as it stands: count by ``le``."""
+@dataclass(frozen=True, slots=True)
+class ApiState:
+    """The API process at one moment: its loop lag histogram (count by ``le``) and, from
+    ``/proc/<pid>/schedstat``, the seconds its main thread (the event loop) has spent on a CPU
+    and runnable but waiting for one: busy loop versus CPU contention."""
+
+    at: float
+    lag_buckets: dict[float, float]
+    on_cpu_s: float
+    waiting_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """How the API's loop fared over a phase: its lag histogram, ``(le, count)`` in order, and
+    the share of the phase its thread spent on a CPU and waiting for one."""
+
+    lag_buckets: list[tuple[float, float]]
+    on_cpu: float
+    waiting: float
+
+    @classmethod
+    def between(cls, start: ApiState, end: ApiState) -> Phase:
+        seconds = end.at - start.at
+        return cls(
+            sorted((le, n - start.lag_buckets.get(le, 0.0)) for le, n in end.lag_buckets.items()),
+            (end.on_cpu_s - start.on_cpu_s) / seconds,
+            (end.waiting_s - start.waiting_s) / seconds,
+        )
+
+
+async def api_state(http: aiohttp.ClientSession, stack: BenchStack) -> ApiState:
     api = stack.settings.api
     async with http.get(f"http://{api.host}:{api.port}/metrics") as response:
         samples = parse_samples(await response.text())
-    return {
-        float(dict(labels)["le"]): count
-        for (name, labels), count in samples.items()
-        if name == LOOP_LAG_BUCKET
-    }
+    on_cpu_s, waiting_s = main_thread_schedule(stack.api.pid)
+    return ApiState(
+        time.perf_counter(),
+        {
+            float(dict(labels)["le"]): count
+            for (name, labels), count in samples.items()
+            if name == LOOP_LAG_BUCKET
+        },
+        on_cpu_s,
+        waiting_s,
+    )
 
 
-def grown(after: dict[float, float], before: dict[float, float]) -> list[tuple[float, float]]:
-    return sorted((le, count - before.get(le, 0.0)) for le, count in after.items())
+def main_thread_schedule(pid: int) -> tuple[float, float]:
+    """Seconds a process's main thread has run on a CPU, and waited runnable for one (Linux)."""
+    on_cpu_ns, waiting_ns, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(on_cpu_ns) / 1e9, int(waiting_ns) / 1e9
 
 
 def attacker_session(address: str, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
@@ -181,12 +220,12 @@ async def measure_round(
     read = f"{base}/indicators/learner?agent={orjson.dumps(LEARNER).decode()}"
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as probes:
-        lag_at_start = await loop_lag_buckets(probes, stack)
+        at_start = await api_state(probes, stack)
         quiet_health, quiet_read = await asyncio.gather(
             probe(probes, f"{base}/health", {}, seconds),
             probe(probes, read, api_headers(key), seconds),
         )
-        lag_after_quiet = await loop_lag_buckets(probes, stack)
+        after_quiet = await api_state(probes, stack)
         got: Counter[str] = Counter()
         async with (
             attacker_session(FAILING_ADDRESS, timeout) as failing,
@@ -204,12 +243,12 @@ async def measure_round(
             running = [asyncio.ensure_future(attack) for attack in attacks]
             try:
                 await asyncio.sleep(1.0)  # let the attack start
-                lag_at_attack = await loop_lag_buckets(probes, stack)
+                at_attack = await api_state(probes, stack)
                 hostile_health, hostile_read = await asyncio.gather(
                     probe(probes, f"{base}/health", {}, seconds),
                     probe(probes, read, api_headers(key), seconds),
                 )
-                lag_after_attack = await loop_lag_buckets(probes, stack)
+                after_attack = await api_state(probes, stack)
             finally:
                 for task in running:
                     task.cancel()
@@ -220,8 +259,8 @@ async def measure_round(
         hostile_health,
         hostile_read,
         got,
-        grown(lag_after_quiet, lag_at_start),
-        grown(lag_after_attack, lag_at_attack),
+        Phase.between(at_start, after_quiet),
+        Phase.between(at_attack, after_attack),
     )
 
 
@@ -255,17 +294,21 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
             f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {errors} |"
         )
 
-    def lag_row(what: str, pick: Callable[[Round], list[tuple[float, float]]]) -> str:
+    def loop_row(what: str, pick: Callable[[Round], Phase]) -> str:
         p50, p99 = (
-            Spread.of([1000 * (histogram_quantile(q, pick(r)) or 0.0) for r in rounds])
+            Spread.of([1000 * (histogram_quantile(q, pick(r).lag_buckets) or 0.0) for r in rounds])
             for q in (0.5, 0.99)
         )
-        counts = [dict(pick(r)) for r in rounds]
+        counts = [dict(pick(r).lag_buckets) for r in rounds]
         late = sum(c[math.inf] - c[LATE_S] for c in counts)
         samples = sum(c[math.inf] for c in counts)
+        on_cpu = Spread.of([100 * pick(r).on_cpu for r in rounds])
+        waiting = Spread.of([100 * pick(r).waiting for r in rounds])
         return (
             f"| {what} | {p50.median:.1f} ({p50.low:.1f}-{p50.high:.1f}) "
-            f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {late:.0f} of {samples:.0f} |"
+            f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {late:.0f} of {samples:.0f} "
+            f"| {on_cpu.median:.0f} ({on_cpu.low:.0f}-{on_cpu.high:.0f}) "
+            f"| {waiting.median:.0f} ({waiting.low:.0f}-{waiting.high:.0f}) |"
         )
 
     hostile: Counter[str] = Counter()
@@ -288,14 +331,17 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
         row("one learner's indicators, quiet", lambda r: r.quiet_read),
         row("one learner's indicators, under attack", lambda r: r.hostile_read),
         "",
-        "The API's event-loop lag meanwhile (`lr_api_event_loop_lag_seconds`, sampled every "
-        "50 ms; quantiles interpolated within the histogram's buckets as Prometheus does): how "
-        "late the loop ran what was due, behind synchronous work or a CPU held elsewhere.",
+        "The API's event loop meanwhile: its lag (`lr_api_event_loop_lag_seconds`, sampled "
+        "every 50 ms; quantiles interpolated within the histogram's buckets as Prometheus "
+        "does), how late it ran what was due; and from `/proc/<pid>/schedstat`, the share of "
+        "the phase its thread spent on a CPU (a busy loop) and runnable but waiting for a CPU "
+        "that other processes held (contention).",
         "",
-        "| API event loop | lag p50 ms | lag p99 ms | samples over 50 ms, all rounds |",
-        "|---|---|---|---|",
-        lag_row("quiet", lambda r: r.quiet_loop_lag),
-        lag_row("under attack", lambda r: r.hostile_loop_lag),
+        "| API event loop | lag p50 ms | lag p99 ms | samples over 50 ms, all rounds "
+        "| on a CPU % | waiting for a CPU % |",
+        "|---|---|---|---|---|---|",
+        loop_row("quiet", lambda r: r.quiet_api),
+        loop_row("under attack", lambda r: r.hostile_api),
         "",
         "The attack, beside the probes: two loops of unauthenticated 10 MB forms, a loop of "
         "1,000-entity and one of 138-entity `24h` indicator queries (the costliest window, the "
