@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -34,12 +36,21 @@ from bench.stack import BenchStack, api_headers, fresh_stack
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicator_query import most_entities
 from learning_record.domain.indicators import Window
+from learning_record.ops.deployment import histogram_quantile
+from learning_record.ops.scrape import parse_samples
 
 SECTION = "hostile"
+LOOP_LAG_BUCKET = "lr_api_event_loop_lag_seconds_bucket"
+LATE_S = 0.05  # a bucket bound of the loop lag histogram: "late" in the report
 LEARNER = {"mbox": "mailto:steady@example.org"}
 FORM_BYTES = 10 * 1024 * 1024
 BATCH_ENTITIES = 1000
 SLOW_CLIENTS = 50
+# The attackers' own loopback addresses: the API limits failed authentications per client
+# address, and refuses everything from an address past the limit (429). The probes (127.0.0.1)
+# and the batch queries, which have a valid key, would be refused with the failing clients.
+FAILING_ADDRESS = "127.0.0.2"  # oversized forms, wrong keys, slow clients
+QUERYING_ADDRESS = "127.0.0.3"  # the batch queries
 PROBE_RATE = 20.0  # probes per second of each kind: light, so that they measure, not load
 # What a slow client sends, a byte a second: headers that never end.
 SLOW_REQUEST = b"GET /learningrecord/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 10_000
@@ -119,7 +130,7 @@ async def failed_authentications(http: aiohttp.ClientSession, base: str, got: Co
 
 async def slow_client(host: str, port: int, got: Counter[str]) -> None:
     """Headers a byte a second, never finished (what a slowloris attack sends)."""
-    _, writer = await asyncio.open_connection(host, port)
+    _, writer = await asyncio.open_connection(host, port, local_addr=(FAILING_ADDRESS, 0))
     got["slow clients connected"] += 1
     try:
         for byte in SLOW_REQUEST:
@@ -137,6 +148,67 @@ class Round:
     hostile_health: Probe
     hostile_read: Probe
     hostile: Counter[str]
+    quiet_api: Phase
+    hostile_api: Phase
+
+
+@dataclass(frozen=True, slots=True)
+class ApiState:
+    """The API process at one moment: its loop lag histogram (count by ``le``) and, from
+    ``/proc/<pid>/schedstat``, the seconds its main thread (the event loop) has spent on a CPU
+    and runnable but waiting for one: busy loop versus CPU contention."""
+
+    at: float
+    lag_buckets: dict[float, float]
+    on_cpu_s: float
+    waiting_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """How the API's loop fared over a phase: its lag histogram, ``(le, count)`` in order, and
+    the share of the phase its thread spent on a CPU and waiting for one."""
+
+    lag_buckets: list[tuple[float, float]]
+    on_cpu: float
+    waiting: float
+
+    @classmethod
+    def between(cls, start: ApiState, end: ApiState) -> Phase:
+        seconds = end.at - start.at
+        return cls(
+            sorted((le, n - start.lag_buckets.get(le, 0.0)) for le, n in end.lag_buckets.items()),
+            (end.on_cpu_s - start.on_cpu_s) / seconds,
+            (end.waiting_s - start.waiting_s) / seconds,
+        )
+
+
+async def api_state(http: aiohttp.ClientSession, stack: BenchStack) -> ApiState:
+    api = stack.settings.api
+    async with http.get(f"http://{api.host}:{api.port}/metrics") as response:
+        samples = parse_samples(await response.text())
+    on_cpu_s, waiting_s = main_thread_schedule(stack.api.pid)
+    return ApiState(
+        time.perf_counter(),
+        {
+            float(dict(labels)["le"]): count
+            for (name, labels), count in samples.items()
+            if name == LOOP_LAG_BUCKET
+        },
+        on_cpu_s,
+        waiting_s,
+    )
+
+
+def main_thread_schedule(pid: int) -> tuple[float, float]:
+    """Seconds a process's main thread has run on a CPU, and waited runnable for one (Linux)."""
+    on_cpu_ns, waiting_ns, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(on_cpu_ns) / 1e9, int(waiting_ns) / 1e9
+
+
+def attacker_session(address: str, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    return aiohttp.ClientSession(timeout=timeout, connector=connector)
 
 
 async def measure_round(
@@ -146,33 +218,48 @@ async def measure_round(
     read = f"{base}/indicators/learner?agent={orjson.dumps(LEARNER).decode()}"
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as probes:
+        at_start = await api_state(probes, stack)
         quiet_health, quiet_read = await asyncio.gather(
             probe(probes, f"{base}/health", {}, seconds),
             probe(probes, read, api_headers(key), seconds),
         )
+        after_quiet = await api_state(probes, stack)
         got: Counter[str] = Counter()
-        async with aiohttp.ClientSession(timeout=timeout) as attackers:
+        async with (
+            attacker_session(FAILING_ADDRESS, timeout) as failing,
+            attacker_session(QUERYING_ADDRESS, timeout) as querying,
+        ):
             api = stack.settings.api
             attacks: list[Awaitable[None]] = [
-                oversized_forms(attackers, base, got),
-                oversized_forms(attackers, base, got),
-                batch_queries(attackers, base, other, BATCH_ENTITIES, got),
-                batch_queries(attackers, base, other, most_entities(Window.DAY), got),
-                failed_authentications(attackers, base, got),
+                oversized_forms(failing, base, got),
+                oversized_forms(failing, base, got),
+                batch_queries(querying, base, other, BATCH_ENTITIES, got),
+                batch_queries(querying, base, other, most_entities(Window.DAY), got),
+                failed_authentications(failing, base, got),
                 *(slow_client(api.host, api.port, got) for _ in range(SLOW_CLIENTS)),
             ]
             running = [asyncio.ensure_future(attack) for attack in attacks]
             try:
                 await asyncio.sleep(1.0)  # let the attack start
+                at_attack = await api_state(probes, stack)
                 hostile_health, hostile_read = await asyncio.gather(
                     probe(probes, f"{base}/health", {}, seconds),
                     probe(probes, read, api_headers(key), seconds),
                 )
+                after_attack = await api_state(probes, stack)
             finally:
                 for task in running:
                     task.cancel()
                 await asyncio.gather(*running, return_exceptions=True)
-    return Round(quiet_health, quiet_read, hostile_health, hostile_read, got)
+    return Round(
+        quiet_health,
+        quiet_read,
+        hostile_health,
+        hostile_read,
+        got,
+        Phase.between(at_start, after_quiet),
+        Phase.between(at_attack, after_attack),
+    )
 
 
 async def prepare(stack: BenchStack) -> tuple[IssuedKey, IssuedKey]:
@@ -205,6 +292,23 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
             f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {errors} |"
         )
 
+    def loop_row(what: str, pick: Callable[[Round], Phase]) -> str:
+        p50, p99 = (
+            Spread.of([1000 * (histogram_quantile(q, pick(r).lag_buckets) or 0.0) for r in rounds])
+            for q in (0.5, 0.99)
+        )
+        counts = [dict(pick(r).lag_buckets) for r in rounds]
+        late = sum(c[math.inf] - c[LATE_S] for c in counts)
+        samples = sum(c[math.inf] for c in counts)
+        on_cpu = Spread.of([100 * pick(r).on_cpu for r in rounds])
+        waiting = Spread.of([100 * pick(r).waiting for r in rounds])
+        return (
+            f"| {what} | {p50.median:.1f} ({p50.low:.1f}-{p50.high:.1f}) "
+            f"| {p99.median:.1f} ({p99.low:.1f}-{p99.high:.1f}) | {late:.0f} of {samples:.0f} "
+            f"| {on_cpu.median:.0f} ({on_cpu.low:.0f}-{on_cpu.high:.0f}) "
+            f"| {waiting.median:.0f} ({waiting.low:.0f}-{waiting.high:.0f}) |"
+        )
+
     hostile: Counter[str] = Counter()
     for r in rounds:
         hostile.update(r.hostile)
@@ -225,10 +329,25 @@ def render(rounds: Sequence[Round], sizes: Sizes, machine: str, load: tuple[floa
         row("one learner's indicators, quiet", lambda r: r.quiet_read),
         row("one learner's indicators, under attack", lambda r: r.hostile_read),
         "",
+        "The API's event loop meanwhile: its lag (`lr_api_event_loop_lag_seconds`, sampled "
+        "every 50 ms; quantiles interpolated within the histogram's buckets as Prometheus "
+        "does), how late it ran what was due; and from `/proc/<pid>/schedstat`, the share of "
+        "the phase its thread spent on a CPU (a busy loop) and runnable but waiting for a CPU "
+        "that other processes held (contention).",
+        "",
+        "| API event loop | lag p50 ms | lag p99 ms | samples over 50 ms, all rounds "
+        "| on a CPU % | waiting for a CPU % |",
+        "|---|---|---|---|---|---|",
+        loop_row("quiet", lambda r: r.quiet_api),
+        loop_row("under attack", lambda r: r.hostile_api),
+        "",
         "The attack, beside the probes: two loops of unauthenticated 10 MB forms, a loop of "
         "1,000-entity and one of 138-entity `24h` indicator queries (the costliest window, the "
         "most it allows) from another tenant, one loop of wrong keys, and "
-        f"{SLOW_CLIENTS} slow clients sending headers a byte a second. What they got:",
+        f"{SLOW_CLIENTS} slow clients sending headers a byte a second. The probes come from "
+        f"127.0.0.1, the batch queries from {QUERYING_ADDRESS}, the rest from "
+        f"{FAILING_ADDRESS}: failed authentications are limited per client address, and an "
+        "address past the limit is refused whatever it sends. What they got:",
         "",
         *(f"- {what}: {count:,}" for what, count in sorted(hostile.items())),
     ]

@@ -3,13 +3,18 @@ endpoint declarations enforce what they document, each sub-app applies its own r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import re
 import uuid
 
+import pytest
 from redis.asyncio import Redis
 
+from learning_record.api import attachments
 from learning_record.api.openapi import openapi_document
 from learning_record.domain.access import Scope
+from learning_record.store.attachments import fetch_attachment
 from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.unit.factories import make_statement
 from tests.unit.test_attachments_multipart import (
@@ -17,6 +22,7 @@ from tests.unit.test_attachments_multipart import (
     data_part,
     json_part,
     multipart_body,
+    text_attachment,
 )
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -153,8 +159,8 @@ async def test_a_broker_that_is_down_is_a_503_and_nothing_is_charged(api: ApiUnd
 async def test_attachments_of_a_page_past_the_body_limit_are_a_413_one_statement_is_not(
     redis: Redis, redis_url: str
 ) -> None:
-    """The answer with attachments is built in memory: capped at the request body limit, which
-    any one statement's attachments fit in (they came in one request)."""
+    """The answer with attachments is capped at the request body limit, which any one
+    statement's attachments fit in (they came in one request)."""
     async for api in api_under_test(redis_url, max_body_bytes=2048):
         key = api.kafka.keys.issue()
         headers = {**XAPI, "x-api-key": key.header_value}
@@ -189,3 +195,75 @@ async def test_attachments_of_a_page_past_the_body_limit_are_a_413_one_statement
         ) as response:
             assert response.status == 200
             assert response.content_type == "multipart/mixed"
+
+
+async def test_attachments_stream_the_first_part_is_sent_before_the_last_attachment_is_read(
+    api: ApiUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer with attachments streams (chunked) and holds one attachment at a time: while
+    the read of the last attachment is held back, the client already has every part before it."""
+    key = api.kafka.keys.issue()
+    headers = {**XAPI, "x-api-key": key.header_value}
+    big, last = b"a" * 200_000, b"last attachment"  # big spans several chunks of the stream
+    big_sha2, last_sha2 = (hashlib.sha256(data).hexdigest() for data in (big, last))
+    statement_id = str(uuid.uuid4())
+    statement = make_statement(
+        id=statement_id,
+        attachments=[
+            text_attachment(length=len(data), sha2=sha2)
+            for data, sha2 in ((big, big_sha2), (last, last_sha2))
+        ],
+    )
+    async with api.client.post(
+        api.url("/statements"),
+        data=multipart_body(json_part(statement), data_part(big), data_part(last)),
+        headers={**headers, "Content-Type": CONTENT_TYPE},
+    ) as response:
+        assert response.status == 200
+    async with api.client.get(
+        api.url("/statements"), params={"statementId": statement_id}, headers=headers
+    ) as response:
+        statement_json = await response.read()
+
+    last_read_allowed = asyncio.Event()
+
+    async def held_back_fetch(redis: Redis, tenant: str, sha2: str) -> object:
+        if sha2 == last_sha2:
+            await last_read_allowed.wait()
+        return await fetch_attachment(redis, tenant, sha2)
+
+    monkeypatch.setattr(attachments, "fetch_attachment", held_back_fetch)
+    params = {"statementId": statement_id, "attachments": "true"}
+    # Deadlines: an answer built whole is not sent at all while the last read waits.
+    answer = api.client.get(api.url("/statements"), params=params, headers=headers)
+    async with await asyncio.wait_for(answer, 30) as response:
+        assert response.status == 200
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        assert response.headers["X-Experience-API-Version"] == "1.0.3"
+        assert "X-Experience-API-Consistent-Through" in response.headers
+        found = re.fullmatch(
+            r"multipart/mixed; boundary=(xapi-[0-9a-f]{32})", response.headers["Content-Type"]
+        )
+        assert found is not None
+        delimiter = b"--" + found.group(1).encode()
+
+        def head(sha2: str) -> bytes:
+            return (
+                b"\r\n" + delimiter + b"\r\nContent-Type: text/plain\r\n"
+                b"Content-Transfer-Encoding: binary\r\n"
+                b"X-Experience-API-Hash: " + sha2.encode() + b"\r\n\r\n"
+            )
+
+        before_last = (
+            delimiter
+            + b"\r\nContent-Type: application/json\r\n\r\n"
+            + statement_json
+            + head(big_sha2)
+            + big
+        )
+        received = await asyncio.wait_for(response.content.readexactly(len(before_last)), 30)
+        last_read_allowed.set()
+        rest = await response.content.read()
+
+    assert received == before_last
+    assert rest == head(last_sha2) + last + b"\r\n" + delimiter + b"--\r\n"

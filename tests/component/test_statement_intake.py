@@ -17,7 +17,7 @@ from learning_record.domain.errors import DependencyUnavailable
 from learning_record.domain.statement_index import StatementConflict
 from learning_record.domain.xapi.statements import parse_statement
 from learning_record.services.ingest import StatementIntake, Submission
-from learning_record.store.attachments import AttachmentContent, fetch_attachments
+from learning_record.store.attachments import AttachmentContent, fetch_attachment
 from learning_record.store.statements import fetch_single
 from tests.component.doubles import RecordingAttachments, RecordingLog
 from tests.ports import free_ports
@@ -201,4 +201,4 @@ async def test_attachment_content_is_appended_once_and_only_when_referenced(
     await intake.accept(submission(second, attachments=contents), CountingQuota())
 
     assert attachments.appended == [(TENANT, [SHA2])]
-    assert await fetch_attachments(redis, TENANT, [SHA2]) == {SHA2: contents[SHA2]}
+    assert await fetch_attachment(redis, TENANT, SHA2) == contents[SHA2]

@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from learning_record.domain.access import IssuedKey, Scope
+from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats, keys
@@ -112,6 +113,42 @@ async def test_scope_all_is_one_tenants_data_and_never_the_deployments_ops(
         async with http.get(f"{base_url}{path}", headers=headers) as response:
             assert response.status == 403, path
             assert (await response.json())["error"]["details"]["needed"] == ["ops"]
+
+
+async def test_ops_answers_show_figures_and_never_a_tenants_identifiers(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, ops_key: IssuedKey
+) -> None:
+    """An ops key sees the deployment's figures, never another tenant's identifiers (issue
+    #10): with two tenants' statements stored and tallied, no answer made for operators names a
+    tenant, a key, a learner, an activity or a statement."""
+    identifiers: list[str] = []
+    for _ in range(2):
+        key = await issue_key(settings)
+        tenant = key.record.tenant
+        actor = {"mbox": f"mailto:{tenant}-learner@example.org"}
+        activity = f"https://example.org/activities/{tenant}-course"
+        statement_id = str(uuid.uuid4())
+        sent = {**statement(), "id": statement_id, "actor": actor, "object": {"id": activity}}
+        headers = {**XAPI, "x-api-key": key.header_value}
+        async with http.post(f"{base_url}/statements", json=sent, headers=headers) as response:
+            assert response.status == 200
+        learner = learner_id_of_ifi(ifi_of_raw(actor))
+        identifiers += [tenant, key.record.key_id, actor["mbox"], learner, activity, statement_id]
+    await caught_up(http, base_url, settings)  # stored, and tallied into the indicators
+
+    ops_headers = {"x-api-key": ops_key.header_value}
+    answers: dict[str, str] = {}
+    for path in ("/ops/summary", "/ops/lag", "/ready"):
+        async with http.get(f"{base_url}{path}", headers=ops_headers) as response:
+            answers[path] = await response.text()
+    answers["api /metrics"] = await scrape(http, api_metrics_url(settings))
+    answers["worker /metrics"] = await scrape(http, worker_metrics_url(settings))
+    answers["lr lag --json"] = await run_lr(settings, "lag", "--json")
+    answers["lr lag"] = await run_lr(settings, "lag")
+
+    assert orjson.loads(answers["/ops/summary"])["totals"]["accepted"] >= 2
+    leaks = {where: [i for i in identifiers if i in text] for where, text in answers.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}
 
 
 async def test_lr_lag_prints_the_same_partitions_as_json_and_as_a_table(

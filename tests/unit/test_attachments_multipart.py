@@ -19,7 +19,7 @@ import pytest
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.xapi import parse_statement, parse_statements
 from learning_record.domain.xapi.multipart import (
-    build_statement_response,
+    StatementResponse,
     check_json_only_attachments,
     parse_statement_request,
 )
@@ -375,10 +375,23 @@ def parsed_response(body: bytes, content_type: str) -> list[tuple[dict[str, str]
     return parts
 
 
+def built_response(
+    first_part: bytes | Mapping[str, Any], attachments: Mapping[str, tuple[str, bytes]]
+) -> tuple[bytes, str]:
+    """A whole answer, its pieces joined in the order the API streams them."""
+    answer = StatementResponse(
+        first_part if isinstance(first_part, bytes) else orjson.dumps(first_part)
+    )
+    pieces = [answer.opening()]
+    for sha2, (content_type, data) in attachments.items():
+        pieces += [answer.attachment_head(sha2, content_type), data]
+    return b"".join([*pieces, answer.closing()]), answer.content_type
+
+
 def test_response_puts_the_statement_first_and_attachments_after_1_5_2_s2_b2() -> None:
     statement = make_statement(attachments=[text_attachment(), other_attachment()])
 
-    body, content_type = build_statement_response(
+    body, content_type = built_response(
         statement, {TEXT_SHA2: ("text/plain", TEXT), OTHER_SHA2: ("text/plain", OTHER_TEXT)}
     )
 
@@ -406,7 +419,7 @@ def test_response_can_be_read_back_as_a_statement_request_1_5_2_s3_b1() -> None:
         ]
     )
 
-    body, content_type = build_statement_response(
+    body, content_type = built_response(
         statement, {TRICKY_SHA2: ("application/octet-stream", TRICKY_DATA)}
     )
 
@@ -419,12 +432,12 @@ def test_response_can_be_read_back_as_a_statement_request_1_5_2_s3_b1() -> None:
 def test_response_uses_serialized_json_verbatim() -> None:
     document = b'{"statements": [], "more": ""}'
 
-    body, content_type = build_statement_response(document, {})
+    body, content_type = built_response(document, {})
 
     assert parsed_response(body, content_type) == [({"content-type": "application/json"}, document)]
 
 
-def test_response_boundary_never_occurs_in_the_content_rfc_2046(
+def test_response_boundary_never_occurs_in_the_statements_part_rfc_2046(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tokens = iter(["taken", "free"])
@@ -432,7 +445,7 @@ def test_response_boundary_never_occurs_in_the_content_rfc_2046(
         "learning_record.domain.xapi.multipart.secrets.token_hex", lambda _: next(tokens)
     )
 
-    body, content_type = build_statement_response({}, {TEXT_SHA2: ("text/plain", b"xapi-taken")})
+    body, content_type = built_response(b'{"note": "xapi-taken"}', {})
 
     assert content_type == "multipart/mixed; boundary=xapi-free"
     assert body.startswith(b"--xapi-free\r\n")

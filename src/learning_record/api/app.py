@@ -18,6 +18,7 @@ from learning_record.api.app_keys import (
 )
 from learning_record.api.cors import POLICY, OriginPolicy, cors_middleware
 from learning_record.api.docs import build_document
+from learning_record.api.loop_lag import loop_lag_sampler
 from learning_record.api.metrics import (
     client_errors_middleware,
     metrics_view,
@@ -65,6 +66,7 @@ def create_app(
     app[SETTINGS] = settings
     app[POLICY] = OriginPolicy.from_settings(settings.cors)
     app.cleanup_ctx.extend(resources)
+    app.cleanup_ctx.append(loop_lag_sampler)
     # /metrics is served here unless it has a port of its own (api.server).
     metrics = metrics_view(app) if settings.api.metrics_port == 0 else None
     add_routes(app, BASE_PATH, metrics=metrics)

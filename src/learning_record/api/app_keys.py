@@ -28,6 +28,7 @@ from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 from learning_record.services.documents import DocumentStore
 from learning_record.services.ingest import StatementIntake
+from learning_record.store.connection import HiredisPackingConnection
 from learning_record.store.rate_limits import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -60,6 +61,7 @@ async def redis_pool(app: web.Application) -> AsyncIterator[None]:
         socket_connect_timeout=timeout_s,
         health_check_interval=30,
         retry=Retry(NoBackoff(), retries=0),
+        connection_class=HiredisPackingConnection,
     )
     redis = Redis(connection_pool=pool)
     app[REDIS] = redis

@@ -107,19 +107,31 @@ class BatchQuery(_Common):
     learners: list[Learner] = Field(default_factory=list)
     activities: list[ActivityIri] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _bounded(self) -> BatchQuery:
-        asked = len(self.learners) + len(self.activities)
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        """Counted before any learner or activity is validated: a query over the bound costs
+        its JSON decoding, not a thousand agents' validation."""
+        if not isinstance(data, dict):
+            return data  # not an object: the model's own validation says so
+        lists = (data.get("learners"), data.get("activities"))
+        asked = sum(len(entities) for entities in lists if isinstance(entities, list))
         if asked > MAX_ENTITIES:
             raise ValueError(f"asks for {asked} entities; one query answers {MAX_ENTITIES} at most")
-        most = most_entities(self.window)
+        try:
+            window = _window(data.get("window", Window.ALL))
+        except ValueError:
+            return data  # no such window: the field's validation says so
+        if not isinstance(window, Window):
+            return data
+        most = most_entities(window)
         if asked > most:
             raise ValueError(
-                f"asks for {asked} entities over {self.window.value}, whose answer reads "
-                f"{buckets_per_entity(self.window)} buckets each: at most {most} entities per "
+                f"asks for {asked} entities over {window.value}, whose answer reads "
+                f"{buckets_per_entity(window)} buckets each: at most {most} entities per "
                 "query for this window"
             )
-        return self
+        return data
 
 
 def buckets_per_entity(window: Window) -> int:

@@ -96,6 +96,13 @@ HTTP_REQUEST_SECONDS = Histogram(
     ["component", "method", "route"],
     buckets=_LATENCY_BUCKETS,
 )
+# Seconds late, from a timer's jitter (well under a millisecond) to a loop held for seconds.
+EVENT_LOOP_LAG_SECONDS = Histogram(
+    "lr_api_event_loop_lag_seconds",
+    "How much later than due the API's event loop woke a task sampling it every 50 ms.",
+    ["component"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 RATE_LIMITED = Counter(
     "lr_rate_limited",
     "Requests refused with 429, by usage plan and limit (requests: rate; statements: quota).",

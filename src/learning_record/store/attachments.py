@@ -63,19 +63,13 @@ async def attachments_size(redis: Redis, tenant: str, sha2s: Iterable[str]) -> i
         return sum(cast(list[int], await pipe.execute()))
 
 
-async def fetch_attachments(
-    redis: Redis, tenant: str, sha2s: Iterable[str]
-) -> dict[str, AttachmentContent]:
-    """The content the view holds for the SHA-2s, in their order; unknown ones are left out."""
-    wanted = list(dict.fromkeys(sha2s))
-    if not wanted:
-        return {}
-    async with redis.pipeline(transaction=False) as pipe:
-        for sha2 in wanted:
-            pipe.hmget(keys.attachment(tenant, sha2), [_TYPE_FIELD, _DATA_FIELD])
-        found = cast(list[list[bytes | None]], await pipe.execute())
-    return {
-        sha2: AttachmentContent(content_type.decode(), data)
-        for sha2, (content_type, data) in zip(wanted, found, strict=True)
-        if content_type is not None and data is not None
-    }
+async def fetch_attachment(redis: Redis, tenant: str, sha2: str) -> AttachmentContent | None:
+    """The content the view holds for one SHA-2, or None: answers read one attachment at a time
+    so that a page of them never sits in memory at once."""
+    content_type, data = cast(
+        list[bytes | None],
+        await redis.hmget(keys.attachment(tenant, sha2), [_TYPE_FIELD, _DATA_FIELD]),
+    )
+    if content_type is None or data is None:
+        return None
+    return AttachmentContent(content_type.decode(), data)

@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.json_input import JsonRejected, loads_bounded
 from learning_record.domain.xapi.attachments import Attachment
@@ -27,7 +25,7 @@ from learning_record.domain.xapi.statements import Statement, SubStatement, pars
 
 __all__ = [
     "StatementRequest",
-    "build_statement_response",
+    "StatementResponse",
     "check_json_only_attachments",
     "declared_attachments",
     "parse_statement_request",
@@ -219,36 +217,46 @@ def _match_declared(
 # --- Responses ---------------------------------------------------------------------------------
 
 
-def build_statement_response(
-    first_part: bytes | Mapping[str, Any],
-    attachments: Mapping[str, tuple[str, bytes]],
-) -> tuple[bytes, str]:
-    """The multipart body of a GET with ``attachments=true``, and its Content-Type (2.1.3.s2.b6).
+class StatementResponse:
+    """The multipart body of a GET with ``attachments=true`` (2.1.3.s2.b6), piece by piece so that
+    it can be sent while the attachments are read: ``opening()``, then for each attachment
+    ``attachment_head(...)`` and its data, in that order (1.5.2.s2.b2), then ``closing()``.
 
     ``first_part`` is what the response would be as ``application/json`` (one statement, or a
-    StatementResult), as a mapping or as serialized JSON; ``attachments`` maps the SHA-2 of each
-    attachment to its content type and data, which follow in that order (1.5.2.s2.b2).
+    StatementResult), serialized. The boundary is checked against it; attachment data, read only
+    after the headers are sent, cannot be checked, and holds a boundary of 128 random bits drawn
+    after it was stored with a chance of about 2^-128 per position (RFC 2046 5.1.1).
     """
-    statements_json = first_part if isinstance(first_part, bytes) else orjson.dumps(first_part)
-    boundary = _fresh_boundary([statements_json, *(data for _, data in attachments.values())])
-    delimiter = b"--" + boundary
-    chunks = [delimiter, b"\r\nContent-Type: application/json\r\n\r\n", statements_json]
-    for sha2, (content_type, data) in attachments.items():
+
+    def __init__(self, first_part: bytes) -> None:
+        self.first_part = first_part
+        self._delimiter = b"--" + _fresh_boundary(first_part)
+
+    @property
+    def content_type(self) -> str:
+        return f"{MULTIPART_MIXED}; boundary={self._delimiter[2:].decode()}"
+
+    def opening(self) -> bytes:
+        return self._delimiter + b"\r\nContent-Type: application/json\r\n\r\n" + self.first_part
+
+    def attachment_head(self, sha2: str, content_type: str) -> bytes:
+        """What precedes an attachment's data: the end of the previous part, its headers."""
         headers = (
             f"\r\nContent-Type: {content_type}\r\n"
             "Content-Transfer-Encoding: binary\r\n"
             f"X-Experience-API-Hash: {sha2}\r\n\r\n"
         )
-        chunks += [b"\r\n", delimiter, headers.encode("latin-1"), data]
-    chunks += [b"\r\n", delimiter, b"--\r\n"]
-    return b"".join(chunks), f"{MULTIPART_MIXED}; boundary={boundary.decode()}"
+        return b"\r\n" + self._delimiter + headers.encode("latin-1")
+
+    def closing(self) -> bytes:
+        return b"\r\n" + self._delimiter + b"--\r\n"
 
 
-def _fresh_boundary(contents: Sequence[bytes]) -> bytes:
+def _fresh_boundary(content: bytes) -> bytes:
     # A random token is all but certain to be new; checking makes it certain (RFC 2046 5.1.1).
     while True:
         boundary = f"xapi-{secrets.token_hex(16)}".encode()
-        if not any(boundary in content for content in contents):
+        if boundary not in content:
             return boundary
 
 
