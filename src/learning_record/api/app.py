@@ -21,7 +21,7 @@ from learning_record.api.docs import build_document
 from learning_record.api.loop_lag import loop_lag_sampler
 from learning_record.api.metrics import (
     client_errors_middleware,
-    metrics_view,
+    metrics_handler,
     request_metrics_middleware,
 )
 from learning_record.api.middlewares import error_middleware, request_id_middleware
@@ -68,7 +68,7 @@ def create_app(
     app.cleanup_ctx.extend(resources)
     app.cleanup_ctx.append(loop_lag_sampler)
     # /metrics is served here unless it has a port of its own (api.server).
-    metrics = metrics_view(app) if settings.api.metrics_port == 0 else None
+    metrics = metrics_handler(app) if settings.api.metrics_port == 0 else None
     add_routes(app, BASE_PATH, metrics=metrics)
     app.on_startup.append(build_document(BASE_PATH))  # every route is in by then
     return app

@@ -87,7 +87,7 @@ def has_credentials(request: web.Request) -> bool:
 
 
 def require(principal: Principal, scopes: tuple[Scope, ...]) -> None:
-    """403 unless the key has one of ``scopes``. A view that serves less to a narrower scope
+    """403 unless the key has one of ``scopes``. An action that serves less to a narrower scope
     (``statements/read/mine``) lists it too, and asks ``Principal.may``."""
     if not any(principal.may(scope) for scope in scopes):
         names = " or ".join(repr(scope.value) for scope in scopes)

@@ -1,5 +1,5 @@
 """The document resources (xAPI Communication 2.3 State, 2.6 Agent Profile, 2.7 Activity
-Profile): one declaration each, thin views over ``services.documents``.
+Profile): one declaration each, thin actions over ``services.documents``.
 
 Each resource answers GET (one document, or the ids of its context's documents), HEAD, PUT,
 POST (a merge of JSON objects) and DELETE; State also deletes every document of a context.
@@ -143,9 +143,9 @@ def _operations(resource: _Resource) -> dict[str, Operation]:
 
 
 def document_endpoint(resource: _Resource) -> Endpoint:
-    """The resource's view, declared for its four methods (HEAD is the GET's)."""
+    """The resource's action, declared for its four methods (HEAD is the GET's)."""
 
-    async def view(call: Call[DocumentRequest]) -> web.Response:
+    async def action(call: Call[DocumentRequest]) -> web.Response:
         _check_own_agent(call.caller, call.params.context)
         method = call.request.method
         if method in ("GET", "HEAD"):
@@ -154,9 +154,9 @@ def document_endpoint(resource: _Resource) -> Endpoint:
             return await _delete(call, resource)
         return await _store(call, resource, merge=method == "POST")
 
-    view.__name__ = f"{resource.kind.value.replace('-', '_')}_documents"
-    view.__doc__ = f"The {resource.name} resource (Communication {resource.section})."
-    return Endpoint(view, _operations(resource))
+    action.__name__ = f"{resource.kind.value.replace('-', '_')}_documents"
+    action.__doc__ = f"The {resource.name} resource (Communication {resource.section})."
+    return Endpoint(action, _operations(resource))
 
 
 state = document_endpoint(STATE)
@@ -164,7 +164,7 @@ activity_profile = document_endpoint(ACTIVITY_PROFILE)
 agent_profile = document_endpoint(AGENT_PROFILE)
 
 
-# --- The views --------------------------------------------------------------------------------
+# --- The actions -------------------------------------------------------------------------------
 
 
 async def _get(call: Call[DocumentRequest], resource: _Resource) -> web.Response:

@@ -1,8 +1,9 @@
 """One declaration per endpoint: what documents an operation also enforces it.
 
-A view is declared with ``@endpoint(GET=Operation(...), POST=Operation(...))``. The declaration
-is what the OpenAPI document is built from (``api.openapi``), and the handler it makes for each
-method runs, in order, before the view:
+An action (the function that answers an operation) is declared with
+``@endpoint(GET=Operation(...), POST=Operation(...))``. The declaration is what the OpenAPI
+document is built from (``api.openapi``), and the handler it makes for each method runs, in
+order, before the action:
 
 1. the key check (``auth.identify``: 401), for an operation with scopes;
 2. the tenant's origin check (``cors.check_origin``: 403);
@@ -13,7 +14,7 @@ method runs, in order, before the view:
    JSON body when the operation reads its parameters as a body (the POST form of a query),
    into a 400 that names the parameter.
 
-The view gets a ``Call``: the request, the principal (None for a public operation) and the
+The action gets a ``Call``: the request, the principal (None for a public operation) and the
 parsed parameters. It cannot forget a scope check, and the document cannot drift from what
 runs. With ``LR_API__CHECK_RESPONSES`` (the test suite sets it), each JSON answer is checked
 against the model its operation documents.
@@ -46,7 +47,7 @@ P = TypeVar("P")
 
 @dataclass(frozen=True, slots=True)
 class Call(Generic[P]):
-    """What a view gets: the request, who calls, and the parameters its operation declares."""
+    """What an action gets: the request, who calls, and the parameters its operation declares."""
 
     request: web.Request
     principal: auth.Principal | None
@@ -59,14 +60,14 @@ class Call(Generic[P]):
         return self.principal
 
 
-View = Callable[[Call[Any]], Awaitable[web.StreamResponse]]
+Action = Callable[[Call[Any]], Awaitable[web.StreamResponse]]
 
 
 class Endpoint:
-    """A view and its operations by method; ``handler(method)`` is what the router serves."""
+    """An action and its operations by method; ``handler(method)`` is what the router serves."""
 
-    def __init__(self, view: View, operations: Mapping[str, Operation]) -> None:
-        self.view = view
+    def __init__(self, action: Action, operations: Mapping[str, Operation]) -> None:
+        self.action = action
         self.operations = {method.upper(): operation for method, operation in operations.items()}
         self._handlers = {
             method: self._handler(operation) for method, operation in self.operations.items()
@@ -78,28 +79,28 @@ class Endpoint:
         return self._handlers[method.upper()]
 
     def _handler(self, operation: Operation) -> Handler:
-        view = self.view
+        action = self.action
 
         async def handle(request: web.Request) -> web.StreamResponse:
             principal = await authorize(request, operation) if operation.scopes else None
             params = await _params(request, operation)
-            response = await view(Call(request, principal, params))
+            response = await action(Call(request, principal, params))
             if request.config_dict[SETTINGS].api.check_responses:
                 _check_response(operation, response)
             return response
 
-        handle.__name__ = view.__name__
-        handle.__doc__ = view.__doc__
+        handle.__name__ = action.__name__
+        handle.__doc__ = action.__doc__
         return handle
 
 
-def endpoint(**operations: Operation) -> Callable[[View], Endpoint]:
-    """Declare a view's operations by method: ``@endpoint(GET=Operation(...))``."""
+def endpoint(**operations: Operation) -> Callable[[Action], Endpoint]:
+    """Declare an action's operations by method: ``@endpoint(GET=Operation(...))``."""
 
-    def declare_view(view: View) -> Endpoint:
-        return Endpoint(view, operations)
+    def declare_action(action: Action) -> Endpoint:
+        return Endpoint(action, operations)
 
-    return declare_view
+    return declare_action
 
 
 async def authorize(request: web.Request, operation: Operation) -> auth.Principal:

@@ -26,7 +26,7 @@ from learning_record.domain.indicator_query import (
 )
 from learning_record.domain.indicators import Entity, iso_utc, read_indicators, window_bounds
 from learning_record.domain.ingest import iso_millis
-from learning_record.store import indicators as view
+from learning_record.store import indicators as indicator_store
 
 L = TypeVar("L", LearnerQuery, LearnerByIdQuery)
 _SLICE_S = 0.005  # the longest the merging of indicators holds the event loop at a time
@@ -49,8 +49,8 @@ async def _read(
     call: Call[Q], entities: list[tuple[Entity, str]]
 ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     query, tenant = call.params, call.caller.tenant
-    fields = view.window_fields(query.window, query.reference_ms)
-    answers = await view.read_values(
+    fields = indicator_store.window_fields(query.window, query.reference_ms)
+    answers = await indicator_store.read_values(
         call.request.config_dict[REDIS], [(tenant, entity, ref) for entity, ref in entities], fields
     )
     read = []
@@ -117,7 +117,7 @@ async def learner_by_id(call: Call[LearnerByIdQuery]) -> web.Response:
 @endpoint(**_both_forms("An activity's indicators", ActivityQuery, ActivityAnswer))
 async def activity(call: Call[ActivityQuery]) -> web.Response:
     query = call.params
-    ref = view.activity_ref(query.activity_id)
+    ref = indicator_store.activity_ref(query.activity_id)
     ((indicators, _),) = await _read(call, [(Entity.ACTIVITY, ref)])
     body = {"activity": {"id": query.activity_id}, **await _envelope(call.request, query)}
     return _json({**body, "indicators": indicators})
@@ -128,7 +128,7 @@ async def progress(call: Call[ProgressQuery]) -> web.Response:
     query = call.params
     learner_id, asked = query.learner
     entities = [
-        (Entity.LEARNER_ACTIVITY, view.pair_ref(learner_id, query.activity_id)),
+        (Entity.LEARNER_ACTIVITY, indicator_store.pair_ref(learner_id, query.activity_id)),
         (Entity.LEARNER, learner_id),
     ]
     (indicators, _), (_, stored) = await _read(call, entities)
@@ -155,7 +155,7 @@ async def batch(call: Call[BatchQuery]) -> web.Response:
     """Up to 1,000 learners and activities in one call, for engines that poll many at once."""
     query = call.params
     entities = [(Entity.LEARNER, learner_id) for learner_id, _ in query.learners] + [
-        (Entity.ACTIVITY, view.activity_ref(a)) for a in query.activities
+        (Entity.ACTIVITY, indicator_store.activity_ref(a)) for a in query.activities
     ]
     answers = await _read(call, entities)
     learners = [

@@ -72,7 +72,7 @@ def count_accepted(statements: int) -> None:
 
 @web.middleware
 async def client_errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Counts Redis and Kafka failures that reach a view (inside the error middleware)."""
+    """Counts Redis and Kafka failures that reach an action (inside the error middleware)."""
     try:
         return await handler(request)
     except RedisError:
@@ -83,7 +83,7 @@ async def client_errors_middleware(request: web.Request, handler: Handler) -> we
         raise
 
 
-def metrics_view(source: web.Application) -> Handler:
+def metrics_handler(source: web.Application) -> Handler:
     """``/metrics`` for the app ``source``, served by it or by an app of its own."""
 
     async def serve_metrics(request: web.Request) -> web.StreamResponse:
@@ -100,5 +100,5 @@ def metrics_view(source: web.Application) -> Handler:
 
 def metrics_app(source: web.Application) -> web.Application:
     app = web.Application()
-    app.router.add_get("/metrics", metrics_view(source))
+    app.router.add_get("/metrics", metrics_handler(source))
     return app

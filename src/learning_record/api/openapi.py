@@ -1,10 +1,10 @@
 """The OpenAPI 3.1 document, generated from the routes and the pydantic models they declare.
 
-A view declares what it reads and answers with ``@endpoint(GET=Operation(...))``
+An action declares what it reads and answers with ``@endpoint(GET=Operation(...))``
 (``api.endpoint``, which also enforces it): its query model (a pydantic model whose aliases are
 the parameter names), its body and reply types. ``openapi_document`` walks the app's router and
 those of its sub-apps (``api.routes``), so a route is in the document exactly when it is
-served, and every schema comes from the models the views validate and render with. Operations
+served, and every schema comes from the models the actions validate and render with. Operations
 of the xAPI sub-app take and answer ``X-Experience-API-Version``. A route that declares nothing
 is listed with what the router knows (its path parameters and a summary from its docstring) and
 marked ``x-undocumented``; the contract guard (``api.contract``) leaves such routes out until

@@ -59,13 +59,13 @@ def _xapi(base: str) -> web.Application:
     _add(app, f"{base}/statements", statements.put_statement, "PUT")
     _add(app, f"{base}/statements", statements.post_statements, "POST")
     _add(app, f"{base}/about", xapi_protocol.about, "GET")
-    for path, view in (
+    for path, declared in (
         ("/activities/state", documents.state),
         ("/activities/profile", documents.activity_profile),
         ("/agents/profile", documents.agent_profile),
     ):
         for method in ("GET", "PUT", "POST", "DELETE"):
-            _add(app, f"{base}{path}", view, method)
+            _add(app, f"{base}{path}", declared, method)
     _add(app, f"{base}/agents", known_objects.agents, "GET")
     _add(app, f"{base}/activities", known_objects.activities, "GET")
     return app
@@ -73,14 +73,14 @@ def _xapi(base: str) -> web.Application:
 
 def _product(base: str) -> web.Application:
     app = web.Application(middlewares=[media_type_middleware])
-    for path, view in (
+    for path, declared in (
         ("/indicators/learner", indicators.learner),
         ("/learners/{learner_id:[0-9a-f]{32}}/indicators", indicators.learner_by_id),
         ("/indicators/activity", indicators.activity),
         ("/indicators/progress", indicators.progress),
     ):
         for method in ("GET", "POST"):  # POST: the parameters as a JSON body
-            _add(app, f"{base}{path}", view, method)
+            _add(app, f"{base}{path}", declared, method)
     _add(app, f"{base}/indicators/query", indicators.batch, "POST")
     _add(app, f"{base}/process", process.process_one, "POST")
     _add(app, f"{base}/process/batch", process.process_batch, "POST")
@@ -103,11 +103,11 @@ def _operations(base: str, metrics: Handler | None) -> web.Application:
     return app
 
 
-def _add(app: web.Application, path: str, view: Endpoint, method: str) -> None:
+def _add(app: web.Application, path: str, declared: Endpoint, method: str) -> None:
     if method == "GET":
-        app.router.add_get(path, view.handler(method))  # and HEAD, answered by the same view
+        app.router.add_get(path, declared.handler(method))  # and HEAD, answered by the same action
     else:
-        app.router.add_route(method, path, view.handler(method))
+        app.router.add_route(method, path, declared.handler(method))
 
 
 class _ServedBy(AbstractRuleMatching):

@@ -1,5 +1,5 @@
 """Wire models of what the API answers beyond the domain's own models (``Statement``): the error
-shape, the statement result, /about, /health. Views render through them, and the OpenAPI
+shape, the statement result, /about, /health. Actions render through them, and the OpenAPI
 document (``api.openapi``) is generated from them, so the two cannot drift apart."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The statement resource (xAPI Communication 2.1): thin views over the domain and the store.
+"""The statement resource (xAPI Communication 2.1): thin actions over the domain and the store.
 
 Accepting a batch: assign id and authority, reserve every id for its content in Redis (all or
 nothing; 409 when an id holds other content), store its attachments' content (``api.attachments``),
