@@ -3,8 +3,10 @@ broker and Redis: for tests that kill, stop or add workers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from aiokafka.admin import AIOKafkaAdminClient
 
 from learning_record.cli.stack.local_stack import LocalStack
 from learning_record.ops.consumer_lag import GroupLag, LagReader
@@ -44,17 +46,20 @@ async def read_statements_lag(settings: Settings, *, discover: bool = False) -> 
         await reader.stop()
 
 
-async def committed_offsets(settings: Settings) -> int:
-    """Every offset the worker group committed on its input and operation topics: how far its
-    work went, to wait on progress rather than on a clock."""
-    kafka = settings.kafka
-    reader = LagReader(
-        kafka.bootstrap_servers,
-        settings.worker.app_id,
-        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
-    )
-    await reader.start()
+@asynccontextmanager
+async def committed_offsets(settings: Settings) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """A probe of every offset the worker group committed (its input and operation topics;
+    Faust commits none on its changelogs): how far its work went, to wait on progress rather
+    than on a clock. One admin client and one request a probe, for a whole wait: a lag reader a
+    probe (clients, metadata, records fetched for their timestamps) took CPU from the worker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
+
+    async def committed() -> int:
+        offsets = await admin.list_consumer_group_offsets(settings.worker.app_id)
+        return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+
     try:
-        return sum(partition.committed for partition in (await reader.read()).partitions)
+        yield committed
     finally:
-        await reader.stop()
+        await admin.close()
