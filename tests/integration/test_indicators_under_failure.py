@@ -24,7 +24,7 @@ from tests.integration.indicator_history import history
 from tests.integration.indicator_reads import consistent_through, query_indicators
 from tests.integration.isolated_stack import (
     base_url_of,
-    committed_offsets,
+    group_probe,
     isolated_stack,
     read_statements_lag,
 )
@@ -40,10 +40,10 @@ async def settle(
     """Wait until the indicators are consistent through everything sent, for as long as the
     worker group keeps committing: however slow the machine, never a fixed deadline."""
     sent_by = iso_utc(int(datetime.now(UTC).timestamp() * 1000))
-    async with committed_offsets(settings) as committed:
+    async with group_probe(settings) as group:
 
         async def reading() -> tuple[str, int]:
-            return await consistent_through(http, base_url, key), await committed()
+            return await consistent_through(http, base_url, key), await group.committed()
 
         await until_done(
             reading,
@@ -136,11 +136,6 @@ async def test_sigkill_during_a_50000_statement_replay_leaves_indicators_exact(
         assert compared == 2 * 5 * (1452 + 6 + 10 + 5)
 
 
-async def owners_of_statements(settings: Settings) -> set[str]:
-    lag = await read_statements_lag(settings, discover=True)
-    return {p.owner.member_id for p in lag.partitions if p.owner is not None}
-
-
 @pytest.mark.timeout(3600)  # a bound for a stuck run only: waits follow the work
 async def test_two_workers_share_partitions_and_one_takes_over_exactly(
     services: LocalStack, http: aiohttp.ClientSession
@@ -155,23 +150,25 @@ async def test_two_workers_share_partitions_and_one_takes_over_exactly(
         key = await issue_key(settings)
         doomed = processes.start_worker("worker-a")
         processes.start_worker("worker-b")
-        await until(
-            lambda: owners_of_statements(settings),
-            lambda owners: len(owners) == 2,
-            within_s=120,
-            what="two workers sharing the partitions",
-        )
+        async with group_probe(settings) as group:
+            await until(
+                group.owners_of_statements,
+                lambda owners: len(owners) == 2,
+                within_s=120,
+                what="two workers sharing the partitions",
+            )
         await produce_many(settings, generated.voids_first + first, key.record.tenant)
         await settle(http, base_url, key, settings)
 
         doomed.kill()
         await produce_many(settings, second + generated.voids_after, key.record.tenant)
-        await until(
-            lambda: owners_of_statements(settings),
-            lambda owners: len(owners) == 1,
-            within_s=120,
-            what="the survivor owning every partition",
-        )
+        async with group_probe(settings) as group:
+            await until(
+                group.owners_of_statements,
+                lambda owners: len(owners) == 1,
+                within_s=120,
+                what="the survivor owning every partition",
+            )
         await settle(http, base_url, key, settings)
 
         documents = generated.everything
