@@ -3,11 +3,15 @@ broker and Redis: for tests that kill, stop or add workers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.ops.consumer_lag import GroupLag, LagReader
+from learning_record.ops.consumer_lag import GroupLag, LagReader, decode_owners
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings
 from tests.ports import free_ports
@@ -29,13 +33,10 @@ def base_url_of(settings: Settings) -> str:
     return f"http://{settings.api.host}:{settings.api.port}/learningrecord/v1"
 
 
-async def read_statements_lag(settings: Settings, *, discover: bool = False) -> GroupLag:
-    """The worker group's lag on the statements topic; ``discover`` also asks who owns what."""
+async def read_statements_lag(settings: Settings) -> GroupLag:
+    """The worker group's lag on the statements topic."""
     reader = LagReader(
-        settings.kafka.bootstrap_servers,
-        settings.worker.app_id,
-        [settings.kafka.statements_topic],
-        discover=discover,
+        settings.kafka.bootstrap_servers, settings.worker.app_id, [settings.kafka.statements_topic]
     )
     await reader.start()
     try:
@@ -44,17 +45,39 @@ async def read_statements_lag(settings: Settings, *, discover: bool = False) -> 
         await reader.stop()
 
 
-async def committed_offsets(settings: Settings) -> int:
-    """Every offset the worker group committed on its input and operation topics: how far its
-    work went, to wait on progress rather than on a clock."""
-    kafka = settings.kafka
-    reader = LagReader(
-        kafka.bootstrap_servers,
-        settings.worker.app_id,
-        [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
-    )
-    await reader.start()
+@dataclass(frozen=True)
+class GroupProbe:
+    """Where the worker group stands, one request a probe on one admin client for a whole wait:
+    a lag reader a probe (clients, metadata, records fetched for their timestamps) took CPU from
+    the workers, the API and the broker."""
+
+    admin: AIOKafkaAdminClient
+    settings: Settings
+
+    async def committed(self) -> int:
+        """Every offset the group committed (its input and operation topics; Faust commits none
+        on its changelogs): how far its work went, to wait on progress rather than on a clock."""
+        offsets = await self.admin.list_consumer_group_offsets(self.settings.worker.app_id)
+        return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+
+    async def owners_of_statements(self) -> set[str]:
+        """The members assigned partitions of the statements topic."""
+        try:
+            (description,) = await self.admin.describe_consumer_groups(
+                [self.settings.worker.app_id]
+            )
+        except GroupCoordinatorNotAvailableError:
+            return set()  # the group does not exist yet
+        _state, owners = decode_owners(description)
+        statements = self.settings.kafka.statements_topic
+        return {owner.member_id for tp, owner in owners.items() if tp.topic == statements}
+
+
+@asynccontextmanager
+async def group_probe(settings: Settings) -> AsyncIterator[GroupProbe]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
     try:
-        return sum(partition.committed for partition in (await reader.read()).partitions)
+        yield GroupProbe(admin, settings)
     finally:
-        await reader.stop()
+        await admin.close()

@@ -21,7 +21,11 @@ import pytest
 
 from learning_record.domain.indicators import Entity, Window
 from learning_record.domain.indicators.contributions import VIDEO_PROGRESS
-from learning_record.domain.indicators.reference import compute_indicators
+from learning_record.domain.indicators.reference import (
+    CountedStatements,
+    compute_indicators,
+    counted_statements,
+)
 from learning_record.domain.xapi import parse_statement
 from tests.unit.factories import REMOVE, make_agent, make_group, make_statement
 
@@ -128,8 +132,10 @@ EXPECTED: list[tuple[Window, Entity, str, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def _from_reference(window: Window, entity: Entity, key: str) -> dict[str, Any]:
-    reference = compute_indicators(HISTORY, window, AS_OF)
+def _from_reference(
+    statements: list[dict[str, Any]] | CountedStatements, window: Window, entity: Entity, key: str
+) -> dict[str, Any]:
+    reference = compute_indicators(statements, window, AS_OF)
     if entity is Entity.LEARNER:
         return reference.learner(key)
     if entity is Entity.ACTIVITY:
@@ -142,7 +148,18 @@ def _from_reference(window: Window, entity: Entity, key: str) -> dict[str, Any]:
 def test_reference_gives_the_hand_computed_indicators(
     window: Window, entity: Entity, key: str, expected: dict[str, Any]
 ) -> None:
-    assert _from_reference(window, entity, key) == expected
+    assert _from_reference(HISTORY, window, entity, key) == expected
+
+
+# Parsed once, as a comparison over many windows does it: every window still comes out right.
+COUNTED_ONCE = counted_statements(HISTORY)
+
+
+@pytest.mark.parametrize(("window", "entity", "key", "expected"), EXPECTED)
+def test_statements_counted_once_give_the_hand_computed_indicators(
+    window: Window, entity: Entity, key: str, expected: dict[str, Any]
+) -> None:
+    assert _from_reference(COUNTED_ONCE, window, entity, key) == expected
 
 
 def test_reference_lists_only_entities_with_counted_statements_in_the_window() -> None:

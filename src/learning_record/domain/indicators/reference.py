@@ -73,18 +73,34 @@ class ReferenceIndicators:
         return self.learner_activities.get((ifi, activity_id)) or _progress_indicators([])
 
 
-def compute_indicators(
-    statements: Iterable[Mapping[str, Any]], window: str, as_of: datetime
-) -> ReferenceIndicators:
-    """Indicators for ``window`` at reference time ``as_of`` (ignored by ``all``, which counts
-    every statement) from stored statement documents, in any order, duplicates included.
+@dataclass(frozen=True, slots=True)
+class CountedStatements:
+    """The statements that count, parsed once: the windows and reference times of a comparison
+    all start from them instead of parsing every document again."""
+
+    facts: tuple[_Counted, ...]
+
+
+def counted_statements(statements: Iterable[Mapping[str, Any]]) -> CountedStatements:
+    """Parse stored statement documents, in any order, duplicates included.
 
     A statement id counts once (its first document wins). Voiding statements and the statements
     they void do not count, whichever comes first.
     """
+    return CountedStatements(tuple(_counted(statements)))
+
+
+def compute_indicators(
+    statements: Iterable[Mapping[str, Any]] | CountedStatements, window: str, as_of: datetime
+) -> ReferenceIndicators:
+    """Indicators for ``window`` at reference time ``as_of`` (ignored by ``all``, which counts
+    every statement) from stored statement documents (see ``counted_statements``), or from
+    statements already counted."""
     chosen = parse_window(window)
     as_of_ms = epoch_ms(as_of)
-    counted = [fact for fact in _counted(statements) if in_window(chosen, fact.event_ms, as_of_ms)]
+    if not isinstance(statements, CountedStatements):
+        statements = counted_statements(statements)
+    counted = [fact for fact in statements.facts if in_window(chosen, fact.event_ms, as_of_ms)]
     by_learner: dict[str, list[_Counted]] = {}
     by_activity: dict[str, list[_Counted]] = {}
     by_pair: dict[tuple[str, str], list[_Counted]] = {}
