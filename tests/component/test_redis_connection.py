@@ -1,5 +1,6 @@
-"""The API's Redis connections pack commands with hiredis (``store.connection``): they send
-what redis-py's own packer sends, and a real Redis answers them alike."""
+"""The API's, the worker's and ``lr replay``'s Redis connections pack commands with hiredis
+(``store.connection``): they send what redis-py's own packer sends, and a real Redis answers
+them alike."""
 
 from __future__ import annotations
 
@@ -41,3 +42,9 @@ async def test_a_pipeline_of_hiredis_packed_commands_reads_back_what_it_wrote(
 
     assert written == 3002
     assert read == [*fields.values(), b"7", b"0.25", None]
+
+
+def test_the_worker_packs_its_redis_commands_with_hiredis() -> None:
+    from learning_record.stream.redis_client import redis
+
+    assert redis.connection_pool.connection_class is HiredisPackingConnection

@@ -28,6 +28,7 @@ from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
+from learning_record.store.connection import HiredisPackingConnection
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import forget_view, route, write_view
 
@@ -61,7 +62,7 @@ async def replay(
     report = ReplayReport()
     days = settings.redis.statement_retention_days
     oldest_ms = None if days is None else now_ms() - days * 86_400_000
-    redis = Redis.from_url(settings.redis.url)
+    redis = Redis.from_url(settings.redis.url, connection_class=HiredisPackingConnection)
     try:
         async with StatementLog(settings) as log:
             report.deleted_keys = await forget_view(redis, tenant or "*")

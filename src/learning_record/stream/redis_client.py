@@ -11,13 +11,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from learning_record.platform import logs, metrics
+from learning_record.store.connection import HiredisPackingConnection
 from learning_record.stream.app import settings
 
 log = logs.get_logger(__name__)
 
 T = TypeVar("T")
 
-redis = Redis.from_url(settings.redis.url, socket_timeout=10, health_check_interval=30)
+redis = Redis.from_url(
+    settings.redis.url,
+    socket_timeout=10,
+    health_check_interval=30,
+    connection_class=HiredisPackingConnection,  # the Redis mirror of every batch, packed in C
+)
 
 
 async def with_retries(operation: Callable[[], Awaitable[T]], what: str) -> T:
