@@ -97,6 +97,8 @@ def runs_of_offsets(offsets: Iterable[int]) -> Iterator[list[int]]:
 faust_consumer.consecutive_numbers = runs_of_offsets  # type: ignore[attr-defined,assignment]
 
 _REREAD_WAIT_MS = 1000
+# A fetch that outlives its own wait this long is abandoned and tried again.
+_REREAD_FETCH_S = 5.0
 # Records that were just delivered are on the broker: failing to read them again this long is a
 # fault to report, not to wait out.
 _REREAD_DEADLINE_S = 120.0
@@ -224,25 +226,28 @@ def faust_settle(app: AppT) -> Settle:
 
 
 class KafkaHoleReader:
-    """A consumer assigned the partition with a hole, sought to its start. It belongs to the
-    worker's group only to read its committed offsets: it never joins nor commits."""
+    """Two consumers of the worker's topics: one belongs to the worker's group only to read its
+    committed offsets (it never joins nor commits); one, in no group, is assigned the partition
+    with a hole and sought to its start. A reader in no group has no coordinator to wait on:
+    a hole is read while the group rebalances, which is when holes come."""
 
     def __init__(self, bootstrap_servers: str, group_id: str) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id
-        self._consumer: AIOKafkaConsumer | None = None
-        self._lock = asyncio.Lock()  # one assignment at a time: agents share the consumer
+        self._offsets: AIOKafkaConsumer | None = None
+        self._records: AIOKafkaConsumer | None = None
+        self._lock = asyncio.Lock()  # one assignment at a time: agents share the consumers
 
     async def start_of(self, tp: TP) -> int | None:
         partition = TopicPartition(tp.topic, tp.partition)
         async with self._lock:
-            consumer = await self._started()
+            offsets = await self._offsets_consumer()
             try:
                 async with asyncio.timeout(_START_WAIT_S):
-                    committed = await consumer.committed(partition)
+                    committed = await offsets.committed(partition)
                     if committed is not None:
                         return int(committed)
-                    return int((await consumer.beginning_offsets([partition]))[partition])
+                    return int((await offsets.beginning_offsets([partition]))[partition])
             except TimeoutError:
                 log.warning("committed_offset_unknown", topic=tp.topic, partition=tp.partition)
                 return None
@@ -250,36 +255,51 @@ class KafkaHoleReader:
     async def read(self, tp: TP, start: int, end: int) -> list[EventT[Any]]:
         partition = TopicPartition(tp.topic, tp.partition)
         async with self._lock:
-            consumer = await self._started()
+            consumer = await self._records_consumer()
             consumer.assign([partition])
             consumer.seek(partition, start)
             events: list[EventT[Any]] = []
             deadline = time.monotonic() + _REREAD_DEADLINE_S
-            while start + len(events) < end:
+            while (wanted := start + len(events)) < end:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"cannot read {tp} again from {start} to {end}")
-                fetched = await consumer.getmany(partition, timeout_ms=_REREAD_WAIT_MS)
+                try:
+                    async with asyncio.timeout(_REREAD_FETCH_S):
+                        fetched = await consumer.getmany(partition, timeout_ms=_REREAD_WAIT_MS)
+                except TimeoutError:
+                    fetched = {}
                 for record in fetched.get(partition, []):
-                    if start + len(events) <= record.offset < end:
+                    if record.offset == start + len(events) < end:
                         events.append(cast(EventT[Any], RereadEvent(_message(record))))
+                if start + len(events) == wanted:  # nothing new: fetch from the next one again
+                    consumer.seek(partition, wanted)
             return events
 
     async def stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        for consumer in (self._offsets, self._records):
+            if consumer is not None:
+                await consumer.stop()
+        self._offsets = self._records = None
 
-    async def _started(self) -> AIOKafkaConsumer:
-        if self._consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap_servers,
-                group_id=self._group_id,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-            )
-            await consumer.start()
-            self._consumer = consumer
-        return self._consumer
+    async def _offsets_consumer(self) -> AIOKafkaConsumer:
+        if self._offsets is None:
+            self._offsets = await self._started(group_id=self._group_id)
+        return self._offsets
+
+    async def _records_consumer(self) -> AIOKafkaConsumer:
+        if self._records is None:
+            self._records = await self._started(group_id=None)
+        return self._records
+
+    async def _started(self, group_id: str | None) -> AIOKafkaConsumer:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        return consumer
 
 
 def _message(record: ConsumerRecord[bytes, bytes]) -> RereadMessage:
