@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from typing import cast
 
 from learning_record.ops.consumer_lag import LagSource
 from learning_record.platform import logs
@@ -67,7 +68,12 @@ class ConsistencyClock:
             self._value = self._value or _EPOCH
             self._checked_at = time.monotonic()
             return
-        behind = [lag.oldest_unprocessed_ms for lag in lags if lag.oldest_unprocessed_ms]
-        through_ms = min(behind) - 1 if behind else checked_ms
-        self._value = datetime.fromtimestamp(through_ms / 1000, UTC)
+        oldest = [lag.oldest_unprocessed_ms for lag in lags if lag.messages > 0]
         self._checked_at = time.monotonic()
+        if None in oldest:
+            # A partition is behind, but its oldest record's time was not read in time (a busy
+            # broker): what it holds back is unknown, so claim nothing new.
+            self._value = self._value or _EPOCH
+            return
+        through_ms = min(cast(list[int], oldest)) - 1 if oldest else checked_ms
+        self._value = datetime.fromtimestamp(through_ms / 1000, UTC)
