@@ -21,6 +21,7 @@ class Position:
     ends: dict[TP, int | None] = field(default_factory=dict)
     commits: dict[TP, int | None] = field(default_factory=dict)
     rewinds: list[tuple[TP, int]] = field(default_factory=list)
+    revoked: set[TP] = field(default_factory=set)  # revoked between the check and the seek
 
     def log_end(self, tp: TP) -> int | None:
         return self.ends.get(tp)
@@ -28,8 +29,11 @@ class Position:
     async def committed(self, tp: TP) -> int | None:
         return self.commits.get(tp)
 
-    async def rewind(self, tp: TP, offset: int) -> None:
+    async def rewind(self, tp: TP, offset: int) -> bool:
+        if tp in self.revoked:
+            return False
         self.rewinds.append((tp, offset))
+        return True
 
 
 async def test_a_partition_standing_still_with_records_waiting_is_rewound_to_its_commit() -> None:
@@ -68,3 +72,11 @@ async def test_caught_up_unknown_and_unassigned_partitions_are_left_alone() -> N
     assert await rewinder.check({STATEMENTS}, now=5 * QUIET_S) == []
     assert await rewinder.check({STATEMENTS}, now=6 * QUIET_S) == [STATEMENTS]
     assert position.rewinds == [(STATEMENTS, 10)]
+
+
+async def test_a_partition_revoked_before_its_seek_is_not_counted_as_rewound() -> None:
+    position = Position(ends={STATEMENTS: 10}, commits={STATEMENTS: 6}, revoked={STATEMENTS})
+    rewinder = StallRewinder(position, QUIET_S)
+    await rewinder.check({STATEMENTS}, now=0.0)
+    assert await rewinder.check({STATEMENTS}, now=QUIET_S) == []
+    assert position.rewinds == []

@@ -5,12 +5,10 @@ order and none is skipped (``stream.continuity``), and every batch is measured
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
 from faust import Stream, Topic
-from faust.transport.consumer import Consumer
 from faust.types import TP, EventT, StreamT
 from mode import Service
 from mode.types.signals import BaseSignalT
@@ -22,14 +20,11 @@ from learning_record.stream.continuity import (
     continuous,
     faust_committed,
     faust_settle,
-    flow_back,
 )
 from learning_record.stream.instruments import observed
-from learning_record.stream.stall_rewind import FaustPosition, StallRewinder
 
-_hole_reader = KafkaHoleReader(settings.kafka.bootstrap_servers, settings.worker.app_id)
-_continuity = Continuity(faust_committed(app), _hole_reader, faust_settle(app))
-_rewinder = StallRewinder(FaustPosition(app, _hole_reader), settings.worker.rewind_stalled_after_s)
+hole_reader = KafkaHoleReader(settings.kafka.bootstrap_servers, settings.worker.app_id)
+_continuity = Continuity(faust_committed(app), hole_reader, faust_settle(app))
 
 
 @app.service
@@ -37,7 +32,7 @@ class HoleReaderService(Service):
     """Stops the consumer that reads holes again, with the worker."""
 
     async def on_stop(self) -> None:
-        await _hole_reader.stop()
+        await hole_reader.stop()
 
 
 @app.on_partitions_revoked.connect
@@ -46,17 +41,6 @@ async def _forget_revoked(
 ) -> None:
     revoked: set[TP] = args[0]
     _continuity.forget(revoked)
-
-
-@app.timer(interval=settings.worker.rewind_stalled_after_s / 3)  # type: ignore[untyped-decorator]
-async def rewind_stalled_partitions() -> None:
-    """Only between rebalances: a recovery pauses and seeks partitions on purpose."""
-    consumer = app.consumer
-    if app.rebalancing or not flow_back(cast(Consumer, consumer)):
-        return
-    changelogs = app.tables.changelog_topics
-    streams = {tp for tp in consumer.assignment() if tp.topic not in changelogs}
-    await _rewinder.check(streams, time.monotonic())
 
 
 def batches(stream: StreamT[bytes]) -> AsyncIterator[Sequence[EventT[bytes]]]:

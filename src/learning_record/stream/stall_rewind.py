@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, cast
 
-from faust.transport.consumer import ThreadDelegateConsumer
+from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 from faust.types import TP, AppT
 
 from learning_record.platform import logs, metrics
-from learning_record.stream.continuity import HoleReader, faust_committed
+from learning_record.stream.continuity import HoleReader, faust_committed, flow_back
 
 log = logs.get_logger(__name__)
 
@@ -39,8 +39,9 @@ class ConsumerPosition(Protocol):
     async def committed(self, tp: TP) -> int | None:
         """The group's committed offset (its first offset when never committed)."""
 
-    async def rewind(self, tp: TP, offset: int) -> None:
-        """Resume fetching ``tp`` from ``offset``."""
+    async def rewind(self, tp: TP, offset: int) -> bool:
+        """Resume fetching ``tp`` from ``offset``; False when ``tp`` is no longer ours to seek
+        (revoked, or a rebalance started)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ class StallRewinder:
                 continue
             if now - still.since < self._quiet_s:
                 continue
+            if not await self._position.rewind(tp, committed):
+                continue
             log.warning(
                 "stalled_partition_rewound",
                 topic=tp.topic,
@@ -85,7 +88,6 @@ class StallRewinder:
                 quiet_s=round(now - still.since, 1),
             )
             metrics.WORKER_REWINDS.labels(metrics.WORKER, tp.topic).inc()
-            await self._position.rewind(tp, committed)
             self._still[tp] = _Standstill(committed, now)
             rewound.append(tp)
         return rewound
@@ -107,8 +109,15 @@ class FaustPosition:
         known = self._committed(tp)  # None for 0 as well as for unknown: ask the broker
         return known if known is not None else await self._reader.start_of(tp)
 
-    async def rewind(self, tp: TP, offset: int) -> None:
+    def between_rebalances(self) -> bool:
+        return not self._app.rebalancing and flow_back(cast(Consumer, self._app.consumer))
+
+    async def rewind(self, tp: TP, offset: int) -> bool:
         consumer = self._app.consumer
+        # Checked again after the awaits that found the stall: a rebalance may have begun.
+        if not self.between_rebalances() or tp not in consumer.assignment():
+            return False
         consumer.resume_partitions({tp})
         # On the consumer's own thread, and Faust's read offset with it.
         await cast(ThreadDelegateConsumer, consumer).seek_wait({tp: offset})
+        return True

@@ -6,6 +6,7 @@ from learning_record.stream.agents import (
     learner_indicators,
     normalise,
     raw_input,
+    stalled_partitions,
     view_retention,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "learner_indicators",
     "normalise",
     "raw_input",
+    "stalled_partitions",
     "view_retention",
 ]
