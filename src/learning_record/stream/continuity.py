@@ -259,19 +259,22 @@ class KafkaHoleReader:
             consumer.assign([partition])
             consumer.seek(partition, start)
             events: list[EventT[Any]] = []
+            wanted = start  # the next offset to read; one the log no longer holds is passed
             deadline = time.monotonic() + _REREAD_DEADLINE_S
-            while (wanted := start + len(events)) < end:
+            while wanted < end:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"cannot read {tp} again from {start} to {end}")
+                    raise RuntimeError(f"cannot read {tp} again from {wanted} to {end}")
                 try:
                     async with asyncio.timeout(_REREAD_FETCH_S):
                         fetched = await consumer.getmany(partition, timeout_ms=_REREAD_WAIT_MS)
                 except TimeoutError:
                     fetched = {}
+                before = wanted
                 for record in fetched.get(partition, []):
-                    if record.offset == start + len(events) < end:
+                    if wanted <= record.offset < end:
                         events.append(cast(EventT[Any], RereadEvent(_message(record))))
-                if start + len(events) == wanted:  # nothing new: fetch from the next one again
+                        wanted = record.offset + 1
+                if wanted == before:  # nothing new: fetch from the next one again
                     consumer.seek(partition, wanted)
             return events
 
