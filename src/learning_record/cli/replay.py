@@ -28,6 +28,7 @@ from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
+from learning_record.store import known_objects
 from learning_record.store.connection import HiredisPackingConnection
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import forget_view, route, write_view
@@ -79,7 +80,7 @@ async def replay(
                         continue
                     report.tenants.add(record.tenant)
                     kept = _replayed(record, oldest_ms)
-                    report.statements += len(kept)
+                    report.statements += sum(r.in_view for r in kept)
                     pending[record.tenant].extend(kept)
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
                         await _flush(redis, pending)
@@ -94,16 +95,19 @@ async def replay(
 class _Replayed:
     entry: ViewEntry
     request: RouteRequest | None
+    in_view: bool  # False: past the view's retention, only its Agents and Activities remain
 
 
 def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
     replayed = []
     for index, document in enumerate(record.documents or ()):
+        entry = view_entry(document, orjson.dumps(document), defines=record.defines)
         if _within_retention(document, oldest_ms):
             origin = origin_of(record.partition, record.offset, index)
             request = route_request(document, contribution_of(document), origin)
-            entry = view_entry(document, orjson.dumps(document), defines=record.defines)
-            replayed.append(_Replayed(entry, request))
+            replayed.append(_Replayed(entry, request, in_view=True))
+        else:  # the live view forgot it, but remembers what it told of Agents and Activities
+            replayed.append(_Replayed(entry, None, in_view=False))
     return replayed
 
 
@@ -116,7 +120,10 @@ def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
 
 async def _flush(redis: Redis, pending: defaultdict[str, list[_Replayed]]) -> None:
     for record_tenant, replayed in pending.items():
-        outcome = await write_view(redis, record_tenant, [r.entry for r in replayed])
+        await known_objects.remember(
+            redis, record_tenant, [r.entry for r in replayed if not r.in_view]
+        )
+        outcome = await write_view(redis, record_tenant, [r.entry for r in replayed if r.in_view])
         conflicts = set(outcome.conflicts)  # parked live, as here: they ask nothing
         requests = [
             r.request
