@@ -53,7 +53,7 @@ async def test_a_posted_statement_is_one_log_record_and_is_read_back(api: ApiUnd
 async def test_every_operation_with_scopes_refuses_a_request_without_a_key(
     api: ApiUnderTest,
 ) -> None:
-    """The declaration enforces what it documents: no view can forget its key check."""
+    """The declaration enforces what it documents: no action can forget its key check."""
     document = openapi_document(api.client.app, "/learningrecord/v1", "test")
     guarded = [
         (method.upper(), path)

@@ -25,4 +25,10 @@ async def test_a_synchronous_slice_is_measured_as_event_loop_lag(api: ApiUnderTe
     while time.monotonic() < busy_until:
         pass
 
-    assert await until(held_over_half_a_second, lambda n: n > before, within_s=10) == before + 1
+    # Another stall of a loaded machine may add a sample of its own: at least this one counts.
+    await until(
+        held_over_half_a_second,
+        lambda n: n > before,
+        within_s=10,
+        what="the 0.8 s slice counted as event-loop lag over half a second",
+    )

@@ -136,6 +136,17 @@ async def test_sigkill_during_a_50000_statement_replay_leaves_indicators_exact(
         assert compared == 2 * 5 * (1452 + 6 + 10 + 5)
 
 
+async def owned_by(settings: Settings, workers: int, what: str) -> None:
+    """Wait until the statements topic's partitions are owned by ``workers`` members."""
+    async with group_probe(settings) as group:
+        await until(
+            group.owners_of_statements,
+            lambda owners: len(owners) == workers,
+            within_s=120,
+            what=what,
+        )
+
+
 @pytest.mark.timeout(3600)  # a bound for a stuck run only: waits follow the work
 async def test_two_workers_share_partitions_and_one_takes_over_exactly(
     services: LocalStack, http: aiohttp.ClientSession
@@ -150,25 +161,13 @@ async def test_two_workers_share_partitions_and_one_takes_over_exactly(
         key = await issue_key(settings)
         doomed = processes.start_worker("worker-a")
         processes.start_worker("worker-b")
-        async with group_probe(settings) as group:
-            await until(
-                group.owners_of_statements,
-                lambda owners: len(owners) == 2,
-                within_s=120,
-                what="two workers sharing the partitions",
-            )
+        await owned_by(settings, 2, "two workers sharing the partitions")
         await produce_many(settings, generated.voids_first + first, key.record.tenant)
         await settle(http, base_url, key, settings)
 
         doomed.kill()
         await produce_many(settings, second + generated.voids_after, key.record.tenant)
-        async with group_probe(settings) as group:
-            await until(
-                group.owners_of_statements,
-                lambda owners: len(owners) == 1,
-                within_s=120,
-                what="the survivor owning every partition",
-            )
+        await owned_by(settings, 1, "the survivor owning every partition")
         await settle(http, base_url, key, settings)
 
         documents = generated.everything

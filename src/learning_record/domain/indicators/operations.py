@@ -71,7 +71,7 @@ class IndicatorOp:
 
 @dataclass(frozen=True, slots=True)
 class RoutedStatement:
-    """A statement the view decided to apply, from ``applied_at`` (and to retract, from
+    """A statement the routing rule applied, from ``applied_at`` (and to retract, from
     ``retracted_at``, when a void did): what a recount of extremes reads."""
 
     document: dict[str, Any]
@@ -112,7 +112,7 @@ def decode_operations(value: bytes) -> list[IndicatorOp]:
 def application(
     tenant: str, document: Mapping[str, Any], contribution: Contribution, origin: Origin
 ) -> IndicatorOp:
-    """The operation that counts a statement the view decided to apply."""
+    """The operation that counts a statement the routing rule applied."""
     return IndicatorOp(
         "apply", origin, tenant, contribution, None, ifi_properties(document["actor"])
     )
