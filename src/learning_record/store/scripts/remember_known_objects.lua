@@ -17,6 +17,16 @@
 
 local most_names, most_parts = tonumber(ARGV[1]), tonumber(ARGV[2])
 
+-- Byte order, whatever the server's locale: Lua's < on strings follows strcoll, and Redis takes
+-- LC_COLLATE from its environment, so two servers could order the same ranks differently.
+local function before(x, y)
+  for i = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, i), string.byte(y, i)
+    if a ~= b then return a < b end
+  end
+  return #x < #y
+end
+
 local function held_rank(held)
   return string.sub(held, 1, string.find(held, ' ', 1, true) - 1)
 end
@@ -40,7 +50,7 @@ while a <= #ARGV do
     local wins
     if held then
       local other = held_rank(held)
-      if first_wins == '1' then wins = rank < other else wins = rank > other end
+      if first_wins == '1' then wins = before(rank, other) else wins = before(other, rank) end
     else
       wins = redis.call('HLEN', activity_key) < most_parts
     end
