@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.ops.consumer_lag import GroupLag, LagReader, decode_owners
+from learning_record.ops.consumer_lag import (
+    GroupLag,
+    LagReader,
+    committed_offsets,
+    group_owners,
+)
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings
 from tests.ports import free_ports
@@ -57,18 +61,11 @@ class GroupProbe:
     async def committed(self) -> int:
         """Every offset the group committed (its input and operation topics; Faust commits none
         on its changelogs): how far its work went, to wait on progress rather than on a clock."""
-        offsets = await self.admin.list_consumer_group_offsets(self.settings.worker.app_id)
-        return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+        return sum((await committed_offsets(self.admin, self.settings.worker.app_id)).values())
 
     async def owners_of_statements(self) -> set[str]:
         """The members assigned partitions of the statements topic."""
-        try:
-            (description,) = await self.admin.describe_consumer_groups(
-                [self.settings.worker.app_id]
-            )
-        except GroupCoordinatorNotAvailableError:
-            return set()  # the group does not exist yet
-        _state, owners = decode_owners(description)
+        _state, owners = await group_owners(self.admin, self.settings.worker.app_id)
         statements = self.settings.kafka.statements_topic
         return {owner.member_id for tp, owner in owners.items() if tp.topic == statements}
 

@@ -83,6 +83,26 @@ def is_bookkeeping_topic(topic: str) -> bool:
     return topic.endswith("-changelog") or topic.endswith("__assignor-__leader")
 
 
+async def group_owners(
+    admin: AIOKafkaAdminClient, group_id: str
+) -> tuple[str, dict[TopicPartition, Owner]]:
+    """The group's state and the owner of each assigned partition, in one request."""
+    try:
+        (description,) = await admin.describe_consumer_groups([group_id])
+    except GroupCoordinatorNotAvailableError:
+        return "Unknown", {}  # no coordinator yet: the group never existed
+    return decode_owners(description)
+
+
+async def committed_offsets(admin: AIOKafkaAdminClient, group_id: str) -> dict[TopicPartition, int]:
+    """The group's committed offset of every partition it committed on, in one request."""
+    try:
+        offsets = await admin.list_consumer_group_offsets(group_id)
+    except GroupCoordinatorNotAvailableError:
+        return {}  # nothing was ever committed
+    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+
 def decode_owners(description: object) -> tuple[str, dict[TopicPartition, Owner]]:
     """The group state and the owner of each assigned partition, from a DescribeGroups reply."""
     (group,) = description.groups  # type: ignore[attr-defined]
@@ -190,18 +210,10 @@ class LagReader:
         return GroupLag(self.group_id, state, partitions, read_at_ms)
 
     async def _owners(self) -> tuple[str, dict[TopicPartition, Owner]]:
-        try:
-            (description,) = await self._admin.describe_consumer_groups([self.group_id])
-        except GroupCoordinatorNotAvailableError:
-            return "Unknown", {}  # no coordinator yet: the group never existed
-        return decode_owners(description)
+        return await group_owners(self._admin, self.group_id)
 
     async def _committed(self) -> dict[TopicPartition, int]:
-        try:
-            offsets = await self._admin.list_consumer_group_offsets(self.group_id)
-        except GroupCoordinatorNotAvailableError:
-            return {}  # nothing was ever committed
-        return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+        return await committed_offsets(self._admin, self.group_id)
 
     async def _partitions_of(self, topic: str) -> list[int]:
         if not self._partitions.get(topic):

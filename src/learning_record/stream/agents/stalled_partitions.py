@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from learning_record.ops.consumer_lag import is_bookkeeping_topic
 from learning_record.platform import logs
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import hole_reader
@@ -20,8 +21,7 @@ _rewinder = StallRewinder(_position, settings.worker.rewind_stalled_after_s)
 async def rewind_stalled_partitions() -> None:
     if not _position.between_rebalances():
         return  # a recovery pauses and seeks partitions on purpose
-    changelogs = app.tables.changelog_topics
-    streams = {tp for tp in app.consumer.assignment() if tp.topic not in changelogs}
+    streams = {tp for tp in app.consumer.assignment() if not is_bookkeeping_topic(tp.topic)}
     try:
         await _rewinder.check(streams, time.monotonic())
     except Exception as error:
