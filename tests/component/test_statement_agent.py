@@ -5,12 +5,14 @@ Kafka itself (offsets, holes, redelivery after a crash) stays in tests/integrati
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import pytest
 from faust.types.agents import AgentTestWrapperT
+from mode import Service
 from redis.asyncio import Redis
 
 from learning_record.domain import ingest
@@ -76,6 +78,28 @@ async def test_a_statement_is_stored_and_its_application_sent_to_its_partitions(
     assert activity_key is not None
     assert sent.operations(ACTIVITY_OPS) == [(partition_of(activity_key.encode()), applied)]
     assert sent.dead_letters() == []
+
+
+async def test_an_idle_agent_waits_for_its_next_record_without_a_timer(
+    agent: AgentTestWrapperT, sent: RecordingTopics, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faust's own batching woke every ``LR_WORKER__BATCH_WITHIN_S`` (10 ms) with nothing to do:
+    about 50 waits in the half second below, most of an idle worker's CPU (stream/take.py)."""
+    waits = 0
+    wait_first = Service.wait_first
+
+    async def counted(self: Service, *coros: Any, **options: Any) -> Any:
+        nonlocal waits
+        waits += 1
+        return await wait_first(self, *coros, **options)
+
+    monkeypatch.setattr(Service, "wait_first", counted)
+    await asyncio.sleep(0.5)  # the idle time under test, not a wait for a condition
+    assert waits == 0
+
+    await put(agent, orjson.dumps(make_statement()))
+    await until(sent.operations_sent, what="the application sent")
+    assert waits >= 1  # the batch's own wait for more records, up to 10 ms
 
 
 @pytest.mark.parametrize(

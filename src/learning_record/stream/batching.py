@@ -22,6 +22,7 @@ from learning_record.stream.continuity import (
     faust_settle,
 )
 from learning_record.stream.instruments import observed
+from learning_record.stream.take import take_events_when_ready
 
 hole_reader = KafkaHoleReader(settings.kafka.bootstrap_servers, settings.worker.app_id)
 _continuity = Continuity(faust_committed(app), hole_reader, faust_settle(app))
@@ -44,9 +45,8 @@ async def _forget_revoked(
 
 
 def batches(stream: StreamT[bytes]) -> AsyncIterator[Sequence[EventT[bytes]]]:
-    # take_events is defined on the concrete Stream, not on the StreamT interface.
-    taken = cast(Stream[bytes], stream).take_events(
-        settings.worker.batch_size, within=settings.worker.batch_within_s
+    taken = take_events_when_ready(
+        cast(Stream[bytes], stream), settings.worker.batch_size, settings.worker.batch_within_s
     )
     # A topic in the worker; an in-memory channel under ``agent.test_context()``.
     channel = stream.channel
