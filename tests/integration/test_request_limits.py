@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -119,3 +120,78 @@ async def test_a_batch_over_the_statement_limit_is_413_before_validation(
         error = (await response.json())["error"]
     assert error["code"] == "too_many_statements"
     assert error["details"] == {"limit": most, "count": most + 1}
+
+
+async def raw_exchange(settings: Settings, head: str, body: bytes) -> bytes:
+    """Send a request head and ``body`` over one connection; everything read back until the
+    server closed it (a reset after the answer counts as closed)."""
+    reader, writer = await asyncio.open_connection(settings.api.host, settings.api.port)
+    writer.write(head.encode() + body)
+    await asyncio.wait_for(writer.drain(), 60)
+    received = b""
+    try:
+        while chunk := await asyncio.wait_for(reader.read(65536), 60):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    writer.close()
+    return received
+
+
+def form_head(settings: Settings, content_length: int, *, connection: str = "") -> str:
+    return (
+        f"POST /learningrecord/v1/statements?method=GET HTTP/1.1\r\nHost: {settings.api.host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nX-Experience-API-Version: 1.0.3\r\n"
+        f"Content-Length: {content_length}\r\n{connection}\r\n"
+    )
+
+
+async def test_a_refused_large_body_is_not_read_and_its_connection_is_closed(
+    settings: Settings,
+) -> None:
+    """The declared 10 MB are never sent: the server answers 401 and closes at once instead of
+    waiting for the rest of a body it would only discard (aiohttp's lingering close)."""
+    sent = b"pad=" + b"x" * (256 * 1024)
+    received = await raw_exchange(settings, form_head(settings, 10 * 1024 * 1024), sent)
+
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    assert status_line == "HTTP/1.1 401 Unauthorized"
+    assert headers["Connection"] == "close"
+    assert orjson.loads(body)["error"]["code"] == "unauthorized"
+
+
+async def test_a_refused_small_body_is_read_and_its_connection_kept_for_the_next_request(
+    settings: Settings,
+) -> None:
+    form = b"pad=" + b"x" * 1000
+    keep_alive = form_head(settings, len(form))
+    last = form_head(settings, len(form), connection="Connection: close\r\n")
+    received = await raw_exchange(settings, keep_alive + form.decode() + last, form)
+
+    assert received.count(b"HTTP/1.1 401 Unauthorized") == 2
+
+
+@pytest.mark.parametrize("client", ["aiohttp", "curl"])
+async def test_a_client_still_sending_a_refused_10_mb_body_gets_the_answer(
+    http: aiohttp.ClientSession, base_url: str, tmp_path: Path, client: str
+) -> None:
+    form = b"pad=" + b"x" * (10 * 1024 * 1024)
+    url = f"{base_url}/statements?method=GET"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for _ in range(5):  # the answer must not lose a race with the reset that follows it
+        if client == "aiohttp":
+            async with http.post(url, data=form, headers=headers) as response:
+                status, answer = response.status, await response.read()
+        else:
+            (tmp_path / "form").write_bytes(form)
+            curl = await asyncio.create_subprocess_exec(
+                "curl", "-sS", "--data-binary", f"@{tmp_path / 'form'}", "-w", "\n%{http_code}",
+                url, stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            output, _ = await asyncio.wait_for(curl.communicate(), 60)
+            answer, _, code = output.rpartition(b"\n")
+            status = int(code)
+        assert status == 401
+        assert orjson.loads(answer)["error"]["code"] == "unauthorized"

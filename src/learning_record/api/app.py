@@ -25,7 +25,7 @@ from learning_record.api.metrics import (
     request_metrics_middleware,
 )
 from learning_record.api.middlewares import error_middleware, request_id_middleware
-from learning_record.api.request_limits import target_length_middleware
+from learning_record.api.request_limits import target_length_middleware, unread_body_middleware
 from learning_record.api.response_headers import response_headers
 from learning_record.api.routes import add_routes
 from learning_record.platform.settings import Settings
@@ -53,6 +53,7 @@ def create_app(
     own ``resources``: a real Redis, doubles for Kafka (``tests/component/api_app.py``)."""
     app = web.Application(
         middlewares=[
+            unread_body_middleware,  # outermost: it sees the answer every other one made
             request_id_middleware,
             request_metrics_middleware,
             cors_middleware,

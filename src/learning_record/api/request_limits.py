@@ -30,6 +30,29 @@ async def target_length_middleware(request: web.Request, handler: Handler) -> we
     return await handler(request)
 
 
+# aiohttp, like nginx, reads and discards a body its handler left unread ("lingering close"),
+# so that a client still sending it gets the answer. Under a flood of unauthenticated 10 MB
+# forms, refused with a 401 before their body, that reading was most of the event loop's work
+# (about 10 ms of it per form; issue #10, docs/benchmarks.md). Past this many bytes, the body
+# is not read: the answer says ``Connection: close``, is written whole, and the connection is
+# closed at once. aiohttp, curl and requests read the answer before the reset that follows
+# (tests/integration/test_request_limits.py); a smaller body is still read, keeping the
+# connection open for the client's next request.
+LINGER_MAX_BYTES = 64 * 1024
+
+
+@web.middleware
+async def unread_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    unread = request.body_exists and not request.content.is_eof()
+    if unread and (request.content_length or LINGER_MAX_BYTES + 1) > LINGER_MAX_BYTES:
+        response.force_close()
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()
+    return response
+
+
 # What the product endpoints (indicators, ops) read from a body; the xAPI resources have their
 # own media types and answer 400 for others, as the spec says (api.xapi_protocol).
 PRODUCT_MEDIA_TYPES = ("application/json",)
