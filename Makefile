@@ -10,10 +10,13 @@ NODE_DIR := .cache/node
 NODE_DRIVER := $(NODE_DIR)/.installed
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run test lint format deps system-packages kafka browser-driver clean contract
+.PHONY: run run-cluster test lint format deps system-packages kafka browser-driver clean contract
 
 run: deps  ## Start broker, Redis, worker and API; print a sample request.
 	$(BIN)/lr dev
+
+run-cluster: deps  ## The same on three Kafka nodes, replicated, with two workers (docs/cluster.md).
+	$(BIN)/lr dev --cluster
 
 test: deps lint  ## Lint, type-check and run the whole suite against the real broker and Redis.
 	$(BIN)/pytest

@@ -86,13 +86,14 @@ def _check_sample(base_url: str, api_key: str, statement: dict[str, object]) -> 
     assert stored["id"] == statement["id"], stored
 
 
-def run_dev_stack(settings: Settings, wait: Callable[[], None]) -> None:
+def run_dev_stack(settings: Settings, wait: Callable[[], None], workers: int = 1) -> None:
     base_url = f"http://{settings.api.host}:{settings.api.port}/learningrecord/v1"
     with LocalStack(settings) as local:
         print(f"[1/4] starting Redis and Kafka (logs in {local.log_dir})", flush=True)
         local.start_services()
-        print("[2/4] starting the worker and the API", flush=True)
-        local.start_worker()
+        print(f"[2/4] starting {workers} worker(s) in one group, and the API", flush=True)
+        for number in range(1, workers + 1):
+            local.start_worker("worker" if number == 1 else f"worker-{number}")
         local.start_api()
         print("[3/4] development key", flush=True)
         api_key = _dev_key(settings, local.data_dir)

@@ -67,10 +67,15 @@ def _stack_settings(
     api_port: int | None,
     kafka_port: int | None,
     redis_port: int | None,
+    *,
+    cluster: bool = False,
 ) -> Settings:
-    from learning_record.cli.stack.local_stack import for_local_stack
+    from learning_record.cli.stack.local_stack import as_cluster, for_local_stack
 
     settings = get_settings()
+    if cluster:
+        # A cluster's files are not a single broker's: they live apart, unless told otherwise.
+        data_dir = data_dir or Path(f"{settings.stack.data_dir}-cluster")
     stack = settings.stack
     kafka = kafka_port or stack.kafka_port
     updates = {
@@ -90,13 +95,21 @@ def _stack_settings(
             else worker,
         }
     )
-    return for_local_stack(settings)
+    return for_local_stack(as_cluster(settings) if cluster else settings)
 
 
 DataDir = Annotated[Path | None, typer.Option(help="State and logs of this stack.")]
 ApiPort = Annotated[int | None, typer.Option(help="API port.")]
 KafkaPort = Annotated[int | None, typer.Option(help="Kafka port (the controller uses the next).")]
 RedisPort = Annotated[int | None, typer.Option(help="Redis port.")]
+Cluster = Annotated[
+    bool,
+    typer.Option(
+        "--cluster",
+        help="Three Kafka nodes (the next ports), topics replicated 3 times, acknowledged by 2, "
+        "and (lr dev) two workers; files in <data dir>-cluster. docs/cluster.md",
+    ),
+]
 
 
 def _wait_for_ctrl_c() -> None:
@@ -119,11 +132,12 @@ def stack(
     data_dir: DataDir = None,
     kafka_port: KafkaPort = None,
     redis_port: RedisPort = None,
+    cluster: Cluster = False,
 ) -> None:
     """Start the broker and Redis only, until Ctrl-C."""
     from learning_record.cli.stack.local_stack import LocalStack
 
-    settings = _stack_settings(data_dir, None, kafka_port, redis_port)
+    settings = _stack_settings(data_dir, None, kafka_port, redis_port, cluster=cluster)
     with LocalStack(settings) as local:
         typer.echo(f"starting Kafka and Redis; logs in {local.log_dir}")
         local.start_services()
@@ -138,11 +152,14 @@ def dev(
     api_port: ApiPort = None,
     kafka_port: KafkaPort = None,
     redis_port: RedisPort = None,
+    cluster: Cluster = False,
 ) -> None:
     """Start broker, Redis, worker and API together, print a sample request, run until Ctrl-C."""
     from learning_record.cli.dev_stack import run_dev_stack
+    from learning_record.cli.stack.local_stack import CLUSTER_WORKERS
 
-    run_dev_stack(_stack_settings(data_dir, api_port, kafka_port, redis_port), _wait_for_ctrl_c)
+    settings = _stack_settings(data_dir, api_port, kafka_port, redis_port, cluster=cluster)
+    run_dev_stack(settings, _wait_for_ctrl_c, workers=CLUSTER_WORKERS if cluster else 1)
 
 
 @cli.command()

@@ -23,6 +23,28 @@ class KafkaSettings(BaseModel):
         default="lr", description="Prefix of every topic, so several stacks can share a broker."
     )
     partitions: int = Field(default=4, ge=1, description="Partitions of the topics we create.")
+    replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replicas of every topic we own, Faust's changelogs included (3 on a "
+        "cluster: `lr dev --cluster`).",
+    )
+    min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="min.insync.replicas of every topic we own: with acks=all, a write is "
+        "acknowledged once this many replicas have it (2 of 3 on a cluster).",
+    )
+
+    @model_validator(mode="after")
+    def _replicas_fit(self) -> KafkaSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"min_insync_replicas ({self.min_insync_replicas}) exceeds replication_factor "
+                f"({self.replication_factor}): no write could ever be acknowledged"
+            )
+        return self
+
     record_retention_ms: int = Field(
         default=-1,
         description="retention.ms of the system-of-record topics (statements, keys); -1 keeps "
@@ -284,6 +306,13 @@ class OpsSettings(BaseModel):
     lag_cache_s: float = Field(default=1.0, ge=0, description="How long a lag reading is reused.")
 
 
+class KafkaNodePorts(BaseModel):
+    """The listener and controller ports of one node of a local Kafka cluster."""
+
+    port: int
+    controller_port: int
+
+
 class StackSettings(BaseModel):
     """What ``lr dev`` and ``lr stack`` start on this machine.
 
@@ -295,6 +324,11 @@ class StackSettings(BaseModel):
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
     kafka_heap: str = "512m"
+    kafka_extra_nodes: list[KafkaNodePorts] = Field(
+        default_factory=list,
+        description="Further Kafka nodes (broker and controller each) beside the first, for a "
+        "local cluster; `lr dev --cluster` starts two, on the ports after the first node's.",
+    )
     kafka_libs: Path = Field(
         default=Path(".cache/kafka/libs"), description="Broker jars resolved by `make kafka`."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import NamedTuple
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -18,21 +19,20 @@ MAX_RAW_RECORD_BYTES = 2 * 1024 * 1024
 
 
 def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
+    """Every topic we own, each replicated as the settings say."""
     forever = str(kafka.record_retention_ms)
-    return [
+    topics: list[_Topic] = [
         # The system of record: never deleted by time unless an operator says so.
-        NewTopic(
+        _Topic(
             kafka.statements_topic,
             kafka.partitions,
-            1,
-            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+            {"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
         ),
         # Latest record per key id is what counts, kept forever.
-        NewTopic(
+        _Topic(
             kafka.keys_topic,
             1,
-            1,
-            topic_configs={"cleanup.policy": "compact", "retention.ms": forever},
+            {"cleanup.policy": "compact", "retention.ms": forever},
         ),
         # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever.
         _compacted(kafka.attachments_topic, kafka),
@@ -42,11 +42,10 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
         # The worker's indicator operations, one record per destination partition per batch.
         # Created here, before any worker subscribes, so that the first statement is counted.
         *(
-            NewTopic(
+            _Topic(
                 name,
                 kafka.partitions,
-                1,
-                topic_configs={
+                {
                     "retention.ms": str(kafka.operations_retention_ms),
                     "max.message.bytes": str(MAX_RECORD_BYTES),
                 },
@@ -55,31 +54,49 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
         ),
         # Records of other formats, to convert: personal data not pseudonymised yet, kept
         # only for as long as the worker may take to convert them.
-        NewTopic(
+        _Topic(
             kafka.raw_statements_topic,
             kafka.partitions,
-            1,
-            topic_configs={
+            {
                 "retention.ms": str(kafka.raw_retention_ms),
                 "max.message.bytes": str(MAX_RAW_RECORD_BYTES),
             },
         ),
-        NewTopic(
+        _Topic(
             kafka.dead_letter_topic,
             1,
-            1,
-            topic_configs={"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
+            {"retention.ms": forever, "max.message.bytes": str(MAX_RECORD_BYTES)},
         ),
+    ]
+    configs = replica_configs(kafka)
+    return [
+        NewTopic(
+            topic.name,
+            topic.partitions,
+            kafka.replication_factor,
+            topic_configs={**topic.configs, **configs},
+        )
+        for topic in topics
     ]
 
 
-def _compacted(name: str, kafka: KafkaSettings) -> NewTopic:
+def replica_configs(kafka: KafkaSettings) -> dict[str, str]:
+    """What every topic we own sets about its replicas, Faust's changelogs included."""
+    return {"min.insync.replicas": str(kafka.min_insync_replicas)}
+
+
+class _Topic(NamedTuple):
+    name: str
+    partitions: int
+    configs: dict[str, str]
+
+
+def _compacted(name: str, kafka: KafkaSettings) -> _Topic:
     """A topic of the last record per key, kept forever, with records as large as a body."""
-    return NewTopic(
+    return _Topic(
         name,
         kafka.partitions,
-        1,
-        topic_configs={
+        {
             "cleanup.policy": "compact",
             "retention.ms": str(kafka.record_retention_ms),
             "max.message.bytes": str(MAX_RECORD_BYTES),

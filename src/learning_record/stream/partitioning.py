@@ -17,6 +17,7 @@ from faust.tables.table import Table
 
 from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import ValueKey
+from learning_record.platform.topics import replica_configs
 from learning_record.stream.app import app, settings
 
 ROUTING_END = b"\x1f"
@@ -63,6 +64,7 @@ def key_partitioned_table(name: str, **options: Any) -> KeyPartitionedTable:
         key_type=bytes,
         value_type=bytes,
         partitions=settings.kafka.partitions,
+        extra_topic_configs=replica_configs(settings.kafka),  # the changelog's
         **options,
     )
     app.tables.add(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import ssl
 import sys
 import urllib.request
@@ -18,7 +19,7 @@ from pydantic import BaseModel, SecretStr
 
 from learning_record.cli.stack import kafka_broker, redis_server
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
-from learning_record.platform.settings import Settings
+from learning_record.platform.settings import KafkaNodePorts, Settings
 from learning_record.platform.topics import ensure_topics
 
 
@@ -54,15 +55,41 @@ def _env_text(value: object) -> str:
 def for_local_stack(settings: Settings) -> Settings:
     """Point the clients at the broker and Redis that the stack settings say we start."""
     stack = settings.stack
+    ports = [stack.kafka_port, *(node.port for node in stack.kafka_extra_nodes)]
     return settings.model_copy(
         update={
             "kafka": settings.kafka.model_copy(
-                update={"bootstrap_servers": f"127.0.0.1:{stack.kafka_port}"}
+                update={"bootstrap_servers": ",".join(f"127.0.0.1:{port}" for port in ports)}
             ),
             "redis": settings.redis.model_copy(
                 update={"url": f"redis://127.0.0.1:{stack.redis_port}/0"}
             ),
         }
+    )
+
+
+CLUSTER_NODES = 3
+CLUSTER_WORKERS = 2
+
+
+def as_cluster(settings: Settings, extra: list[KafkaNodePorts] | None = None) -> Settings:
+    """The same stack on a cluster (docs/cluster.md): three Kafka nodes, each a broker and a
+    controller, the two beside the first on ``extra`` ports (by default the ones after the first
+    node's); every topic replicated three times and acknowledged by two. ``for_local_stack``
+    then points the clients at all three."""
+    stack = settings.stack
+    if extra is None:
+        extra = [
+            KafkaNodePorts(
+                port=stack.kafka_port + 2 * n, controller_port=stack.kafka_port + 2 * n + 1
+            )
+            for n in range(1, CLUSTER_NODES)
+        ]
+    kafka = settings.kafka.model_copy(
+        update={"replication_factor": CLUSTER_NODES, "min_insync_replicas": CLUSTER_NODES - 1}
+    )
+    return settings.model_copy(
+        update={"kafka": kafka, "stack": stack.model_copy(update={"kafka_extra_nodes": extra})}
     )
 
 
@@ -72,6 +99,7 @@ class LocalStack(AbstractContextManager["LocalStack"]):
 
     settings: Settings
     processes: list[ManagedProcess] = field(default_factory=list)
+    brokers: list[ManagedProcess] = field(default_factory=list)  # Kafka nodes, node 1 first
 
     @property
     def data_dir(self) -> Path:
@@ -86,21 +114,43 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         redis_proc = redis_server.redis_process(
             redis_server.RedisServerConfig(self.data_dir, stack.redis_port, stack.redis_persistence)
         )
-        broker = kafka_broker.broker_process(
+        self._start(redis_proc)
+        nodes = self.kafka_nodes()
+        self.brokers = [kafka_broker.broker_process(node) for node in nodes]
+        for broker in self.brokers:
+            self._start(broker)
+        redis_server.wait_ready(redis_proc, stack.redis_port)
+        for node, broker in zip(nodes, self.brokers, strict=True):
+            kafka_broker.wait_ready(broker, node.port, brokers=len(nodes))
+        asyncio.run(ensure_topics(self.settings.kafka))
+
+    def kafka_nodes(self) -> list[kafka_broker.KafkaBrokerConfig]:
+        """The first node from the stack's ports, then any further ones: one cluster."""
+        stack, kafka = self.settings.stack, self.settings.kafka
+        ports = [
+            (stack.kafka_port, stack.kafka_controller_port),
+            *((node.port, node.controller_port) for node in stack.kafka_extra_nodes),
+        ]
+        cluster_id = (
+            kafka_broker.formatted_cluster_id(self.data_dir) or kafka_broker.new_cluster_id()
+        )
+        voters = tuple((node_id, controller) for node_id, (_, controller) in enumerate(ports, 1))
+        return [
             kafka_broker.KafkaBrokerConfig(
                 data_dir=self.data_dir,
                 libs_dir=stack.kafka_libs,
-                port=stack.kafka_port,
-                controller_port=stack.kafka_controller_port,
+                port=port,
+                controller_port=controller,
+                cluster_id=cluster_id,
                 heap=stack.kafka_heap,
-                partitions=self.settings.kafka.partitions,
+                partitions=kafka.partitions,
+                node_id=node_id,
+                voters=voters,
+                replication_factor=kafka.replication_factor,
+                min_insync_replicas=kafka.min_insync_replicas,
             )
-        )
-        self._start(redis_proc)
-        self._start(broker)
-        redis_server.wait_ready(redis_proc, stack.redis_port)
-        kafka_broker.wait_ready(broker, stack.kafka_port)
-        asyncio.run(ensure_topics(self.settings.kafka))
+            for node_id, (port, controller) in enumerate(ports, 1)
+        ]
 
     def start_worker(
         self, name: str = "worker", extra_env: dict[str, str] | None = None
@@ -137,8 +187,14 @@ class LocalStack(AbstractContextManager["LocalStack"]):
 
     def stop(self) -> None:
         for proc in reversed(self.processes):
+            if proc in self.brokers:
+                # All nodes at once: a node stopped after a majority of the controllers would
+                # wait for its controlled shutdown until killed.
+                for broker in self.brokers:
+                    broker.signal(signal.SIGTERM)
             proc.stop()
         self.processes.clear()
+        self.brokers.clear()
 
     def __exit__(
         self,

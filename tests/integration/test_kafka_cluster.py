@@ -1,0 +1,213 @@
+"""The stack on a three-node Kafka cluster, as `lr dev --cluster` starts it (every node a broker
+and a controller, every topic replicated 3 times with min.insync.replicas 2, producers
+idempotent with acks=all): HTTP ingest goes on through the SIGKILL of a broker, and nothing
+the API accepted is lost, doubled or counted twice (issue #11)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.indicators.reference import counted_statements
+from learning_record.platform.settings import (
+    ApiSettings,
+    KafkaNodePorts,
+    KafkaSettings,
+    Settings,
+    StackSettings,
+    WorkerSettings,
+)
+from tests.integration.conftest import REPO, issue_key
+from tests.integration.indicator_exactness import compare_learners_and_activities, settle
+from tests.integration.isolated_stack import base_url_of
+from tests.ports import free_ports
+from tests.unit.factories import make_statement
+from tests.waiting import until
+
+pytestmark = pytest.mark.cluster
+
+LEARNERS = [{"mbox": f"mailto:learner{n}@example.org"} for n in range(8)]
+BATCH = 20
+CLIENTS = 3
+BEFORE_KILL, DURING_OUTAGE, AFTER_RESTART = 15, 15, 10  # batches accepted in each phase
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """Kafka nodes, Redis, one worker and one API on free ports, in a folder of their own."""
+    ports = free_ports(9)
+    data_dir = tmp_path_factory.mktemp("cluster")
+    settings = Settings(
+        kafka=KafkaSettings(topic_prefix="lr-cluster", partitions=4),
+        api=ApiSettings(port=ports[0]),
+        worker=WorkerSettings(
+            app_id="lr-cluster",
+            broker_session_timeout_s=6.0,
+            broker_heartbeat_interval_s=1.0,
+            metrics_port=ports[1],
+            data_dir=data_dir / "worker",
+        ),
+        stack=StackSettings(
+            data_dir=data_dir,
+            kafka_port=ports[2],
+            kafka_controller_port=ports[3],
+            redis_port=ports[4],
+            redis_persistence=False,
+            kafka_libs=REPO / ".cache/kafka/libs",
+        ),
+    )
+    extra = [
+        KafkaNodePorts(port=ports[5], controller_port=ports[6]),
+        KafkaNodePorts(port=ports[7], controller_port=ports[8]),
+    ]
+    with LocalStack(for_local_stack(as_cluster(settings, extra))) as stack:
+        stack.start_services()
+        stack.start_worker()
+        stack.start_api()
+        yield stack
+
+
+@dataclass
+class Ingest:
+    """What the clients sent and got: statements by id once the API answered 200 for them, and
+    every answer that was not a 200."""
+
+    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refusals: Counter[str] = field(default_factory=Counter)
+    batches: int = 0  # accepted
+    sent_and_accepted: list[tuple[float, float]] = field(default_factory=list)  # monotonic
+
+
+async def post_until_accepted(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, ingest: Ingest, sent_at: float
+) -> None:
+    """One batch with ids, sent again after any refusal, as a client following Retry-After
+    would (sooner: the test waits on the broker, not on the advice)."""
+    statements = [
+        make_statement(id=str(uuid.uuid4()), actor=LEARNERS[n % len(LEARNERS)])
+        for n in range(BATCH)
+    ]
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    while True:
+        async with http.post(f"{base_url}/statements", json=statements, headers=headers) as answer:
+            if answer.status == 200:
+                assert sorted(await answer.json()) == sorted(s["id"] for s in statements)
+                break
+            ingest.refusals[f"{answer.status} Retry-After={'Retry-After' in answer.headers}"] += 1
+        await asyncio.sleep(0.2)
+    ingest.accepted.update((s["id"], s) for s in statements)
+    ingest.batches += 1
+    ingest.sent_and_accepted.append((sent_at, time.monotonic()))
+
+
+async def ingest_until(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, ingest: Ingest, batches: int
+) -> None:
+    """``CLIENTS`` clients post batches one after the other until ``batches`` more were taken."""
+    goal = ingest.batches + batches
+
+    async def client() -> None:
+        while ingest.batches < goal:
+            await post_until_accepted(http, base_url, key, ingest, time.monotonic())
+
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+
+
+async def leader_of_statements(settings: Settings) -> int:
+    """The node that leads the statements topic's partition 0: killing it moves a leadership
+    that the API's writes wait on."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        (topic,) = await admin.describe_topics([settings.kafka.statements_topic])
+        (partition,) = [p for p in topic["partitions"] if p["partition"] == 0]
+        return int(partition["leader"])
+    finally:
+        await admin.close()
+
+
+async def stored_statements(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, agent: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every statement the statement resource holds for ``agent``, page after page."""
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    statements: list[dict[str, Any]] = []
+    url = f"{base_url}/statements?agent={orjson.dumps(agent).decode()}&limit=500"
+    while url:
+        async with http.get(url, headers=headers) as answer:
+            assert answer.status == 200
+            page = await answer.json()
+        statements += page["statements"]
+        more = page.get("more", "")
+        url = f"{base_url.split('/learningrecord/v1')[0]}{more}" if more else ""
+    return statements
+
+
+@pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
+async def test_a_broker_killed_during_http_ingest_loses_doubles_and_miscounts_nothing(
+    cluster: LocalStack, tmp_path: Path
+) -> None:
+    settings = cluster.settings
+    base_url = base_url_of(settings)
+    key = await issue_key(settings)
+    ingest = Ingest()
+    async with aiohttp.ClientSession() as http:
+        await until(lambda: _known(http, base_url, key), within_s=120, what="the API knows the key")
+        await ingest_until(http, base_url, key, ingest, BEFORE_KILL)
+
+        killed = cluster.brokers[await leader_of_statements(settings) - 1]
+        killed.kill()
+        killed_at = time.monotonic()
+        await ingest_until(http, base_url, key, ingest, DURING_OUTAGE)
+        resumed_at = min(at for sent, at in ingest.sent_and_accepted if sent > killed_at)
+        killed.start()
+        await ingest_until(http, base_url, key, ingest, AFTER_RESTART)
+
+        # Answers: 200, or 503 with Retry-After while leadership moved; nothing else.
+        assert set(ingest.refusals) <= {"503 Retry-After=True"}, ingest.refusals
+        print(
+            f"node {killed.name} killed: {sum(ingest.refusals.values())} answers 503, first "
+            f"batch sent after the kill taken {resumed_at - killed_at:.1f} s after it"
+        )
+
+        # Stored exactly once: every id the API accepted, each once, nothing else.
+        documents = [
+            statement
+            for agent in LEARNERS
+            for statement in await stored_statements(http, base_url, key, agent)
+        ]
+        stored = [document["id"] for document in documents]
+        assert len(stored) == len(set(stored))
+        assert set(stored) == set(ingest.accepted)
+
+        # Counted exactly once: every learner and activity equals the batch reference.
+        await settle(http, base_url, key, settings)
+        compared = await compare_learners_and_activities(
+            http,
+            base_url,
+            key,
+            documents,
+            counted_statements(documents),
+            datetime.now(UTC) + timedelta(seconds=1),
+        )
+        assert compared == 5 * (len(LEARNERS) + 1)
+
+
+async def _known(http: aiohttp.ClientSession, base_url: str, key: IssuedKey) -> bool:
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    async with http.get(f"{base_url}/statements?limit=1", headers=headers) as answer:
+        return answer.status == 200
