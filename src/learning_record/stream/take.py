@@ -57,8 +57,9 @@ async def take_events_when_ready(
     stream._enable_passive(cast(ChannelT[Any], aiter(stream.channel)))
     try:
         while not stream.should_stop:
-            if not events and await stream.wait_for_stopped(buffer_filling):  # type: ignore[arg-type]
-                break
+            if not events:
+                # A stop may come with an event buffered meanwhile: that one is still yielded.
+                await stream.wait_for_stopped(buffer_filling)  # type: ignore[arg-type]
             await stream.wait_for_stopped(buffer_full, timeout=within)  # type: ignore[arg-type]
             if not events:
                 continue
