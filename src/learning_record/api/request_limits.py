@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
+
+from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.typedefs import Handler
 
 from learning_record.api.errors import ApiError
@@ -34,23 +36,46 @@ async def target_length_middleware(request: web.Request, handler: Handler) -> we
 # so that a client still sending it gets the answer. Under a flood of unauthenticated 10 MB
 # forms, refused with a 401 before their body, that reading was most of the event loop's work
 # (about 10 ms of it per form; issue #10, docs/benchmarks.md). Past this many bytes, the body
-# is not read: the answer says ``Connection: close``, is written whole, and the connection is
-# closed at once. aiohttp, curl and requests read the answer before the reset that follows
-# (tests/integration/test_request_limits.py); a smaller body is still read, keeping the
+# is not read: the answer says ``Connection: close``, is written whole and followed by a FIN,
+# reading stops, and the connection is closed ``CLOSE_AFTER_S`` later. Closing at once would
+# reset the connection, and a reset that reaches the client before it read the answer loses
+# it; Go's net/http waits as long for the same reason. A smaller body is still read, keeping the
 # connection open for the client's next request.
 LINGER_MAX_BYTES = 64 * 1024
+CLOSE_AFTER_S = 0.5
 
 
 @web.middleware
 async def unread_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    unread = request.body_exists and not request.content.is_eof()
+    unread = request.body_exists and not request.content.is_eof()  # not all received
     if unread and (request.content_length or LINGER_MAX_BYTES + 1) > LINGER_MAX_BYTES:
+        request.content.feed_eof()  # aiohttp does not linger to read the rest (it resumes reading)
+        transport = request.transport
+        if transport is not None:
+            transport.pause_reading()  # and the rest stays in the kernel, unread
         response.force_close()
-        await response.prepare(request)
-        await response.write_eof()
-        request.protocol.force_close()
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+            if transport is not None and transport.can_write_eof():
+                transport.write_eof()  # the client sees the answer end at once
+            await asyncio.sleep(CLOSE_AFTER_S)  # its time to read it before the reset
+        except ConnectionError:
+            pass  # the client left first: nothing to answer, and nothing worth a log line
+        finally:
+            request.protocol.force_close()
     return response
+
+
+async def expect_continue_only(request: web.Request) -> None:
+    """The routes' ``Expect`` handler. aiohttp's answers any expectation but ``100-continue``
+    with a 417 before any middleware runs, and then reads and discards the whole body; here the
+    request goes on to the key check, and a body it refuses is not read (above)."""
+    expect = request.headers.get(hdrs.EXPECT, "").lower()
+    if request.version == HttpVersion11 and expect == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the answer's own size starts after it
 
 
 # What the product endpoints (indicators, ops) read from a body; the xAPI resources have their

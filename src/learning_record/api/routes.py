@@ -39,7 +39,7 @@ from learning_record.api import (
 from learning_record.api.endpoint import Endpoint
 from learning_record.api.middlewares import error_middleware
 from learning_record.api.openapi import XAPI
-from learning_record.api.request_limits import media_type_middleware
+from learning_record.api.request_limits import expect_continue_only, media_type_middleware
 
 
 def add_routes(root: web.Application, base_path: str, *, metrics: Handler | None) -> None:
@@ -107,7 +107,9 @@ def _add(app: web.Application, path: str, declared: Endpoint, method: str) -> No
     if method == "GET":
         app.router.add_get(path, declared.handler(method))  # and HEAD, answered by the same action
     else:
-        app.router.add_route(method, path, declared.handler(method))
+        app.router.add_route(
+            method, path, declared.handler(method), expect_handler=expect_continue_only
+        )
 
 
 class _ServedBy(AbstractRuleMatching):
