@@ -6,18 +6,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
 from learning_record.ops.consumer_lag import (
     GroupLag,
     LagReader,
     committed_offsets,
     group_owners,
 )
-from learning_record.platform.settings import Settings
-from tests.integration.conftest import isolated_settings
+from learning_record.platform.settings import (
+    ApiSettings,
+    KafkaSettings,
+    Settings,
+    StackSettings,
+    WorkerSettings,
+)
+from tests.integration.conftest import REPO, isolated_settings
 from tests.ports import free_ports
 
 
@@ -78,3 +85,29 @@ async def group_probe(settings: Settings) -> AsyncIterator[GroupProbe]:
         yield GroupProbe(admin, settings)
     finally:
         await admin.close()
+
+
+def stack_of_its_own(data_dir: Path, label: str) -> Settings:
+    """Settings of a whole stack of its own (broker, Redis, worker, API) on free ports, for a
+    test whose faults would hit the session's (a Redis flushed, a broker killed)."""
+    api_port, metrics_port, kafka_port, controller_port, redis_port = free_ports(5)
+    settings = Settings(
+        kafka=KafkaSettings(topic_prefix=f"lr-{label}", partitions=4),
+        api=ApiSettings(port=api_port),
+        worker=WorkerSettings(
+            app_id=f"lr-{label}",
+            broker_session_timeout_s=6.0,
+            broker_heartbeat_interval_s=1.0,
+            metrics_port=metrics_port,
+            data_dir=data_dir / "worker",
+        ),
+        stack=StackSettings(
+            data_dir=data_dir,
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
+            redis_port=redis_port,
+            redis_persistence=False,
+            kafka_libs=REPO / ".cache/kafka/libs",
+        ),
+    )
+    return for_local_stack(settings)

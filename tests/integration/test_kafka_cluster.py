@@ -24,16 +24,12 @@ from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_lo
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
-    ApiSettings,
     KafkaNodePorts,
-    KafkaSettings,
     Settings,
-    StackSettings,
-    WorkerSettings,
 )
-from tests.integration.conftest import REPO, issue_key
+from tests.integration.conftest import issue_key
 from tests.integration.indicator_exactness import compare_learners_and_activities, settle
-from tests.integration.isolated_stack import base_url_of
+from tests.integration.isolated_stack import base_url_of, stack_of_its_own
 from tests.ports import free_ports
 from tests.unit.factories import make_statement
 from tests.waiting import until
@@ -48,31 +44,13 @@ BEFORE_KILL, DURING_OUTAGE, AFTER_RESTART = 15, 15, 10  # batches accepted in ea
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """Kafka nodes, Redis, one worker and one API on free ports, in a folder of their own."""
-    ports = free_ports(9)
-    data_dir = tmp_path_factory.mktemp("cluster")
-    settings = Settings(
-        kafka=KafkaSettings(topic_prefix="lr-cluster", partitions=4),
-        api=ApiSettings(port=ports[0]),
-        worker=WorkerSettings(
-            app_id="lr-cluster",
-            broker_session_timeout_s=6.0,
-            broker_heartbeat_interval_s=1.0,
-            metrics_port=ports[1],
-            data_dir=data_dir / "worker",
-        ),
-        stack=StackSettings(
-            data_dir=data_dir,
-            kafka_port=ports[2],
-            kafka_controller_port=ports[3],
-            redis_port=ports[4],
-            redis_persistence=False,
-            kafka_libs=REPO / ".cache/kafka/libs",
-        ),
-    )
+    """Three Kafka nodes, Redis, one worker and one API on free ports, in a folder of their
+    own."""
+    settings = stack_of_its_own(tmp_path_factory.mktemp("cluster"), "cluster")
+    ports = free_ports(4)
     extra = [
-        KafkaNodePorts(port=ports[5], controller_port=ports[6]),
-        KafkaNodePorts(port=ports[7], controller_port=ports[8]),
+        KafkaNodePorts(port=ports[0], controller_port=ports[1]),
+        KafkaNodePorts(port=ports[2], controller_port=ports[3]),
     ]
     with LocalStack(for_local_stack(as_cluster(settings, extra))) as stack:
         stack.start_services()

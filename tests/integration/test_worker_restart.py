@@ -9,8 +9,8 @@ import orjson
 
 from learning_record.cli.stack.local_stack import LocalStack
 from learning_record.domain.identity import learner_key
+from learning_record.domain.indicators.table_keys import ROUTING_END
 from learning_record.domain.xapi.statements import parse_statement
-from learning_record.stream.partitioning import ROUTING_END
 from tests.integration.conftest import isolated_settings, issue_key
 from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching

@@ -169,13 +169,15 @@ def replay(
         bool, typer.Option("--yes", help="Do not ask before deleting the view.")
     ] = False,
 ) -> None:
-    """Rebuild the Redis statement view and the documents from their topics, from scratch."""
+    """Rebuild the Redis statement view, the documents and the indicator mirror from their
+    topics, from scratch (after a Redis loss; stop the workers first)."""
     from learning_record.cli.replay import replay as replay_topic
 
     scope = f"tenant {tenant!r}" if tenant else "every tenant"
     if not yes:
         typer.confirm(
-            f"Delete and rebuild the statement view and documents of {scope}?", abort=True
+            f"Delete and rebuild the statement view, documents and indicators of {scope}?",
+            abort=True,
         )
     settings = get_settings()
     logs.configure(settings, "cli")  # what the decoder logs, on stderr like the services'
@@ -185,7 +187,9 @@ def replay(
         f"{len(report.tenants)} tenant(s) in the view, {report.rejected} records rejected, "
         f"{report.deleted_keys} old keys deleted; {report.documents.documents} documents from "
         f"{report.documents.records} document records, {report.documents.deleted_keys} old "
-        "document keys deleted"
+        f"document keys deleted; {report.indicators.values} indicator values from "
+        f"{report.indicators.records} changelog records, {report.indicators.deleted_keys} old "
+        "indicator keys deleted"
     )
 
 

@@ -1,5 +1,6 @@
 """``lr replay``: rebuild the Redis statement view from the statements topic, from scratch,
-then the documents from the documents topic (``cli.document_replay``).
+then the documents from the documents topic (``cli.document_replay``) and the indicator
+mirror from the indicator tables' changelogs (``cli.indicator_replay``).
 
 Records are decoded exactly as the worker decodes them (``ingest.decode_record``: same
 validation, same ids for statements produced without one), so the rebuilt view is the one the
@@ -20,7 +21,9 @@ from redis.asyncio import Redis
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
+from learning_record.cli.indicator_replay import IndicatorReplayReport, replay_indicators
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
+from learning_record.domain.identity import ifi_properties
 from learning_record.domain.indicators import contribution_of
 from learning_record.domain.indicators.routing import RouteRequest, route_request
 from learning_record.domain.indicators.state import origin_of
@@ -45,6 +48,7 @@ class ReplayReport:
     deleted_keys: int = 0
     tenants: set[str] = field(default_factory=set)
     documents: DocumentReplayReport = field(default_factory=DocumentReplayReport)
+    indicators: IndicatorReplayReport = field(default_factory=IndicatorReplayReport)
 
 
 def progress_bar(label: str, quiet: bool) -> Progress:
@@ -70,6 +74,7 @@ async def replay(
             with progress_bar(f"replaying {settings.kafka.statements_topic}", quiet) as progress:
                 task = progress.add_task("", total=log.total_records)
                 pending: defaultdict[str, list[_Replayed]] = defaultdict(list)
+                agents: dict[tuple[str, str], Any] = {}
                 async for record in log.records():
                     report.records += 1
                     progress.advance(task)
@@ -79,6 +84,7 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
+                    _remember_learners(agents, record)
                     kept = _replayed(record, oldest_ms)
                     report.statements += sum(r.in_view for r in kept)
                     pending[record.tenant].extend(kept)
@@ -86,6 +92,7 @@ async def replay(
                         await _flush(redis, pending)
                 await _flush(redis, pending)
         report.documents = await replay_documents(settings, redis, tenant)
+        report.indicators = await replay_indicators(settings, redis, agents, tenant)
     finally:
         await redis.aclose()
     return report
@@ -109,6 +116,15 @@ def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
         else:  # the live view forgot it, but remembers what it told of Agents and Activities
             replayed.append(_Replayed(entry, None, in_view=False))
     return replayed
+
+
+def _remember_learners(agents: dict[tuple[str, str], Any], record: LoggedRecord) -> None:
+    """The identifying properties of each learner a statement counts for, as its apply
+    operation carries them (``application``): the indicator mirror shows them."""
+    for document in record.documents or ():
+        contribution = contribution_of(document)
+        if contribution is not None:
+            agents[(record.tenant, contribution.learner_id)] = ifi_properties(document["actor"])
 
 
 def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:

@@ -18,6 +18,15 @@ MAX_RECORD_BYTES = 32 * 1024 * 1024
 MAX_RAW_RECORD_BYTES = 2 * 1024 * 1024
 
 
+# The worker's indicator tables: learners and learner-activity pairs, and activities. Faust
+# names each one's changelog topic after the app id (``changelog_topic``).
+INDICATOR_TABLES = ("learner-indicators", "activity-indicators")
+
+
+def changelog_topic(app_id: str, table: str) -> str:
+    return f"{app_id}-{table}-changelog"
+
+
 def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
     """Every topic we own, each replicated as the settings say."""
     forever = str(kafka.record_retention_ms)

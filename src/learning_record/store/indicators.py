@@ -23,6 +23,7 @@ from learning_record.domain.indicators import Entity, Granularity, Window, bucke
 from learning_record.domain.indicators.batch import HOUR, LIFETIME, MEMBER, MINUTE, ValueKey
 from learning_record.domain.indicators.state import StateValue, member_counts
 from learning_record.store import keys
+from learning_record.store.scan import unlink_matching
 
 LIFETIME_FIELD = "all"
 AGENT_FIELD = "agent"
@@ -88,6 +89,11 @@ def place_of(key: ValueKey) -> Place:
     else:
         field = key.inner or str(key.bucket)  # a member: learner id, or day
     return Place(key.tenant, key.entity, ref, field)
+
+
+async def forget_mirror(redis: Redis, tenant: str = "*") -> int:
+    """Delete the indicator mirror of one tenant (or all, ``*``); the number of keys deleted."""
+    return await unlink_matching(redis, keys.indicator_mirror_patterns(tenant))
 
 
 def queue_batch(

@@ -195,6 +195,12 @@ def statement_quota(tenant: str, key_id: str, month: str) -> str:
     return f"{_tenant_tag(tenant)}:quota:{key_id}:{month}"
 
 
+def indicator_mirror_patterns(tenant: str = "*") -> list[str]:
+    """SCAN patterns of the indicator mirror of one tenant, or of all with ``*``: what
+    ``lr replay`` rebuilds from the indicator tables' changelogs."""
+    return [f"{_tenant_tag(tenant)}:ind:*"]
+
+
 def statement_view_patterns(tenant: str = "*") -> list[str]:
     """SCAN patterns of every key of the statement view (documents, claims, indexes, voiding
     links, the names and definitions they gave) of one tenant, or of all with ``*``: what

@@ -15,12 +15,13 @@ from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import IndicatorBatch, ValueKey
 from learning_record.domain.indicators.operations import decode_operations, encode_operations
 from learning_record.domain.indicators.state import Outcome, StateValue
+from learning_record.domain.indicators.table_keys import table_key
 from learning_record.platform import logs
 from learning_record.store import indicators as view
 from learning_record.store.statements import routed_statements
 from learning_record.stream import changelog, dead_letters
 from learning_record.stream.batching import batches
-from learning_record.stream.partitioning import KeyPartitionedTable, table_key
+from learning_record.stream.partitioning import KeyPartitionedTable
 from learning_record.stream.redis_client import redis, with_retries
 
 log = logs.get_logger(__name__)

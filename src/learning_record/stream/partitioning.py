@@ -15,12 +15,9 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 from faust.tables.table import Table
 
-from learning_record.domain.indicators import Entity
-from learning_record.domain.indicators.batch import ValueKey
+from learning_record.domain.indicators.table_keys import ROUTING_END
 from learning_record.platform.topics import replica_configs
 from learning_record.stream.app import app, settings
-
-ROUTING_END = b"\x1f"
 
 
 @lru_cache(maxsize=262_144)  # murmur2 is pure Python; the same entities come back
@@ -30,22 +27,6 @@ def partition_of(routing_key: bytes) -> int:
 
 def routing_key_of(table_key: bytes) -> bytes:
     return table_key.partition(ROUTING_END)[0]
-
-
-@lru_cache(maxsize=262_144)  # the same values change batch after batch; keys are short
-def table_key(key: ValueKey) -> bytes:
-    held = f"{key.entity.value}|{key.inner}|{key.kind}|{key.bucket}"
-    return key.routing_key.encode() + ROUTING_END + held.encode()
-
-
-@lru_cache(maxsize=262_144)
-def value_key_of(table_key: bytes) -> ValueKey:
-    """The ``ValueKey`` a table key was built from (``table_key``)."""
-    routing, _, held = table_key.partition(ROUTING_END)
-    tenant, _, subject = routing.decode().partition("|")  # tenants never hold "|"
-    entity, _, rest = held.decode().partition("|")
-    inner, kind, bucket = rest.rsplit("|", 2)
-    return ValueKey(tenant, Entity(entity), subject, inner, kind, int(bucket))
 
 
 class KeyPartitionedTable(Table[bytes, bytes]):

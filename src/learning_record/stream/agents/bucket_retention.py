@@ -10,6 +10,7 @@ import orjson
 from faust.types import TP
 
 from learning_record.domain.indicators import expired
+from learning_record.domain.indicators.table_keys import value_key_of
 from learning_record.platform.clock import now_ms
 from learning_record.store import indicators as view
 from learning_record.stream.app import app, settings
@@ -17,7 +18,6 @@ from learning_record.stream.partitioning import (
     KeyPartitionedTable,
     partition_of,
     routing_key_of,
-    value_key_of,
 )
 from learning_record.stream.redis_client import redis
 from learning_record.stream.tables import activity_indicators, learner_indicators

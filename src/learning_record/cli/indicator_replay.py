@@ -1,0 +1,105 @@
+"""``lr replay``, indicators: rebuild the Redis indicator mirror from the indicator tables'
+changelogs, after a Redis loss.
+
+The worker's tables are the indicators' state; Redis only mirrors them. Their changelogs are
+compacted and hold each value's latest bytes (a tombstone for a value retention removed, until
+the broker drops it), and every value of an entity lives in one partition. So the last record of
+each key in its partition is the value the worker last mirrored: writing those back, with the
+same ``queue_batch`` as the live path, restores the mirror exactly, without counting a
+statement again. The learner's identifying properties, which the live path takes from the
+operations, come from the statements replayed just before (``LearnerAgents``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from learning_record.cli.statement_log import TopicFromStart
+from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.indicators import Entity
+from learning_record.domain.indicators.batch import ValueKey
+from learning_record.domain.indicators.state import StateValue
+from learning_record.domain.indicators.table_keys import value_key_of
+from learning_record.platform.settings import Settings
+from learning_record.platform.topics import INDICATOR_TABLES, changelog_topic
+from learning_record.store import indicators as view
+
+# (tenant, learner id) -> the learner's identifying properties, as the apply operations carry.
+LearnerAgents = Mapping[tuple[str, str], Any]
+
+# Values per Redis pipeline.
+_WRITE_CHUNK = 2_000
+
+
+@dataclass
+class IndicatorReplayReport:
+    records: int = 0
+    values: int = 0  # restored
+    deleted_keys: int = 0
+
+
+async def replay_indicators(
+    settings: Settings, redis: Redis, agents: LearnerAgents, tenant: str | None = None
+) -> IndicatorReplayReport:
+    report = IndicatorReplayReport()
+    report.deleted_keys = await view.forget_mirror(redis, tenant or "*")
+    for table in INDICATOR_TABLES:
+        async for latest in _latest_per_partition(settings, table, report):
+            values = _restorable(latest, tenant)
+            for first in range(0, len(values), _WRITE_CHUNK):
+                await _mirror(redis, values[first : first + _WRITE_CHUNK], agents)
+            report.values += len(values)
+    return report
+
+
+def _restorable(
+    latest: Mapping[bytes, bytes | None], tenant: str | None
+) -> list[tuple[ValueKey, StateValue, bytes]]:
+    """The values to write back, the tenant's only when one is named."""
+    values = []
+    for raw_key, serialised in latest.items():
+        if serialised is None:
+            continue  # removed by retention
+        key = value_key_of(raw_key)
+        if tenant is None or key.tenant == tenant:
+            values.append((key, orjson.loads(serialised), serialised))
+    return values
+
+
+async def _latest_per_partition(
+    settings: Settings, table: str, report: IndicatorReplayReport
+) -> AsyncIterator[dict[bytes, bytes | None]]:
+    """Each changelog partition's last bytes per key (None: removed), one partition at a time:
+    an entity's values never span two."""
+    topic = changelog_topic(settings.worker.app_id, table)
+    async with TopicFromStart(settings, topic) as log:
+        latest: dict[bytes, bytes | None] = {}
+        partition = None
+        async for record in log.in_partition_order():
+            report.records += 1
+            if record.partition != partition and latest:
+                yield latest
+                latest = {}
+            partition = record.partition
+            if record.key is not None:
+                latest[record.key] = record.value
+        if latest:
+            yield latest
+
+
+async def _mirror(
+    redis: Redis, values: list[tuple[ValueKey, StateValue, bytes]], agents: LearnerAgents
+) -> None:
+    learners = {
+        (key.tenant, learner_id_of_ifi(key.subject))
+        for key, _, _ in values
+        if key.entity is Entity.LEARNER
+    }
+    async with redis.pipeline(transaction=False) as pipe:
+        view.queue_batch(pipe, values, {who: agents[who] for who in learners if who in agents})
+        await pipe.execute()
