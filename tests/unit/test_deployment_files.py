@@ -1,4 +1,5 @@
-"""docker-compose.yml and .env.example cannot run here, so check they agree with the code."""
+"""docker-compose.yml, docker-compose.cluster.yml and .env.example cannot run here, so check
+they agree with the code."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 from pydantic import BaseModel
 
 from learning_record.cli.main import cli
+from learning_record.cli.stack.local_stack import CLUSTER_NODES, CLUSTER_WORKERS, as_cluster
 from learning_record.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,9 +29,13 @@ def setting_names() -> set[str]:
     return names
 
 
-def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+def compose(name: str = "docker-compose.yml") -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO / name).read_text())
     return loaded
+
+
+def cluster_compose() -> dict[str, Any]:
+    return compose("docker-compose.cluster.yml")
 
 
 def test_compose_runs_broker_redis_worker_and_api() -> None:
@@ -63,3 +69,36 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
         re.findall(r"^#?\s*(LR_[A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.M)
     )
     assert documented == setting_names()
+
+
+def test_cluster_compose_runs_the_topology_of_lr_dev_cluster() -> None:
+    services = cluster_compose()["services"]
+    nodes = sorted(name for name in services if name.startswith("kafka-"))
+    workers = sorted(name for name in services if name.startswith("worker-"))
+    assert len(nodes) == CLUSTER_NODES
+    assert len(workers) == CLUSTER_WORKERS
+    assert set(services) == {*nodes, *workers, "redis", "api"}
+    for service in [*workers, "api"]:
+        (command,) = services[service]["command"]
+        assert command in set(typer.main.get_group(cli).commands)
+        unknown = set(services[service]["environment"]) - setting_names()
+        assert not unknown, f"{service} sets unknown variables {unknown}"
+
+
+def test_cluster_compose_replicates_as_lr_dev_cluster() -> None:
+    """Every node and every process of the compose cluster says what ``as_cluster`` says."""
+    ours = as_cluster(Settings()).kafka
+    services = cluster_compose()["services"]
+    voters = {f"{n}@kafka-{n}:9093" for n in range(1, CLUSTER_NODES + 1)}
+    for node in range(1, CLUSTER_NODES + 1):
+        environment = services[f"kafka-{node}"]["environment"]
+        assert environment["KAFKA_NODE_ID"] == str(node)
+        assert set(environment["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
+        assert environment["KAFKA_DEFAULT_REPLICATION_FACTOR"] == str(ours.replication_factor)
+        assert environment["KAFKA_MIN_INSYNC_REPLICAS"] == str(ours.min_insync_replicas)
+        assert services[f"kafka-{node}"]["image"] == compose()["services"]["kafka"]["image"]
+    for service in ("worker-1", "worker-2", "api"):
+        environment = services[service]["environment"]
+        assert environment["LR_KAFKA__REPLICATION_FACTOR"] == str(ours.replication_factor)
+        assert environment["LR_KAFKA__MIN_INSYNC_REPLICAS"] == str(ours.min_insync_replicas)
+        assert len(environment["LR_KAFKA__BOOTSTRAP_SERVERS"].split(",")) == CLUSTER_NODES
