@@ -6,12 +6,14 @@ the API accepted is lost, doubled or counted twice (issue #11)."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,12 @@ import orjson
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
+from learning_record.cli.stack.local_stack import (
+    CLUSTER_APIS,
+    LocalStack,
+    as_cluster,
+    for_local_stack,
+)
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
@@ -30,6 +37,7 @@ from learning_record.platform.settings import (
 from tests.integration.conftest import issue_key
 from tests.integration.indicator_exactness import compare_learners_and_activities, settle
 from tests.integration.isolated_stack import base_url_of, stack_of_its_own
+from tests.integration.metrics_text import total
 from tests.ports import free_ports
 from tests.unit.factories import make_statement
 from tests.waiting import until
@@ -44,8 +52,8 @@ BEFORE_KILL, DURING_OUTAGE, AFTER_RESTART = 15, 15, 10  # batches accepted in ea
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """Three Kafka nodes, Redis, one worker and one API on free ports, in a folder of their
-    own."""
+    """Three Kafka nodes, Redis, one worker and two API processes sharing one port, on free
+    ports, in a folder of their own."""
     settings = stack_of_its_own(tmp_path_factory.mktemp("cluster"), "cluster")
     ports = free_ports(4)
     extra = [
@@ -55,7 +63,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with LocalStack(for_local_stack(as_cluster(settings, extra))) as stack:
         stack.start_services()
         stack.start_worker()
-        stack.start_api()
+        stack.start_shared_apis(free_ports(CLUSTER_APIS))
         yield stack
 
 
@@ -137,13 +145,15 @@ async def stored_statements(
 
 @pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
 async def test_a_broker_killed_during_http_ingest_loses_doubles_and_miscounts_nothing(
-    cluster: LocalStack, tmp_path: Path
+    cluster: LocalStack,
 ) -> None:
     settings = cluster.settings
     base_url = base_url_of(settings)
     key = await issue_key(settings)
     ingest = Ingest()
-    async with aiohttp.ClientSession() as http:
+    # A connection per request, as many clients would open: the kernel spreads connections,
+    # not requests, between the two API processes on the shared port.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
         await until(lambda: _known(http, base_url, key), within_s=120, what="the API knows the key")
         await ingest_until(http, base_url, key, ingest, BEFORE_KILL)
 
@@ -152,6 +162,10 @@ async def test_a_broker_killed_during_http_ingest_loses_doubles_and_miscounts_no
         killed_at = time.monotonic()
         await ingest_until(http, base_url, key, ingest, DURING_OUTAGE)
         resumed_at = min(at for sent, at in ingest.sent_and_accepted if sent > killed_at)
+        # A process that starts while the node is down finds the other two.
+        late_url = api_of_its_own(cluster, "api-late")
+        await until(lambda: _known(http, late_url, key), within_s=120, what="key known")
+        await post_until_accepted(http, late_url, key, ingest, time.monotonic())
         killed.start()
         await ingest_until(http, base_url, key, ingest, AFTER_RESTART)
 
@@ -161,6 +175,12 @@ async def test_a_broker_killed_during_http_ingest_loses_doubles_and_miscounts_no
             f"node {killed.name} killed: {sum(ingest.refusals.values())} answers 503, first "
             f"batch sent after the kill taken {resumed_at - killed_at:.1f} s after it"
         )
+
+        # Both API processes took a share of the connections to their one port.
+        shares = [await _accepted_by(http, cluster, name) for name in ("api-1", "api-2")]
+        assert all(share > 0 for share in shares), shares
+        late = await _accepted_by(http, cluster, "api-late")
+        assert sum(shares) + late >= len(ingest.accepted)
 
         # Stored exactly once: every id the API accepted, each once, nothing else.
         documents = [
@@ -189,3 +209,113 @@ async def _known(http: aiohttp.ClientSession, base_url: str, key: IssuedKey) -> 
     headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
     async with http.get(f"{base_url}/statements?limit=1", headers=headers) as answer:
         return answer.status == 200
+
+
+async def _accepted_by(http: aiohttp.ClientSession, stack: LocalStack, name: str) -> float:
+    """Statements one API process accepted over HTTP, from its own /metrics port."""
+    (process,) = [p for p in stack.processes if p.name == name]
+    port = (process.env or {})["LR_API__METRICS_PORT"]
+    async with http.get(f"http://127.0.0.1:{port}/metrics") as answer:
+        return total(await answer.text(), "lr_statements_accepted_total", path="http")
+
+
+@pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
+async def test_an_api_process_killed_mid_batch_leaves_all_or_nothing_and_the_retry_doubles_nothing(
+    cluster: LocalStack,
+) -> None:
+    """SIGKILL of an API process while it writes a batch of 1,000, before it answered: once the
+    worker caught up, the batch is stored whole or not at all; the client's retry of the same
+    batch through the shared port answers 200; every statement is stored and counted once."""
+    settings = cluster.settings
+    key = await issue_key(settings)
+    shared_url = base_url_of(settings)
+    statements = [
+        make_statement(id=str(uuid.uuid4()), actor=LEARNERS[n % len(LEARNERS)]) for n in range(1000)
+    ]
+    async with aiohttp.ClientSession() as http:
+        # It would answer 503 after its write deadline; it must die first.
+        doomed_url = api_of_its_own(cluster, "api-doomed", {"LR_KAFKA__WRITE_DEADLINE_S": "600"})
+        doomed = cluster.processes[-1]
+        await until(lambda: _known(http, doomed_url, key), within_s=120, what="key known")
+        # Every node frozen: the API process validates the batch, hands it to its producer and
+        # waits for the acknowledgement, idle; it dies there, with the batch maybe in a broker's
+        # socket, which the broker reads once it runs again.
+        for broker in cluster.brokers:
+            broker.signal(signal.SIGSTOP)
+        try:
+            cpu_before = _cpu_ticks(doomed.pid)
+            posting = asyncio.create_task(_post(http, doomed_url, key, statements))
+            await until(
+                partial(_idle_after_work, doomed.pid, cpu_before),
+                within_s=120,
+                what="the API process waiting on Kafka after validating the batch",
+            )
+            doomed.kill()
+        finally:
+            for broker in cluster.brokers:
+                broker.signal(signal.SIGCONT)
+        (outcome,) = await asyncio.gather(posting, return_exceptions=True)
+        assert isinstance(outcome, aiohttp.ClientError), outcome  # no answer came
+
+        await settle(http, shared_url, key, settings)
+        stored = [
+            s["id"]
+            for agent in LEARNERS
+            for s in await stored_statements(http, shared_url, key, agent)
+        ]
+        assert len(stored) in (0, len(statements))  # all or nothing
+        print(f"killed mid-batch: {len(stored)} of {len(statements)} stored before the retry")
+
+        assert await _post(http, shared_url, key, statements) == 200
+        await settle(http, shared_url, key, settings)
+        documents = [
+            statement
+            for agent in LEARNERS
+            for statement in await stored_statements(http, shared_url, key, agent)
+        ]
+        assert sorted(d["id"] for d in documents) == sorted(s["id"] for s in statements)
+        compared = await compare_learners_and_activities(
+            http,
+            shared_url,
+            key,
+            documents,
+            counted_statements(documents),
+            datetime.now(UTC) + timedelta(seconds=1),
+        )
+        assert compared == 5 * (len(LEARNERS) + 1)
+
+
+def api_of_its_own(stack: LocalStack, name: str, extra_env: dict[str, str] | None = None) -> str:
+    """Start an API process on ports of its own; its base URL."""
+    port, metrics_port = free_ports(2)
+    host = stack.settings.api.host
+    stack.start_api(
+        {"LR_API__PORT": str(port), "LR_API__METRICS_PORT": str(metrics_port), **(extra_env or {})},
+        name,
+        ready_url=f"http://{host}:{port}/learningrecord/v1/health",
+    )
+    return f"http://{host}:{port}/learningrecord/v1"
+
+
+async def _post(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, statements: list[dict[str, Any]]
+) -> int:
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    async with http.post(f"{base_url}/statements", json=statements, headers=headers) as answer:
+        await answer.read()
+        return answer.status
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU ticks of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+async def _idle_after_work(pid: int, ticks_before: int) -> bool:
+    """Whether the process used CPU since ``ticks_before`` and then none for 0.3 s."""
+    worked = _cpu_ticks(pid)
+    if worked == ticks_before:
+        return False
+    await asyncio.sleep(0.3)  # the quiet spell the condition is about
+    return _cpu_ticks(pid) == worked

@@ -26,7 +26,13 @@ async def serve(settings: Settings) -> None:
     )
     await runner.setup()
     tls = server_context(settings.api)
-    site = web.TCPSite(runner, settings.api.host, settings.api.port, ssl_context=tls)
+    site = web.TCPSite(
+        runner,
+        settings.api.host,
+        settings.api.port,
+        ssl_context=tls,
+        reuse_port=settings.api.reuse_port,
+    )
     await site.start()
     log.info("api_listening", host=settings.api.host, port=settings.api.port, tls=tls is not None)
     redirect_runner = await serve_redirect(settings.api)

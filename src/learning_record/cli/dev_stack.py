@@ -7,7 +7,7 @@ import json
 import shlex
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from learning_record.cli import keys_admin
@@ -86,15 +86,28 @@ def _check_sample(base_url: str, api_key: str, statement: dict[str, object]) -> 
     assert stored["id"] == statement["id"], stored
 
 
-def run_dev_stack(settings: Settings, wait: Callable[[], None], workers: int = 1) -> None:
+def run_dev_stack(
+    settings: Settings,
+    wait: Callable[[], None],
+    workers: int = 1,
+    api_metrics_ports: Sequence[int] = (),
+) -> None:
+    """``api_metrics_ports``: one API process for each, all sharing the API port; none: one
+    API process, its /metrics on the API port."""
     base_url = f"http://{settings.api.host}:{settings.api.port}/learningrecord/v1"
     with LocalStack(settings) as local:
         print(f"[1/4] starting Redis and Kafka (logs in {local.log_dir})", flush=True)
         local.start_services()
-        print(f"[2/4] starting {workers} worker(s) in one group, and the API", flush=True)
+        apis = max(1, len(api_metrics_ports))
+        print(
+            f"[2/4] starting {workers} worker(s) in one group, {apis} API process(es)", flush=True
+        )
         for number in range(1, workers + 1):
             local.start_worker("worker" if number == 1 else f"worker-{number}")
-        local.start_api()
+        if api_metrics_ports:
+            local.start_shared_apis(api_metrics_ports)
+        else:
+            local.start_api()
         print("[3/4] development key", flush=True)
         api_key = _dev_key(settings, local.data_dir)
         statement = sample_statement()

@@ -107,7 +107,8 @@ Cluster = Annotated[
     typer.Option(
         "--cluster",
         help="Three Kafka nodes (the next ports), topics replicated 3 times, acknowledged by 2, "
-        "and (lr dev) two workers; files in <data dir>-cluster. docs/cluster.md",
+        "and (lr dev) two workers and two API processes on the API port (their /metrics on the "
+        "API port + 11 and + 12); files in <data dir>-cluster. docs/cluster.md",
     ),
 ]
 
@@ -156,10 +157,15 @@ def dev(
 ) -> None:
     """Start broker, Redis, worker and API together, print a sample request, run until Ctrl-C."""
     from learning_record.cli.dev_stack import run_dev_stack
-    from learning_record.cli.stack.local_stack import CLUSTER_WORKERS
+    from learning_record.cli.stack.local_stack import CLUSTER_APIS, CLUSTER_WORKERS
 
     settings = _stack_settings(data_dir, api_port, kafka_port, redis_port, cluster=cluster)
-    run_dev_stack(settings, _wait_for_ctrl_c, workers=CLUSTER_WORKERS if cluster else 1)
+    if not cluster:
+        run_dev_stack(settings, _wait_for_ctrl_c)
+        return
+    # The API processes share the API port; each serves /metrics on one of the next ports.
+    metrics_ports = [settings.api.port + 10 + n for n in range(1, CLUSTER_APIS + 1)]
+    run_dev_stack(settings, _wait_for_ctrl_c, CLUSTER_WORKERS, metrics_ports)
 
 
 @cli.command()

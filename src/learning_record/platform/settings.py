@@ -135,6 +135,22 @@ class ApiSettings(BaseModel):
     metrics_port: int = Field(
         default=0, ge=0, description="A separate port for /metrics; 0 serves it on the API port."
     )
+    reuse_port: bool = Field(
+        default=False,
+        description="Share the port with other API processes (SO_REUSEPORT): the kernel spreads "
+        "connections among them. Each needs a metrics_port of its own, so that the ops summary "
+        "reaches every one.",
+    )
+
+    @model_validator(mode="after")
+    def _metrics_apart_when_shared(self) -> ApiSettings:
+        if self.reuse_port and self.metrics_port == 0:
+            raise ValueError(
+                "reuse_port needs a metrics_port of its own for each API process: on the shared "
+                "port, /metrics would answer for whichever process took the connection"
+            )
+        return self
+
     tls_cert: Path | None = Field(
         default=None, description="PEM certificate (chain) file: with tls_key, serve HTTPS."
     )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from contextlib import suppress
 from typing import NamedTuple
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from learning_record.platform import logs
 from learning_record.platform.settings import KafkaSettings
+
+log = logs.get_logger(__name__)
 
 # One API batch is one record; the broker's 1 MiB default would cap batches far below the API's
 # body limit, so the statements topic and the producers allow this much.
@@ -113,7 +118,27 @@ def _compacted(name: str, kafka: KafkaSettings) -> _Topic:
     )
 
 
+# How long a process waits at start for the brokers to create or list its topics.
+ENSURE_TOPICS_DEADLINE_S = 60.0
+
+
 async def ensure_topics(kafka: KafkaSettings) -> None:
+    """Create the topics we own that are missing. A broker of a cluster that is down when a
+    process starts makes the first request fail (the client may ask it first): retriable
+    errors are retried against the others until ``ENSURE_TOPICS_DEADLINE_S``."""
+    deadline = time.monotonic() + ENSURE_TOPICS_DEADLINE_S
+    while True:
+        try:
+            await _create_missing(kafka)
+            return
+        except KafkaError as error:
+            if not error.retriable or time.monotonic() > deadline:
+                raise
+            log.warning("topics_not_ensured_yet", error=type(error).__name__)
+            await asyncio.sleep(0.5)
+
+
+async def _create_missing(kafka: KafkaSettings) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:

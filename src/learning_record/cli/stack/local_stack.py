@@ -9,6 +9,7 @@ import signal
 import ssl
 import sys
 import urllib.request
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,7 @@ def for_local_stack(settings: Settings) -> Settings:
 
 CLUSTER_NODES = 3
 CLUSTER_WORKERS = 2
+CLUSTER_APIS = 2
 
 
 def as_cluster(settings: Settings, extra: list[KafkaNodePorts] | None = None) -> Settings:
@@ -159,15 +161,32 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         self._start(proc)
         return proc
 
+    def start_shared_apis(self, metrics_ports: Sequence[int]) -> list[ManagedProcess]:
+        """One API process per metrics port, all on the API port (``reuse_port``); each is
+        ready when its own /metrics answers (the shared port may answer for another one)."""
+        host = self.settings.api.metrics_host
+        return [
+            self.start_api(
+                {"LR_API__REUSE_PORT": "true", "LR_API__METRICS_PORT": str(port)},
+                name=f"api-{number}",
+                ready_url=f"http://{host}:{port}/metrics",
+            )
+            for number, port in enumerate(metrics_ports, 1)
+        ]
+
     def start_api(
-        self, extra_env: dict[str, str] | None = None, name: str = "api"
+        self,
+        extra_env: dict[str, str] | None = None,
+        name: str = "api",
+        ready_url: str | None = None,
     ) -> ManagedProcess:
+        """Start an API process; return once ``ready_url`` answers (by default /health)."""
         proc = self.lr_process(name, ["api"], extra_env)
         self._start(proc)
         api = self.settings.api
         scheme = "https" if api.tls_cert is not None else "http"
-        url = f"{scheme}://{api.host}:{api.port}/learningrecord/v1/health"
-        wait_until("API health", lambda: _http_ok(url), 60, proc)
+        url = ready_url or f"{scheme}://{api.host}:{api.port}/learningrecord/v1/health"
+        wait_until(f"{name} ready", lambda: _http_ok(url), 60, proc)
         return proc
 
     def lr_process(
