@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
+from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
 from learning_record.ops.consumer_lag import (
     GroupLag,
     LagReader,
@@ -19,6 +19,7 @@ from learning_record.ops.consumer_lag import (
 )
 from learning_record.platform.settings import (
     ApiSettings,
+    KafkaNodePorts,
     KafkaSettings,
     Settings,
     StackSettings,
@@ -87,10 +88,13 @@ async def group_probe(settings: Settings) -> AsyncIterator[GroupProbe]:
         await admin.close()
 
 
-def stack_of_its_own(data_dir: Path, label: str) -> Settings:
+def stack_of_its_own(data_dir: Path, label: str, *, cluster: bool = False) -> Settings:
     """Settings of a whole stack of its own (broker, Redis, worker, API) on free ports, for a
-    test whose faults would hit the session's (a Redis flushed, a broker killed)."""
-    api_port, metrics_port, kafka_port, controller_port, redis_port = free_ports(5)
+    test whose faults would hit the session's (a Redis flushed, a broker killed); ``cluster``:
+    three Kafka nodes, as ``lr dev --cluster`` runs them. The ports come from one
+    ``free_ports`` call, so no two are the same."""
+    ports = free_ports(9 if cluster else 5)
+    api_port, metrics_port, kafka_port, controller_port, redis_port = ports[:5]
     settings = Settings(
         kafka=KafkaSettings(topic_prefix=f"lr-{label}", partitions=4),
         api=ApiSettings(port=api_port),
@@ -110,4 +114,10 @@ def stack_of_its_own(data_dir: Path, label: str) -> Settings:
             kafka_libs=REPO / ".cache/kafka/libs",
         ),
     )
+    if cluster:
+        extra = [
+            KafkaNodePorts(port=port, controller_port=controller)
+            for port, controller in zip(ports[5::2], ports[6::2], strict=True)
+        ]
+        settings = as_cluster(settings, extra)
     return for_local_stack(settings)

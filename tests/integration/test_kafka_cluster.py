@@ -25,13 +25,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from learning_record.cli.stack.local_stack import (
     CLUSTER_APIS,
     LocalStack,
-    as_cluster,
-    for_local_stack,
 )
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
-    KafkaNodePorts,
     Settings,
 )
 from tests.integration.conftest import issue_key
@@ -54,13 +51,8 @@ BEFORE_KILL, DURING_OUTAGE, AFTER_RESTART = 15, 15, 10  # batches accepted in ea
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """Three Kafka nodes, Redis, one worker and two API processes sharing one port, on free
     ports, in a folder of their own."""
-    settings = stack_of_its_own(tmp_path_factory.mktemp("cluster"), "cluster")
-    ports = free_ports(4)
-    extra = [
-        KafkaNodePorts(port=ports[0], controller_port=ports[1]),
-        KafkaNodePorts(port=ports[2], controller_port=ports[3]),
-    ]
-    with LocalStack(for_local_stack(as_cluster(settings, extra))) as stack:
+    settings = stack_of_its_own(tmp_path_factory.mktemp("cluster"), "cluster", cluster=True)
+    with LocalStack(settings) as stack:
         stack.start_services()
         stack.start_worker()
         stack.start_shared_apis(free_ports(CLUSTER_APIS))

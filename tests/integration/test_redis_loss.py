@@ -21,7 +21,7 @@ from tests.integration.indicator_exactness import compare_learners_and_activitie
 from tests.integration.indicator_history import history
 from tests.integration.isolated_stack import base_url_of, stack_of_its_own
 from tests.integration.kafka_io import produce_many
-from tests.integration.lr_cli import run_lr
+from tests.integration.lr_cli import run_lr, run_lr_status
 
 HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
@@ -62,6 +62,14 @@ async def test_after_a_flushall_replay_rebuilds_the_view_and_the_indicators_exac
         async with Redis.from_url(settings.redis.url) as redis:
             await redis.flushall()
             assert await redis.dbsize() == 0
+        # Settings naming another worker group: no changelog to rebuild from, so the indicator
+        # mirror is left alone (here: empty), and the command says so.
+        other = settings.model_copy(
+            update={"worker": settings.worker.model_copy(update={"app_id": "lr-another"})}
+        )
+        code, _, errors = await run_lr_status(other, "replay", "--yes")
+        assert code == 0
+        assert "indicators left as they were: no changelog topic lr-another-" in errors
         output = await run_lr(settings, "replay", "--yes")
         assert f"{len(before.everything)} statements of 1 tenant(s) in the view" in output
         stack.start_worker("worker-after")

@@ -87,7 +87,7 @@ def test_cluster_compose_runs_the_topology_of_lr_dev_cluster() -> None:
 
 def test_cluster_compose_replicates_as_lr_dev_cluster() -> None:
     """Every node and every process of the compose cluster says what ``as_cluster`` says."""
-    ours = as_cluster(Settings()).kafka
+    ours = as_cluster(Settings(_env_file=None)).kafka
     services = cluster_compose()["services"]
     voters = {f"{n}@kafka-{n}:9093" for n in range(1, CLUSTER_NODES + 1)}
     for node in range(1, CLUSTER_NODES + 1):

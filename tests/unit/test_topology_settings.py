@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from learning_record.cli.stack.local_stack import as_cluster, for_local_stack
-from learning_record.platform.settings import ApiSettings, KafkaSettings, Settings
+from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
+from learning_record.platform.settings import ApiSettings, KafkaSettings, Settings, StackSettings
 from learning_record.platform.topics import owned_topics
 
 
@@ -22,13 +24,24 @@ def test_a_shared_port_needs_metrics_apart() -> None:
 
 
 def test_the_cluster_replicates_every_topic_we_own_and_lists_every_node() -> None:
-    settings = for_local_stack(as_cluster(Settings()))
+    settings = for_local_stack(as_cluster(Settings(_env_file=None)))
 
     assert settings.kafka.bootstrap_servers == "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
     for topic in owned_topics(settings.kafka):
         assert topic.replication_factor == 3, topic.name
         assert topic.topic_configs["min.insync.replicas"] == "2", topic.name
-    single = owned_topics(Settings().kafka)
+    single = owned_topics(Settings(_env_file=None).kafka)
     assert {(t.replication_factor, t.topic_configs["min.insync.replicas"]) for t in single} == {
         (1, "1")
     }
+
+
+def test_a_stack_refuses_more_replicas_than_it_runs_nodes(tmp_path: Path) -> None:
+    single = Settings(
+        _env_file=None,
+        kafka=KafkaSettings(replication_factor=3),
+        stack=StackSettings(data_dir=tmp_path),
+    )
+    with pytest.raises(ValueError, match="REPLICATION_FACTOR is 3 but the stack runs 1 Kafka"):
+        LocalStack(single).kafka_nodes()
+    assert len(LocalStack(as_cluster(single)).kafka_nodes()) == 3

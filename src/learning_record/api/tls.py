@@ -56,6 +56,6 @@ async def serve_redirect(api: ApiSettings) -> web.AppRunner | None:
         return None
     runner = web.AppRunner(redirect_app(api), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, api.host, api.http_redirect_port).start()
+    await web.TCPSite(runner, api.host, api.http_redirect_port, reuse_port=api.reuse_port).start()
     log.info("api_http_redirect_listening", host=api.host, port=api.http_redirect_port)
     return runner

@@ -13,10 +13,11 @@ operations, come from the statements replayed just before (``LearnerAgents``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from aiokafka.admin import AIOKafkaAdminClient
 from redis.asyncio import Redis
 
 from learning_record.cli.statement_log import TopicFromStart
@@ -41,12 +42,19 @@ class IndicatorReplayReport:
     records: int = 0
     values: int = 0  # restored
     deleted_keys: int = 0
+    missing: list[str] = field(default_factory=list)  # changelogs not found: mirror left alone
 
 
 async def replay_indicators(
     settings: Settings, redis: Redis, agents: LearnerAgents, tenant: str | None = None
 ) -> IndicatorReplayReport:
     report = IndicatorReplayReport()
+    # Without both changelogs (no worker has run, or another LR_WORKER__APP_ID), the mirror
+    # could only be deleted, not rebuilt: it is left as it is.
+    topics = [changelog_topic(settings.worker.app_id, table) for table in INDICATOR_TABLES]
+    report.missing = await _missing_topics(settings, topics)
+    if report.missing:
+        return report
     report.deleted_keys = await view.forget_mirror(redis, tenant or "*")
     for table in INDICATOR_TABLES:
         async for latest in _latest_per_partition(settings, table, report):
@@ -55,6 +63,16 @@ async def replay_indicators(
                 await _mirror(redis, values[first : first + _WRITE_CHUNK], agents)
             report.values += len(values)
     return report
+
+
+async def _missing_topics(settings: Settings, topics: list[str]) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    return [topic for topic in topics if topic not in existing]
 
 
 def _restorable(

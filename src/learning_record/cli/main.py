@@ -197,6 +197,9 @@ def replay(
         f"{report.indicators.records} changelog records, {report.indicators.deleted_keys} old "
         "indicator keys deleted"
     )
+    if report.indicators.missing:
+        missing = ", ".join(report.indicators.missing)
+        typer.echo(f"indicators left as they were: no changelog topic {missing}", err=True)
 
 
 @cli.command()

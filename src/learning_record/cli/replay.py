@@ -23,9 +23,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
 from learning_record.cli.indicator_replay import IndicatorReplayReport, replay_indicators
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
-from learning_record.domain.identity import ifi_properties
 from learning_record.domain.indicators import contribution_of
-from learning_record.domain.indicators.routing import RouteRequest, route_request
+from learning_record.domain.indicators.contributions import Contribution
+from learning_record.domain.indicators.routing import (
+    RouteMarks,
+    RouteRequest,
+    route_request,
+    routed_operation,
+)
 from learning_record.domain.indicators.state import origin_of
 from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import Timestamp
@@ -84,13 +89,12 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
-                    _remember_learners(agents, record)
                     kept = _replayed(record, oldest_ms)
                     report.statements += sum(r.in_view for r in kept)
                     pending[record.tenant].extend(kept)
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
-                        await _flush(redis, pending)
-                await _flush(redis, pending)
+                        await _flush(redis, pending, agents)
+                await _flush(redis, pending, agents)
         report.documents = await replay_documents(settings, redis, tenant)
         report.indicators = await replay_indicators(settings, redis, agents, tenant)
     finally:
@@ -103,28 +107,22 @@ class _Replayed:
     entry: ViewEntry
     request: RouteRequest | None
     in_view: bool  # False: past the view's retention, only its Agents and Activities remain
+    document: dict[str, Any]
+    contribution: Contribution | None
 
 
 def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
     replayed = []
     for index, document in enumerate(record.documents or ()):
         entry = view_entry(document, orjson.dumps(document), defines=record.defines)
+        contribution = contribution_of(document)
         if _within_retention(document, oldest_ms):
             origin = origin_of(record.partition, record.offset, index)
-            request = route_request(document, contribution_of(document), origin)
-            replayed.append(_Replayed(entry, request, in_view=True))
+            request = route_request(document, contribution, origin)
+            replayed.append(_Replayed(entry, request, True, document, contribution))
         else:  # the live view forgot it, but remembers what it told of Agents and Activities
-            replayed.append(_Replayed(entry, None, in_view=False))
+            replayed.append(_Replayed(entry, None, False, document, contribution))
     return replayed
-
-
-def _remember_learners(agents: dict[tuple[str, str], Any], record: LoggedRecord) -> None:
-    """The identifying properties of each learner a statement counts for, as its apply
-    operation carries them (``application``): the indicator mirror shows them."""
-    for document in record.documents or ():
-        contribution = contribution_of(document)
-        if contribution is not None:
-            agents[(record.tenant, contribution.learner_id)] = ifi_properties(document["actor"])
 
 
 def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
@@ -134,18 +132,38 @@ def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
     return epoch_ms(Timestamp.parse(document["stored"]).as_datetime) >= oldest_ms
 
 
-async def _flush(redis: Redis, pending: defaultdict[str, list[_Replayed]]) -> None:
+async def _flush(
+    redis: Redis, pending: defaultdict[str, list[_Replayed]], agents: dict[tuple[str, str], Any]
+) -> None:
     for record_tenant, replayed in pending.items():
         await known_objects.remember(
             redis, record_tenant, [r.entry for r in replayed if not r.in_view]
         )
         outcome = await write_view(redis, record_tenant, [r.entry for r in replayed if r.in_view])
         conflicts = set(outcome.conflicts)  # parked live, as here: they ask nothing
-        requests = [
-            r.request
+        asking = [
+            (r, r.request)
             for r in replayed
             if r.request is not None and r.entry.statement_id not in conflicts
         ]
-        if requests:
-            await route(redis, record_tenant, requests)  # the marks, not the operations
+        if asking:
+            requests = [request for _, request in asking]
+            marks = await route(redis, record_tenant, requests)  # the marks, not the operations
+            _remember_learners(agents, record_tenant, asking, marks)
     pending.clear()
+
+
+def _remember_learners(
+    agents: dict[tuple[str, str], Any],
+    tenant: str,
+    asking: list[tuple[_Replayed, RouteRequest]],
+    marks: list[RouteMarks],
+) -> None:
+    """Each learner's identifying properties as the last operation that counted them carried
+    them, as the live path mirrors them (``application``); the indicator replay writes them."""
+    for (replayed, request), marked in zip(asking, marks, strict=True):
+        operation = routed_operation(
+            tenant, replayed.document, replayed.contribution, request, marked
+        )
+        if operation is not None and operation.agent is not None:
+            agents[(tenant, operation.contribution.learner_id)] = operation.agent

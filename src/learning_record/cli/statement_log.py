@@ -53,10 +53,16 @@ class TopicFromStart:
             await admin.close()
         self._partitions = [TopicPartition(self._topic, p) for p in partitions]
         await self._consumer.start()
-        self._consumer.assign(self._partitions)
-        await self._consumer.seek_to_beginning(*self._partitions)
-        start = {tp: await self._consumer.position(tp) for tp in self._partitions}
-        self._end = await self._consumer.end_offsets(self._partitions)
+        if not self._partitions:
+            return self  # a topic that does not exist holds nothing
+        try:
+            self._consumer.assign(self._partitions)
+            await self._consumer.seek_to_beginning(*self._partitions)
+            start = {tp: await self._consumer.position(tp) for tp in self._partitions}
+            self._end = await self._consumer.end_offsets(self._partitions)
+        except BaseException:
+            await self._consumer.stop()
+            raise
         self.total_records = sum(self._end[tp] - start[tp] for tp in self._partitions)
         return self
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import suppress
 from typing import NamedTuple
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from learning_record.platform import logs
 from learning_record.platform.settings import KafkaSettings
@@ -124,15 +123,16 @@ ENSURE_TOPICS_DEADLINE_S = 60.0
 
 async def ensure_topics(kafka: KafkaSettings) -> None:
     """Create the topics we own that are missing. A broker of a cluster that is down when a
-    process starts makes the first request fail (the client may ask it first): retriable
-    errors are retried against the others until ``ENSURE_TOPICS_DEADLINE_S``."""
+    process starts makes a request fail, or a topic's creation (too few brokers for its
+    replicas): retriable errors are retried until ``ENSURE_TOPICS_DEADLINE_S``, others raised."""
     deadline = time.monotonic() + ENSURE_TOPICS_DEADLINE_S
     while True:
         try:
             await _create_missing(kafka)
             return
-        except KafkaError as error:
-            if not error.retriable or time.monotonic() > deadline:
+        except (KafkaError, TimeoutError) as error:
+            retriable = isinstance(error, TimeoutError) or error.retriable
+            if not retriable or time.monotonic() > deadline:
                 raise
             log.warning("topics_not_ensured_yet", error=type(error).__name__)
             await asyncio.sleep(0.5)
@@ -145,9 +145,12 @@ async def _create_missing(kafka: KafkaSettings) -> None:
         existing = set(await admin.list_topics())
         missing = [t for t in owned_topics(kafka) if t.name not in existing]
         if missing:
-            # Another process may win the race; the topic is then what we asked for.
-            with suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
+            response = await admin.create_topics(missing)
+            # The client returns each topic's error instead of raising it.
+            for topic, code, *_ in response.topic_errors:
+                # Another process may win the race; the topic is then what we asked for.
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise for_code(code)(f"creating topic {topic}")
     finally:
         await admin.close()
 

@@ -77,11 +77,12 @@ CLUSTER_APIS = 2
 def as_cluster(settings: Settings, extra: list[KafkaNodePorts] | None = None) -> Settings:
     """The same stack on a cluster (docs/cluster.md): three Kafka nodes, each a broker and a
     controller, the two beside the first on ``extra`` ports (by default the ones after the first
-    node's); every topic replicated three times and acknowledged by two. ``for_local_stack``
+    node's, or ``LR_STACK__KAFKA_EXTRA_NODES``); every topic replicated three times and
+    acknowledged by two. ``for_local_stack``
     then points the clients at all three."""
     stack = settings.stack
     if extra is None:
-        extra = [
+        extra = stack.kafka_extra_nodes or [
             KafkaNodePorts(
                 port=stack.kafka_port + 2 * n, controller_port=stack.kafka_port + 2 * n + 1
             )
@@ -136,6 +137,11 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         cluster_id = (
             kafka_broker.formatted_cluster_id(self.data_dir) or kafka_broker.new_cluster_id()
         )
+        if kafka.replication_factor > len(ports):
+            raise ValueError(
+                f"LR_KAFKA__REPLICATION_FACTOR is {kafka.replication_factor} but the stack runs "
+                f"{len(ports)} Kafka node(s): no topic could be created (lr dev --cluster runs 3)"
+            )
         voters = tuple((node_id, controller) for node_id, (_, controller) in enumerate(ports, 1))
         return [
             kafka_broker.KafkaBrokerConfig(
