@@ -43,20 +43,18 @@ def isolated_settings(base: Settings, label: str) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    kafka_port, controller_port, redis_port, api_port, worker_metrics_port = free_ports(5)
-    data_dir = tmp_path_factory.mktemp("stack")
-    settings = Settings(
-        kafka=KafkaSettings(topic_prefix="lr-shared", partitions=4),
-        api=ApiSettings(port=api_port, check_responses=True),
-        # The raw stream's mappings, which tests write while the worker runs.
-        process=ProcessSettings(mappings_dir=data_dir / "mappings"),
+def settings_on_ports(data_dir: Path, label: str, ports: list[int]) -> Settings:
+    """A whole stack's settings on ``ports`` (API, worker metrics, Kafka, its controller,
+    Redis), its files in ``data_dir``, its topics and group named after ``label``."""
+    api_port, metrics_port, kafka_port, controller_port, redis_port = ports
+    return Settings(
+        kafka=KafkaSettings(topic_prefix=f"lr-{label}", partitions=4),
+        api=ApiSettings(port=api_port),
         worker=WorkerSettings(
-            app_id="lr-shared",
+            app_id=f"lr-{label}",
             broker_session_timeout_s=6.0,
             broker_heartbeat_interval_s=1.0,
-            metrics_port=worker_metrics_port,
+            metrics_port=metrics_port,
             data_dir=data_dir / "worker",
         ),
         stack=StackSettings(
@@ -67,6 +65,19 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             redis_persistence=False,
             kafka_libs=REPO / ".cache/kafka/libs",
         ),
+    )
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("stack")
+    settings = settings_on_ports(data_dir, "shared", free_ports(5))
+    settings = settings.model_copy(
+        update={
+            "api": settings.api.model_copy(update={"check_responses": True}),
+            # The raw stream's mappings, which tests write while the worker runs.
+            "process": ProcessSettings(mappings_dir=data_dir / "mappings"),
+        }
     )
     return for_local_stack(settings)
 

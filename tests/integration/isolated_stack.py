@@ -18,14 +18,10 @@ from learning_record.ops.consumer_lag import (
     group_owners,
 )
 from learning_record.platform.settings import (
-    ApiSettings,
     KafkaNodePorts,
-    KafkaSettings,
     Settings,
-    StackSettings,
-    WorkerSettings,
 )
-from tests.integration.conftest import REPO, isolated_settings
+from tests.integration.conftest import isolated_settings, settings_on_ports
 from tests.ports import free_ports
 
 
@@ -94,26 +90,7 @@ def stack_of_its_own(data_dir: Path, label: str, *, cluster: bool = False) -> Se
     three Kafka nodes, as ``lr dev --cluster`` runs them. The ports come from one
     ``free_ports`` call, so no two are the same."""
     ports = free_ports(9 if cluster else 5)
-    api_port, metrics_port, kafka_port, controller_port, redis_port = ports[:5]
-    settings = Settings(
-        kafka=KafkaSettings(topic_prefix=f"lr-{label}", partitions=4),
-        api=ApiSettings(port=api_port),
-        worker=WorkerSettings(
-            app_id=f"lr-{label}",
-            broker_session_timeout_s=6.0,
-            broker_heartbeat_interval_s=1.0,
-            metrics_port=metrics_port,
-            data_dir=data_dir / "worker",
-        ),
-        stack=StackSettings(
-            data_dir=data_dir,
-            kafka_port=kafka_port,
-            kafka_controller_port=controller_port,
-            redis_port=redis_port,
-            redis_persistence=False,
-            kafka_libs=REPO / ".cache/kafka/libs",
-        ),
-    )
+    settings = settings_on_ports(data_dir, label, ports[:5])
     if cluster:
         extra = [
             KafkaNodePorts(port=port, controller_port=controller)
