@@ -12,6 +12,8 @@ from redis.asyncio import Redis
 
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
 from learning_record.cli.stack.redis_server import RedisServerConfig, redis_process, wait_ready
+from learning_record.platform.settings import RedisSettings
+from learning_record.store.connection import RedisClient, open_redis
 from learning_record.store.lua import LuaScript
 from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.component.declared_keys import guarded
@@ -42,7 +44,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture(scope="session")
-def cluster_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cluster_redis_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A one-node Redis Cluster owning every slot: it refuses a script whose keys are not all in
     one slot, as a real cluster does."""
     port, bus_port = free_ports(2)  # the bus port: the default (port + 10000) may not exist
@@ -56,7 +58,7 @@ def cluster_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         wait_ready(process, port)
         cluster_command(port, "ADDSLOTSRANGE", "0", "16383")
         wait_until("cluster ok", lambda: "cluster_state:ok" in cluster_command(port, "INFO"), 30)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"127.0.0.1:{port}"
     finally:
         process.stop()
 
@@ -68,11 +70,15 @@ def cluster_command(port: int, *words: str) -> str:
 
 @pytest.fixture(params=["standalone", "cluster"])
 async def script_redis(
-    request: pytest.FixtureRequest, redis_url: str, cluster_redis_url: str
-) -> AsyncIterator[Redis]:
-    """A fresh database on a plain redis-server, then on a one-node cluster: the script tests
-    run on both."""
-    client = Redis.from_url(redis_url if request.param == "standalone" else cluster_redis_url)
+    request: pytest.FixtureRequest, redis_url: str, cluster_redis_node: str
+) -> AsyncIterator[RedisClient]:
+    """A fresh database on a plain redis-server, then on a one-node cluster through the cluster
+    client that ``LR_REDIS__CLUSTER_NODES`` selects: the script tests run on both."""
+    if request.param == "standalone":
+        settings = RedisSettings(url=redis_url)
+    else:
+        settings = RedisSettings(cluster_nodes=[cluster_redis_node])
+    client = open_redis(settings)
     await client.flushdb()
     yield client
     await client.aclose()

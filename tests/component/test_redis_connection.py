@@ -1,14 +1,16 @@
-"""The API's, the worker's and ``lr replay``'s Redis connections pack commands with hiredis
-(``store.connection``): they send what redis-py's own packer sends, and a real Redis answers
-them alike."""
+"""``store.connection``: the settings choose a single Redis or the cluster client; the single
+Redis's connections pack commands with hiredis, sending what redis-py's own packer sends, and a
+real Redis answers them alike."""
 
 from __future__ import annotations
 
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis, RedisCluster
 from redis.asyncio.connection import Connection
 from redis.typing import EncodableT
 
-from learning_record.store.connection import HiredisPackingConnection
+from learning_record.platform.settings import RedisSettings
+from learning_record.store import keys
+from learning_record.store.connection import HiredisPackingConnection, open_redis
 
 COMMANDS: list[tuple[EncodableT, ...]] = [
     ("SET", "key", "value"),
@@ -47,4 +49,33 @@ async def test_a_pipeline_of_hiredis_packed_commands_reads_back_what_it_wrote(
 def test_the_worker_packs_its_redis_commands_with_hiredis() -> None:
     from learning_record.stream.redis_client import redis
 
+    assert isinstance(redis, Redis)
     assert redis.connection_pool.connection_class is HiredisPackingConnection
+
+
+async def test_a_single_redis_packs_with_hiredis_and_bounds_its_connections(
+    redis_url: str,
+) -> None:
+    client = open_redis(RedisSettings(url=redis_url, max_connections=3), deadline_s=1.5)
+    try:
+        assert isinstance(client, Redis)
+        pool = client.connection_pool
+        assert isinstance(pool, BlockingConnectionPool)
+        assert (pool.connection_class, pool.max_connections, pool.timeout) == (
+            HiredisPackingConnection,
+            3,
+            1.5,
+        )
+        assert await client.ping() is True
+    finally:
+        await client.aclose()
+
+
+async def test_cluster_nodes_select_the_cluster_client(cluster_redis_node: str) -> None:
+    client = open_redis(RedisSettings(cluster_nodes=[cluster_redis_node]), deadline_s=1.5)
+    try:
+        assert isinstance(client, RedisCluster)
+        await client.set(keys.statement_sequence("t"), 5)
+        assert await client.get(keys.statement_sequence("t")) == b"5"
+    finally:
+        await client.aclose()

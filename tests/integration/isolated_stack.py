@@ -19,6 +19,7 @@ from learning_record.ops.consumer_lag import (
 )
 from learning_record.platform.settings import (
     KafkaNodePorts,
+    RedisNodePorts,
     Settings,
 )
 from tests.integration.conftest import isolated_settings, settings_on_ports
@@ -87,14 +88,19 @@ async def group_probe(settings: Settings) -> AsyncIterator[GroupProbe]:
 def stack_of_its_own(data_dir: Path, label: str, *, cluster: bool = False) -> Settings:
     """Settings of a whole stack of its own (broker, Redis, worker, API) on free ports, for a
     test whose faults would hit the session's (a Redis flushed, a broker killed); ``cluster``:
-    three Kafka nodes, as ``lr dev --cluster`` runs them. The ports come from one
-    ``free_ports`` call, so no two are the same."""
-    ports = free_ports(9 if cluster else 5)
+    three Kafka nodes and a Redis Cluster of six, as ``lr dev --cluster`` runs them. The ports
+    come from one ``free_ports`` call, so no two are the same."""
+    ports = free_ports(21 if cluster else 5)
     settings = settings_on_ports(data_dir, label, ports[:5])
     if cluster:
+        kafka, redis = ports[5:9], ports[9:]
         extra = [
             KafkaNodePorts(port=port, controller_port=controller)
-            for port, controller in zip(ports[5::2], ports[6::2], strict=True)
+            for port, controller in zip(kafka[::2], kafka[1::2], strict=True)
         ]
-        settings = as_cluster(settings, extra)
+        redis_nodes = [
+            RedisNodePorts(port=port, bus_port=bus)
+            for port, bus in zip(redis[::2], redis[1::2], strict=True)
+        ]
+        settings = as_cluster(settings, extra, redis_nodes)
     return for_local_stack(settings)

@@ -110,12 +110,18 @@ async def test_generated_history_with_voids_both_ways_matches_the_reference(
     )
     assert compared == 5 * (6 + 5 * 7)
 
-    # `lr verify` replays the topic and agrees; then it catches a tampered value.
+    # `lr verify` replays the topic and agrees; then it catches a tampered value and a
+    # statement missing from the view.
     tenant = tenant_key.record.tenant
     output = await run_lr(settings, "verify", "--tenant", tenant)
-    assert output.strip().endswith(": 0 differences")
+    statements = len(generated.everything)
+    assert output.strip().endswith(f"and {statements} statements: 0 differences")
     learner = learner_id_of_ifi(ifi_of_json(LEARNERS[0]))
     await redis.hset(keys.indicators(tenant, "learner", learner), "all", b'{"statements": 1}')
+    lost = generated.statements[-1]["id"]
+    await redis.delete(keys.statement(tenant, lost))
     code, output, _ = await run_lr_status(settings, "verify", "--tenant", tenant)
     assert code == 1
     assert "window=all" in output
+    assert f"{tenant} statement {lost}: in the topic, not the view" in output.splitlines()
+    assert output.strip().endswith(f"and {statements} statements: 2 differences")

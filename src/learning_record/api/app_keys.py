@@ -9,9 +9,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from learning_record.api.consistency import ConsistencyClock
 from learning_record.api.failed_auth import FailedAuthLimiter
@@ -28,11 +25,11 @@ from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 from learning_record.services.documents import DocumentStore
 from learning_record.services.ingest import StatementIntake
-from learning_record.store.connection import HiredisPackingConnection
+from learning_record.store.connection import RedisClient, open_redis
 from learning_record.store.rate_limits import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
-REDIS = web.AppKey("redis", Redis)
+REDIS = web.AppKey[RedisClient]("redis")
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 KEY_DIRECTORY = web.AppKey("key_directory", KeyLookup)
 CONSISTENCY = web.AppKey("consistency", ConsistencyClock)
@@ -48,27 +45,13 @@ _LEASE_MARGIN_S = 5.0
 
 
 async def redis_pool(app: web.Application) -> AsyncIterator[None]:
-    timeout_s = app[SETTINGS].redis.timeout_s
-    # One attempt within the deadline: a Redis that is down costs a caller a fast 503, not
-    # the client's retries with backoff.
-    # Requests beyond the pool's connections wait for one, up to the same deadline, rather
-    # than fail ("Too many connections" past redis-py's default of 100).
-    pool = BlockingConnectionPool.from_url(
-        app[SETTINGS].redis.url,
-        max_connections=app[SETTINGS].redis.max_connections,
-        timeout=timeout_s,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s,
-        health_check_interval=30,
-        retry=Retry(NoBackoff(), retries=0),
-        connection_class=HiredisPackingConnection,
-    )
-    redis = Redis(connection_pool=pool)
+    settings = app[SETTINGS].redis
+    redis = open_redis(settings, deadline_s=settings.timeout_s)
     app[REDIS] = redis
     app[RATE_LIMITER] = RateLimiter(redis)
     app[FAILED_AUTH] = FailedAuthLimiter(app[RATE_LIMITER], app[SETTINGS].api.failed_auth_per_s)
     yield
-    await redis.aclose(close_connection_pool=True)
+    await redis.aclose()
 
 
 async def kafka_producer(app: web.Application) -> AsyncIterator[None]:

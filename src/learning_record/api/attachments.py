@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Sequence
 import orjson
 from aiohttp import web
 from aiohttp.payload import AsyncIterablePayload
-from redis.asyncio import Redis
 
 from learning_record.api.app_keys import REDIS, SETTINGS
 from learning_record.api.errors import ApiError
 from learning_record.domain.xapi.attachments import referenced_sha2s
 from learning_record.domain.xapi.multipart import StatementResponse
 from learning_record.store.attachments import attachments_size, fetch_attachment
+from learning_record.store.connection import RedisClient
 
 # An attachment's data is written in slices of this size, each sent (the transport drained)
 # before the next: the answer holds one attachment read from Redis plus one slice in memory.
@@ -56,7 +56,7 @@ async def multipart_response(
 
 
 async def _streamed(
-    redis: Redis, tenant: str, answer: StatementResponse, sha2s: Sequence[str]
+    redis: RedisClient, tenant: str, answer: StatementResponse, sha2s: Sequence[str]
 ) -> AsyncIterator[bytes]:
     yield answer.opening()
     for sha2 in sha2s:

@@ -7,12 +7,12 @@ import asyncio
 from contextlib import suppress
 from typing import Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from learning_record.domain.access import ApiKeyRecord, supersedes
 from learning_record.platform import logs
 from learning_record.store.api_keys import cache_key, cached_key
+from learning_record.store.connection import RedisClient
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
 
 log = logs.get_logger(__name__)
@@ -25,7 +25,7 @@ class KeyLookup(Protocol):
 
 
 class KeyDirectory:
-    def __init__(self, bootstrap_servers: str, topic: str, redis: Redis) -> None:
+    def __init__(self, bootstrap_servers: str, topic: str, redis: RedisClient) -> None:
         self._redis = redis
         self._known: dict[str, ApiKeyRecord] = {}
         self._consumer = key_topic_consumer(bootstrap_servers, topic)

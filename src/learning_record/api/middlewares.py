@@ -7,8 +7,6 @@ import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from learning_record.api.errors import ApiError, error_response
 from learning_record.api.metrics import route_of
@@ -23,6 +21,7 @@ from learning_record.domain.errors import DependencyUnavailable, StatementInvali
 from learning_record.domain.json_input import JsonRejected
 from learning_record.domain.statement_index import StatementConflict
 from learning_record.platform import logs
+from learning_record.store.connection import REDIS_UNAVAILABLE
 
 log = logs.get_logger(__name__)
 
@@ -48,7 +47,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error.status, error.code, error.message, error.details, error.headers)
     except DependencyUnavailable as error:
         return _unavailable(error.dependency, str(error))
-    except (RedisConnectionError, RedisTimeoutError) as error:
+    except REDIS_UNAVAILABLE as error:
         return _unavailable("redis", f"redis is unavailable: {type(error).__name__}")
     except JsonRejected as error:
         return error_response(400, "bad_request", str(error))

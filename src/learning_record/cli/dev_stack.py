@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from learning_record.cli import keys_admin
-from learning_record.cli.stack.local_stack import LocalStack
+from learning_record.cli.stack.local_stack import LocalStack, redis_address
 from learning_record.cli.stack.processes import wait_until
 from learning_record.domain.access import Scope
 from learning_record.platform.settings import Settings
@@ -118,7 +118,7 @@ def run_dev_stack(
             f"Health               {base_url}/health\n"
             f"Ops dashboard        {base_url}/ops/dashboard  (the dev key has scope ops)\n"
             f"Kafka                {settings.kafka.bootstrap_servers}\n"
-            f"Redis                {settings.redis.url}\n"
+            f"Redis                {redis_address(settings)}\n"
             f"Logs                 {local.log_dir}\n"
             f"Dev key (tenant {DEV_TENANT!r}, scopes all, ops)  {api_key}\n\n"
             "Post a statement and read it back:\n\n"

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiokafka import ConsumerRecord
-from redis.asyncio import Redis
 
 from learning_record.api.kafka_logs import CONTENT_TYPE_HEADER, UPDATED_HEADER
 from learning_record.cli.statement_log import TopicFromStart
 from learning_record.domain.documents import Document, DocumentAddress
 from learning_record.platform.settings import Settings
 from learning_record.store import documents as store
+from learning_record.store.connection import RedisClient
 
 # Documents per Redis pipeline.
 _WRITE_CHUNK = 200
@@ -32,7 +32,7 @@ class DocumentReplayReport:
 
 
 async def replay_documents(
-    settings: Settings, redis: Redis, tenant: str | None = None
+    settings: Settings, redis: RedisClient, tenant: str | None = None
 ) -> DocumentReplayReport:
     report = DocumentReplayReport()
     report.deleted_keys = await store.forget(redis, tenant or "*")

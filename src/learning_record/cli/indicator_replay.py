@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 from aiokafka.admin import AIOKafkaAdminClient
-from redis.asyncio import Redis
 
 from learning_record.cli.statement_log import TopicFromStart
 from learning_record.domain.identity import learner_id_of_ifi
@@ -29,6 +28,7 @@ from learning_record.domain.indicators.table_keys import value_key_of
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import INDICATOR_TABLES, changelog_topic
 from learning_record.store import indicators as view
+from learning_record.store.connection import RedisClient
 
 # (tenant, learner id) -> the learner's identifying properties, as the apply operations carry.
 LearnerAgents = Mapping[tuple[str, str], Any]
@@ -46,7 +46,7 @@ class IndicatorReplayReport:
 
 
 async def replay_indicators(
-    settings: Settings, redis: Redis, agents: LearnerAgents, tenant: str | None = None
+    settings: Settings, redis: RedisClient, agents: LearnerAgents, tenant: str | None = None
 ) -> IndicatorReplayReport:
     report = IndicatorReplayReport()
     # Without both changelogs (no worker has run, or another LR_WORKER__APP_ID), the mirror
@@ -111,7 +111,7 @@ async def _latest_per_partition(
 
 
 async def _mirror(
-    redis: Redis, values: list[tuple[ValueKey, StateValue, bytes]], agents: LearnerAgents
+    redis: RedisClient, values: list[tuple[ValueKey, StateValue, bytes]], agents: LearnerAgents
 ) -> None:
     learners = {
         (key.tenant, learner_id_of_ifi(key.subject))

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from redis.asyncio import Redis
 
 from learning_record.domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key, revoked, rotated
 from learning_record.domain.tenants import checked_tenant
@@ -19,6 +18,7 @@ from learning_record.platform.plans import CUSTOM
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import ensure_topics
 from learning_record.store.api_keys import cache_key, changing_key
+from learning_record.store.connection import open_redis
 from learning_record.store.key_log import read_all_keys
 
 
@@ -36,7 +36,7 @@ async def _publish(settings: Settings, record: ApiKeyRecord) -> None:
         )
     finally:
         await producer.stop()
-    redis = Redis.from_url(settings.redis.url)
+    redis = open_redis(settings.redis)
     try:
         await cache_key(redis, record)
     finally:
@@ -72,7 +72,7 @@ async def create_key(
 
 @asynccontextmanager
 async def _changing(settings: Settings, key_id: str) -> AsyncIterator[None]:
-    redis = Redis.from_url(settings.redis.url)
+    redis = open_redis(settings.redis)
     try:
         async with changing_key(redis, key_id):
             yield

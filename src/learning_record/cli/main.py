@@ -136,13 +136,13 @@ def stack(
     cluster: Cluster = False,
 ) -> None:
     """Start the broker and Redis only, until Ctrl-C."""
-    from learning_record.cli.stack.local_stack import LocalStack
+    from learning_record.cli.stack.local_stack import LocalStack, redis_address
 
     settings = _stack_settings(data_dir, None, kafka_port, redis_port, cluster=cluster)
     with LocalStack(settings) as local:
         typer.echo(f"starting Kafka and Redis; logs in {local.log_dir}")
         local.start_services()
-        typer.echo(f"Kafka  {settings.kafka.bootstrap_servers}\nRedis  {settings.redis.url}")
+        typer.echo(f"Kafka  {settings.kafka.bootstrap_servers}\nRedis  {redis_address(settings)}")
         typer.echo("Ctrl-C stops both.")
         _wait_for_ctrl_c()
 
@@ -219,13 +219,17 @@ def lag(
 def verify(
     tenant: Annotated[str | None, typer.Option(help="Verify only this tenant.")] = None,
 ) -> None:
-    """Compare live indicators with the batch reference over a replay of the topic."""
+    """Compare live indicators with the batch reference over a replay of the topic, and look up
+    every statement of the topic in the statement view."""
     from learning_record.cli.verify import verify as verify_indicators
 
     report = asyncio.run(verify_indicators(get_settings(), tenant))
     for difference in report.differences[:20]:
         typer.echo(difference)
-    typer.echo(f"compared {report.compared} indicator sets: {len(report.differences)} differences")
+    typer.echo(
+        f"compared {report.compared} indicator sets and {report.statements} statements: "
+        f"{len(report.differences)} differences"
+    )
     if report.differences:
         raise typer.Exit(1)
 

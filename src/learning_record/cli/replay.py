@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
@@ -37,7 +36,7 @@ from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
 from learning_record.store import known_objects
-from learning_record.store.connection import HiredisPackingConnection
+from learning_record.store.connection import RedisClient, open_redis
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import forget_view, route, write_view
 
@@ -72,7 +71,7 @@ async def replay(
     report = ReplayReport()
     days = settings.redis.statement_retention_days
     oldest_ms = None if days is None else now_ms() - days * 86_400_000
-    redis = Redis.from_url(settings.redis.url, connection_class=HiredisPackingConnection)
+    redis = open_redis(settings.redis)
     try:
         async with StatementLog(settings) as log:
             report.deleted_keys = await forget_view(redis, tenant or "*")
@@ -133,7 +132,9 @@ def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
 
 
 async def _flush(
-    redis: Redis, pending: defaultdict[str, list[_Replayed]], agents: dict[tuple[str, str], Any]
+    redis: RedisClient,
+    pending: defaultdict[str, list[_Replayed]],
+    agents: dict[tuple[str, str], Any],
 ) -> None:
     for record_tenant, replayed in pending.items():
         await known_objects.remember(

@@ -1,5 +1,6 @@
 """``lr verify``: compare the live indicators of every learner, activity and learner-activity
-pair with the batch reference computed from a replay of the statements topic.
+pair with the batch reference computed from a replay of the statements topic, and check that
+every statement of the topic is in the statement view (those view retention purged aside).
 
 Run it when the worker has caught up (``lr lag`` near zero): statements still in flight show up
 as differences.
@@ -9,10 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from redis.asyncio import Redis
 
 from learning_record.cli.replay import progress_bar
 from learning_record.cli.statement_log import StatementLog
@@ -22,11 +21,14 @@ from learning_record.domain.indicators.reference import ReferenceIndicators, com
 from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.platform.settings import Settings
 from learning_record.store import indicators as view
+from learning_record.store.connection import RedisClient, open_redis
+from learning_record.store.statements import missing_from_view
 
 
 @dataclass
 class VerifyReport:
-    compared: int = 0
+    compared: int = 0  # indicator sets
+    statements: int = 0  # statements looked up in the view
     differences: list[str] = field(default_factory=list)
 
 
@@ -43,19 +45,22 @@ async def verify(
                     documents[record.tenant].extend(record.documents)
     as_of = datetime.now(UTC)
     report = VerifyReport()
-    redis = Redis.from_url(settings.redis.url)
+    redis = open_redis(settings.redis)
     try:
         for record_tenant, tenant_documents in documents.items():
             for window in Window:
                 reference = compute_indicators(tenant_documents, window.value, as_of)
                 await _compare(redis, record_tenant, window, as_of, reference, report)
+            retention = settings.redis.statement_retention_days
+            kept_since = as_of - timedelta(days=retention) if retention else None
+            await _check_view(redis, record_tenant, tenant_documents, kept_since, report)
     finally:
         await redis.aclose()
     return report
 
 
 async def _compare(
-    redis: Redis,
+    redis: RedisClient,
     tenant: str,
     window: Window,
     as_of: datetime,
@@ -88,3 +93,21 @@ async def _compare(
             report.differences.append(
                 f"{tenant} {entity.value} {name} window={window.value}: live {live} != {expected}"
             )
+
+
+async def _check_view(
+    redis: RedisClient,
+    tenant: str,
+    documents: list[dict[str, Any]],
+    kept_since: datetime | None,
+    report: VerifyReport,
+) -> None:
+    """Every statement stored since ``kept_since`` (None: ever) is in the view."""
+    ids = [
+        d["id"]
+        for d in documents
+        if kept_since is None or datetime.fromisoformat(d["stored"]) >= kept_since
+    ]
+    report.statements += len(ids)
+    for statement_id in await missing_from_view(redis, tenant, ids):
+        report.differences.append(f"{tenant} statement {statement_id}: in the topic, not the view")

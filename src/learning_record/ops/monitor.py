@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp
 from prometheus_client import generate_latest
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from learning_record.ops import deployment
@@ -34,6 +33,7 @@ from learning_record.platform.clock import now_ms
 from learning_record.platform.process import PROCESS_ID
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats as ops
+from learning_record.store.connection import RedisClient
 from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
 log = logs.get_logger(__name__)
@@ -50,7 +50,7 @@ class OpsMonitor:
     def __init__(
         self,
         settings: Settings,
-        redis: Redis,
+        redis: RedisClient,
         reader: LagSource,
         http: aiohttp.ClientSession,
         metrics_url: str,
@@ -104,7 +104,7 @@ class OpsMonitor:
             redis,
             heartbeat_check(beats, at, timeout_s)
             if redis.ok
-            else Check("worker_heartbeat", False, "unknown: Redis is unreachable"),
+            else Check("worker_heartbeat", False, "unknown: RedisClient is unreachable"),
             stall_check(self._stalled, at)
             if lag is not None
             else Check("worker_progress", False, "unknown: Kafka is unreachable"),

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from learning_record.platform.plans import DEFAULT_PLANS, UsagePlan
@@ -104,7 +104,15 @@ class KafkaSettings(BaseModel):
 
 
 class RedisSettings(BaseModel):
-    url: str = "redis://127.0.0.1:16379/0"
+    url: str = Field(
+        default="redis://127.0.0.1:16379/0",
+        description="A single Redis (unused with cluster_nodes).",
+    )
+    cluster_nodes: list[str] = Field(
+        default_factory=list,
+        description='Redis Cluster nodes to start from, as "host:port" (a few are enough: the '
+        "client learns the others); when set, the cluster client replaces url.",
+    )
     timeout_s: float = Field(
         default=2.0,
         gt=0,
@@ -115,7 +123,8 @@ class RedisSettings(BaseModel):
         default=256,
         ge=1,
         description="Redis connections of one API process; more requests at once wait for one "
-        "(up to timeout_s).",
+        "(up to timeout_s); on a cluster, connections to each node, and a request past them "
+        "gets a 503 at once.",
     )
     statement_retention_days: int | None = Field(
         default=None,
@@ -123,6 +132,15 @@ class RedisSettings(BaseModel):
         description="Days a statement stays in the Redis view after it was stored; None keeps "
         "them all. Kafka keeps every statement either way (lr replay rebuilds the view).",
     )
+
+    @field_validator("cluster_nodes")
+    @classmethod
+    def _host_and_port(cls, nodes: list[str]) -> list[str]:
+        for node in nodes:
+            host, _, port = node.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f'a cluster node is "host:port", not {node!r}')
+        return nodes
 
 
 class ApiSettings(BaseModel):
@@ -329,6 +347,13 @@ class KafkaNodePorts(BaseModel):
     controller_port: int
 
 
+class RedisNodePorts(BaseModel):
+    """The client and cluster-bus ports of one node of a local Redis Cluster."""
+
+    port: int
+    bus_port: int
+
+
 class StackSettings(BaseModel):
     """What ``lr dev`` and ``lr stack`` start on this machine.
 
@@ -350,6 +375,12 @@ class StackSettings(BaseModel):
     )
     redis_port: int = 16379
     redis_persistence: bool = Field(default=True, description="AOF persistence for Redis.")
+    redis_cluster_nodes: list[RedisNodePorts] = Field(
+        default_factory=list,
+        description="Nodes of a local Redis Cluster, started in place of the single Redis: the "
+        "first third masters, the rest their replicas; `lr dev --cluster` starts six, on the "
+        "ports after redis_port.",
+    )
 
 
 class Settings(BaseSettings):

@@ -22,8 +22,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from redis.asyncio import Redis
-
 from learning_record.domain.documents import (
     Document,
     DocumentAddress,
@@ -36,6 +34,7 @@ from learning_record.domain.documents import (
 from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform.clock import now_ms
 from learning_record.store import documents as store
+from learning_record.store.connection import RedisClient
 from learning_record.store.documents import Lease, Listing
 
 log = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class DocumentStore:
-    redis: Redis
+    redis: RedisClient
     log: DocumentLog
     lease_ms: int  # longer than the log's write deadline: a write never outlives its lease
     max_per_context: int

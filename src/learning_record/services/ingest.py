@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from learning_record.domain import ingest
@@ -36,12 +35,13 @@ from learning_record.store.attachments import (
     missing_attachments,
     write_attachments,
 )
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_entries import Claim, view_entry
 from learning_record.store.statements import reserve, write_view
 
 log = logs.get_logger(__name__)
 
-# Statements per call of the view's write script: Redis runs one script at a time, so a large
+# Statements per call of the view's write script: RedisClient runs one script at a time, so a large
 # batch written at once would hold every other tenant's commands back.
 VIEW_WRITE_CHUNK = 200
 
@@ -91,7 +91,7 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class StatementIntake:
-    redis: Redis
+    redis: RedisClient
     statements: StatementLog
     attachments: AttachmentLog
     clock: Callable[[], datetime] = now_utc

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import ClassVar, cast
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from learning_record.domain.access import ApiKeyRecord
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.lua import LuaScript
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,12 @@ class CacheKey:
 CHANGE_LOCK_S = 30.0
 
 
-async def cache_key(redis: Redis, record: ApiKeyRecord) -> bool:
+async def cache_key(redis: RedisClient, record: ApiKeyRecord) -> bool:
     """Cache ``record`` unless the cached one supersedes it; whether it was written."""
     return bool(cast(int, await lua.run(redis, CacheKey(record))))
 
 
-async def cached_key(redis: Redis, key_id: str) -> ApiKeyRecord | None:
+async def cached_key(redis: RedisClient, key_id: str) -> ApiKeyRecord | None:
     """The cached record; None when there is none, or when it cannot be read (the topic has the
     durable copy, and the next write replaces it)."""
     raw = await redis.get(keys.api_key(key_id))
@@ -64,7 +64,7 @@ async def cached_key(redis: Redis, key_id: str) -> ApiKeyRecord | None:
 
 
 @asynccontextmanager
-async def changing_key(redis: Redis, key_id: str) -> AsyncIterator[None]:
+async def changing_key(redis: RedisClient, key_id: str) -> AsyncIterator[None]:
     """Hold the key's change lock, waiting for another change of it to finish first."""
     lock = redis.lock(
         keys.api_key_change_lock(key_id), timeout=CHANGE_LOCK_S, blocking_timeout=CHANGE_LOCK_S

@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from redis.asyncio import Redis
-
 from learning_record.store import keys
+from learning_record.store.connection import RedisClient
 
 _TYPE_FIELD = "type"
 _DATA_FIELD = "data"
@@ -25,7 +24,7 @@ class AttachmentContent:
     data: bytes
 
 
-async def missing_attachments(redis: Redis, tenant: str, sha2s: Iterable[str]) -> set[str]:
+async def missing_attachments(redis: RedisClient, tenant: str, sha2s: Iterable[str]) -> set[str]:
     """Those of the SHA-2s whose content the view does not hold."""
     wanted = sorted(set(sha2s))
     if not wanted:
@@ -38,7 +37,7 @@ async def missing_attachments(redis: Redis, tenant: str, sha2s: Iterable[str]) -
 
 
 async def write_attachments(
-    redis: Redis, tenant: str, contents: Mapping[str, AttachmentContent]
+    redis: RedisClient, tenant: str, contents: Mapping[str, AttachmentContent]
 ) -> None:
     """Store content by SHA-2; the same SHA-2 is the same data, so an overwrite is harmless."""
     if not contents:
@@ -52,7 +51,7 @@ async def write_attachments(
         await pipe.execute()
 
 
-async def attachments_size(redis: Redis, tenant: str, sha2s: Iterable[str]) -> int:
+async def attachments_size(redis: RedisClient, tenant: str, sha2s: Iterable[str]) -> int:
     """The bytes of content the view holds for the SHA-2s, without reading it."""
     wanted = list(dict.fromkeys(sha2s))
     if not wanted:
@@ -63,7 +62,7 @@ async def attachments_size(redis: Redis, tenant: str, sha2s: Iterable[str]) -> i
         return sum(cast(list[int], await pipe.execute()))
 
 
-async def fetch_attachment(redis: Redis, tenant: str, sha2: str) -> AttachmentContent | None:
+async def fetch_attachment(redis: RedisClient, tenant: str, sha2: str) -> AttachmentContent | None:
     """The content the view holds for one SHA-2, or None: answers read one attachment at a time
     so that a page of them never sits in memory at once."""
     content_type, data = cast(

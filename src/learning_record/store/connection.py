@@ -1,20 +1,52 @@
-"""Redis connections that pack commands in C.
+"""Opening Redis: a single server or a Redis Cluster, as the settings say, behind one type.
 
-redis-py's asyncio connections pack every command in Python, about 1.7 µs an argument on this
-project's machines: a round trip of 20,000 indicator fields held the API's event loop for 34 ms
-of packing alone. Its synchronous client packs with hiredis when it is installed (it is one of
-our dependencies); these connections do the same, 14 times faster. The API, the worker (whose
-batches mirror their state to Redis in large pipelines) and ``lr replay`` use them. For
-``redis://`` URLs: ``rediss://`` and ``unix://`` keep redis-py's own connection classes.
+Every caller takes a ``RedisClient`` and runs the same commands on both: the keys of one
+tenant share a hash slot (``store.keys``), so a script or pipeline never spans nodes that the
+cluster client would have to split.
+
+On a single server the connections pack commands in C. redis-py's asyncio connections pack
+every command in Python, about 1.7 µs an argument on this project's machines: a round trip of
+20,000 indicator fields held the API's event loop for 34 ms of packing alone. Its synchronous
+client packs with hiredis when it is installed (it is one of our dependencies);
+``HiredisPackingConnection`` does the same, 14 times faster, for ``redis://`` URLs
+(``rediss://`` and ``unix://`` keep redis-py's own classes). The cluster client builds its
+connections itself and packs in Python (docs/cluster.md).
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, TypeAlias, cast
 
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline
 from redis.asyncio.connection import Connection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
+from redis.exceptions import (
+    ClusterDownError,
+    ConnectionError,
+    SlotNotCoveredError,
+    TimeoutError,
+    TryAgainError,
+)
 from redis.typing import EncodableT
+
+from learning_record.platform.settings import RedisSettings
+
+RedisClient: TypeAlias = Redis | RedisCluster
+RedisPipeline: TypeAlias = Pipeline | ClusterPipeline
+
+# Errors of a Redis that is away for now: down, too slow, or a cluster whose slot has no master
+# while a replica takes over (CLUSTERDOWN, TRYAGAIN). Callers answer 503 or try again.
+REDIS_UNAVAILABLE = (
+    ConnectionError,
+    TimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    SlotNotCoveredError,
+)
 
 _PACKER = HiredisRespSerializer()
 
@@ -23,3 +55,39 @@ class HiredisPackingConnection(Connection):
     def pack_command(self, *args: EncodableT) -> list[bytes]:
         # redis-py annotates each of pack's arguments as a list; they are a command's words.
         return cast(list[bytes], _PACKER.pack(*args))  # type: ignore[arg-type]
+
+
+def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> RedisClient:
+    """A client of the configured Redis, connecting on first use.
+
+    ``deadline_s`` bounds connecting, each command and the wait for a free connection, with a
+    single attempt: a Redis that is down costs the API's caller a fast 503, not redis-py's
+    retries with backoff. Without it, redis-py's defaults (the worker and ``lr`` retry
+    themselves)."""
+    options: dict[str, Any] = {"health_check_interval": 30}
+    if deadline_s is not None:
+        options |= {
+            "socket_timeout": deadline_s,
+            "socket_connect_timeout": deadline_s,
+            "retry": Retry(NoBackoff(), retries=0),
+        }
+    if settings.cluster_nodes:
+        return RedisCluster(
+            startup_nodes=[_node(address) for address in settings.cluster_nodes],
+            max_connections=settings.max_connections,
+            **options,
+        )
+    # Requests beyond the pool's connections wait for one (up to the deadline) rather than fail.
+    pool = BlockingConnectionPool.from_url(
+        settings.url,
+        max_connections=settings.max_connections,
+        timeout=deadline_s,
+        connection_class=HiredisPackingConnection,
+        **options,
+    )
+    return Redis.from_pool(pool)  # closing the client closes its pool
+
+
+def _node(address: str) -> ClusterNode:
+    host, _, port = address.rpartition(":")
+    return ClusterNode(host, int(port))

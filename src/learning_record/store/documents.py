@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, cast
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from learning_record.domain.documents import (
@@ -21,6 +20,7 @@ from learning_record.domain.documents import (
     document_id_of,
 )
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.lua import LuaScript
 from learning_record.store.scan import unlink_matching
 
@@ -90,7 +90,7 @@ class Lease:
 
 
 async def take_lease(
-    redis: Redis, tenant: str, address: DocumentAddress, token: str, lifetime_ms: int
+    redis: RedisClient, tenant: str, address: DocumentAddress, token: str, lifetime_ms: int
 ) -> Lease | None:
     """The lease, or None while another write holds it."""
     call = TakeDocumentLease(tenant, address, token, lifetime_ms)
@@ -105,7 +105,11 @@ async def take_lease(
 
 
 async def write(
-    redis: Redis, tenant: str, address: DocumentAddress, lease: Lease, document: Document | None
+    redis: RedisClient,
+    tenant: str,
+    address: DocumentAddress,
+    lease: Lease,
+    document: Document | None,
 ) -> WriteOutcome:
     """Put ``document`` (None deletes) in place of the one the lease read; releases it."""
     expected = lease.current.etag if lease.current else None
@@ -113,12 +117,12 @@ async def write(
     return cast(WriteOutcome, (await lua.run(redis, call)).decode())
 
 
-async def release(redis: Redis, tenant: str, address: DocumentAddress, lease: Lease) -> None:
+async def release(redis: RedisClient, tenant: str, address: DocumentAddress, lease: Lease) -> None:
     """Give the lease back without writing (the write was refused or failed)."""
     await lua.run(redis, WriteDocument(tenant, address, lease.token, None, None, True))
 
 
-async def fetch(redis: Redis, tenant: str, address: DocumentAddress) -> Document | None:
+async def fetch(redis: RedisClient, tenant: str, address: DocumentAddress) -> Document | None:
     key = _keys(tenant, address)[0]
     held = cast(list[bytes | None], await redis.hmget(key, ["type", "content", "updated"]))
     content_type, content, updated = held
@@ -136,7 +140,7 @@ class Listing:
 
 
 async def list_ids(
-    redis: Redis, tenant: str, context: DocumentContext, since_ms: float | None = None
+    redis: RedisClient, tenant: str, context: DocumentContext, since_ms: float | None = None
 ) -> Listing:
     """The ids of the context's documents changed after ``since_ms`` (exclusive), oldest
     change first; the index holds at most ``max_documents_per_context`` of them."""
@@ -154,7 +158,7 @@ async def list_ids(
 
 
 async def context_addresses(
-    redis: Redis, tenant: str, context: DocumentContext
+    redis: RedisClient, tenant: str, context: DocumentContext
 ) -> list[DocumentAddress]:
     """Every document of a context (State: of its registration, or of all when it has none)."""
     index = keys.document_ids(tenant, context.kind.value, context.digest)
@@ -171,7 +175,7 @@ async def context_addresses(
 
 
 async def restore(
-    redis: Redis, changes: Sequence[tuple[str, DocumentAddress, Document | None]]
+    redis: RedisClient, changes: Sequence[tuple[str, DocumentAddress, Document | None]]
 ) -> None:
     """Write documents as the topic last holds them, unconditionally (``lr replay``), in one
     pipeline: nothing else writes while the view is rebuilt."""
@@ -194,6 +198,6 @@ async def restore(
         await pipe.execute()
 
 
-async def forget(redis: Redis, tenant: str = "*") -> int:
+async def forget(redis: RedisClient, tenant: str = "*") -> int:
     """Delete every document key of one tenant (or all, ``*``); the number deleted."""
     return await unlink_matching(redis, keys.document_patterns(tenant))

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Self, TypeVar
 
 import orjson
-from redis.asyncio import Redis
 
 from learning_record.store import keys
+from learning_record.store.connection import RedisClient
 
 # Heartbeats of processes gone for this long are deleted when read: restarts leave no clutter.
 FORGET_AFTER_MS = 15 * 60 * 1000
@@ -79,29 +79,31 @@ class ApiHeartbeat:
 _Beat = TypeVar("_Beat", Heartbeat, ApiHeartbeat)
 
 
-async def beat(redis: Redis, group: str, heartbeat: Heartbeat) -> None:
+async def beat(redis: RedisClient, group: str, heartbeat: Heartbeat) -> None:
     await redis.hset(keys.worker_heartbeats(group), heartbeat.worker, heartbeat.to_json())
 
 
-async def beat_api(redis: Redis, group: str, heartbeat: ApiHeartbeat) -> None:
+async def beat_api(redis: RedisClient, group: str, heartbeat: ApiHeartbeat) -> None:
     await redis.hset(keys.api_heartbeats(group), heartbeat.process, heartbeat.to_json())
 
 
-async def read_heartbeats(redis: Redis, group: str, now_ms: int) -> list[Heartbeat]:
+async def read_heartbeats(redis: RedisClient, group: str, now_ms: int) -> list[Heartbeat]:
     """Every worker's last heartbeat, newest first; those gone long ago are forgotten."""
     key = keys.worker_heartbeats(group)
     beats = [Heartbeat.from_json(raw) for raw in (await redis.hgetall(key)).values()]
     return await _forget_gone(redis, key, beats, now_ms)
 
 
-async def read_api_heartbeats(redis: Redis, group: str, now_ms: int) -> list[ApiHeartbeat]:
+async def read_api_heartbeats(redis: RedisClient, group: str, now_ms: int) -> list[ApiHeartbeat]:
     """Every API process's last heartbeat, newest first; those gone long ago are forgotten."""
     key = keys.api_heartbeats(group)
     beats = [ApiHeartbeat.from_json(raw) for raw in (await redis.hgetall(key)).values()]
     return await _forget_gone(redis, key, beats, now_ms)
 
 
-async def _forget_gone(redis: Redis, key: str, beats: list[_Beat], now_ms: int) -> list[_Beat]:
+async def _forget_gone(
+    redis: RedisClient, key: str, beats: list[_Beat], now_ms: int
+) -> list[_Beat]:
     gone = [b.process for b in beats if now_ms - b.at_ms > FORGET_AFTER_MS]
     if gone:
         await redis.hdel(key, *gone)

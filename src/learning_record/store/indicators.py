@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from learning_record.domain.identity import learner_id_of_ifi
 from learning_record.domain.indicators import Entity, Granularity, Window, buckets_for_window
 from learning_record.domain.indicators.batch import HOUR, LIFETIME, MEMBER, MINUTE, ValueKey
 from learning_record.domain.indicators.state import StateValue, member_counts
 from learning_record.store import keys
+from learning_record.store.connection import RedisClient, RedisPipeline
 from learning_record.store.scan import unlink_matching
 
 LIFETIME_FIELD = "all"
@@ -91,13 +90,13 @@ def place_of(key: ValueKey) -> Place:
     return Place(key.tenant, key.entity, ref, field)
 
 
-async def forget_mirror(redis: Redis, tenant: str = "*") -> int:
+async def forget_mirror(redis: RedisClient, tenant: str = "*") -> int:
     """Delete the indicator mirror of one tenant (or all, ``*``); the number of keys deleted."""
     return await unlink_matching(redis, keys.indicator_mirror_patterns(tenant))
 
 
 def queue_batch(
-    pipe: Pipeline,
+    pipe: RedisPipeline,
     values: Sequence[tuple[ValueKey, StateValue, bytes]],
     agents: Mapping[tuple[str, str], Any],
 ) -> None:
@@ -127,7 +126,7 @@ def queue_batch(
 
 
 def _queue_member(
-    pipe: Pipeline, place: Place, which: tuple[str, str | None], counts: tuple[int, int]
+    pipe: RedisPipeline, place: Place, which: tuple[str, str | None], counts: tuple[int, int]
 ) -> None:
     """A member's counts; one at zero leaves its hash, so that HLEN counts the distinct ones."""
     for name, count in zip(which, counts, strict=True):
@@ -140,7 +139,7 @@ def _queue_member(
             pipe.hdel(key, place.field)
 
 
-def queue_removal(pipe: Pipeline, key: ValueKey) -> None:
+def queue_removal(pipe: RedisPipeline, key: ValueKey) -> None:
     """Forget a purged bucket."""
     place = place_of(key)
     pipe.hdel(keys.indicators(place.tenant, place.entity.value, place.ref), place.field)
@@ -156,7 +155,7 @@ class StoredIndicators:
 
 
 async def read_values(
-    redis: Redis,
+    redis: RedisClient,
     requests: Sequence[tuple[str, Entity, str]],
     fields: Sequence[str],
 ) -> list[StoredIndicators]:
@@ -172,7 +171,7 @@ async def read_values(
 
 
 async def _read_some(
-    redis: Redis,
+    redis: RedisClient,
     requests: Sequence[tuple[str, Entity, str]],
     fields: Sequence[str],
 ) -> list[StoredIndicators]:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import orjson
-from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.lua import LuaScript
 from learning_record.store.statement_entries import ViewEntry
 
@@ -61,7 +61,7 @@ class RememberKnownObjects:
         return args
 
 
-async def remember(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) -> int:
+async def remember(redis: RedisClient, tenant: str, entries: Sequence[ViewEntry]) -> int:
     """Remember what ``entries`` tell; the number of names and parts written."""
     telling = [entry for entry in entries if entry.names or entry.definition_parts]
     if not telling:
@@ -69,13 +69,13 @@ async def remember(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) -> i
     return int(await lua.run(redis, RememberKnownObjects(tenant, telling)))
 
 
-async def names_of(redis: Redis, tenant: str, ifi: str) -> list[str]:
+async def names_of(redis: RedisClient, tenant: str, ifi: str) -> list[str]:
     """The names seen with an agent IFI, first seen first."""
     names = cast(list[bytes], await redis.zrange(keys.known_agent(tenant, ifi), 0, -1))
     return [name.decode() for name in names]
 
 
-async def definition_of(redis: Redis, tenant: str, activity_id: str) -> dict[str, Any]:
+async def definition_of(redis: RedisClient, tenant: str, activity_id: str) -> dict[str, Any]:
     """The parts of an Activity's merged definition (field: value)."""
     held = cast(dict[bytes, bytes], await redis.hgetall(keys.known_activity(tenant, activity_id)))
     return {field.decode(): orjson.loads(value.partition(b" ")[2]) for field, value in held.items()}

@@ -13,8 +13,9 @@ from functools import cached_property
 from importlib import resources
 from typing import Any, ClassVar, Protocol
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT
+
+from learning_record.store.connection import RedisClient
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ScriptCall(Protocol):
     def args(self) -> list[EncodableT]: ...
 
 
-async def run(redis: Redis, call: ScriptCall) -> Any:
+async def run(redis: RedisClient, call: ScriptCall) -> Any:
     """Run the script (EVALSHA, loading it on a server that does not know it yet)."""
     script = redis.register_script(call.SCRIPT.source)
     return await script(keys=call.keys(), args=call.args())

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.lua import LuaScript
 
 WINDOW_MS = 1000
@@ -67,7 +67,7 @@ class QuotaDecision:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def take_request(self, tenant: str, key_id: str, limit: int) -> RateDecision:

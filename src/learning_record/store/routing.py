@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 
 from learning_record.domain.indicators import Contribution, contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, route_request, routed_operation
 from learning_record.domain.indicators.state import Origin
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import route, write_view
 
@@ -60,7 +60,7 @@ class Routed:
 
 
 async def store_and_route(
-    redis: Redis, tenant: str, statements: Sequence[StoredStatement]
+    redis: RedisClient, tenant: str, statements: Sequence[StoredStatement]
 ) -> Routed:
     """Write ``statements`` into the view, then route them, in origin order."""
     routed = Routed()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from redis.asyncio import Redis
+from learning_record.store.connection import RedisClient
 
 _BATCH = 1000
 
 
-async def unlink_matching(redis: Redis, patterns: Iterable[str]) -> int:
+async def unlink_matching(redis: RedisClient, patterns: Iterable[str]) -> int:
     """UNLINK every key matching one of ``patterns``; the number of keys deleted."""
     deleted = 0
     for pattern in patterns:

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from redis.asyncio import Redis
-
 from learning_record.domain.statement_query import Cursor, StatementQuery
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_scripts import CANDIDATES_PER_CALL, QueryPage
 
 # Script calls one page may take: with CANDIDATES_PER_CALL, the candidates one request examines.
@@ -30,7 +29,7 @@ class Page:
 
 
 async def fetch_page(
-    redis: Redis,
+    redis: RedisClient,
     tenant: str,
     query: StatementQuery,
     keep: Callable[[bytes], bool] | None = None,
@@ -72,7 +71,7 @@ async def fetch_page(
 
 
 async def _documents(
-    redis: Redis,
+    redis: RedisClient,
     tenant: str,
     candidates: list[tuple[str, int]],
     keep: Callable[[bytes], bool] | None,
@@ -90,7 +89,9 @@ async def _documents(
     ]
 
 
-async def _matches(redis: Redis, call: QueryPage) -> tuple[int, int | None, list[tuple[str, int]]]:
+async def _matches(
+    redis: RedisClient, call: QueryPage
+) -> tuple[int, int | None, list[tuple[str, int]]]:
     """The query's bound, where the walk stopped short (None when it ended), and up to
     ``limit + 1`` (id, sequence) after the call's cursor."""
     found = cast(list[Any], await lua.run(redis, call))

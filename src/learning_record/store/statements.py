@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import orjson
-from redis.asyncio import Redis
 
 from learning_record.domain.errors import UnidentifiedActor
 from learning_record.domain.identity import ifi_of_raw
@@ -27,6 +26,7 @@ from learning_record.domain.statement_index import (
     term,
 )
 from learning_record.store import keys, known_objects, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.keys import ClaimField
 from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
@@ -55,7 +55,7 @@ class Reservation:
 
 
 async def reserve(
-    redis: Redis, tenant: str, claims: Sequence[Claim], now_ms: int
+    redis: RedisClient, tenant: str, claims: Sequence[Claim], now_ms: int
 ) -> list[Reservation]:
     """Reserve every id of a batch for its content, atomically: all or none.
 
@@ -88,7 +88,7 @@ class WriteOutcome:
     conflicts: list[str]  # ids claimed for other content: not written
 
 
-async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) -> WriteOutcome:
+async def write_view(redis: RedisClient, tenant: str, entries: Sequence[ViewEntry]) -> WriteOutcome:
     """Write statements and their index entries; those already in the view are left alone.
 
     Called again with the keys the script found in the data (statement references) until it
@@ -112,13 +112,28 @@ async def write_view(redis: Redis, tenant: str, entries: Sequence[ViewEntry]) ->
     return WriteOutcome(written, conflicts)
 
 
-async def fetch_statement(redis: Redis, tenant: str, statement_id: str) -> bytes | None:
+async def fetch_statement(redis: RedisClient, tenant: str, statement_id: str) -> bytes | None:
     """The stored document, voided or not."""
     return cast(bytes | None, await redis.get(keys.statement(tenant, statement_id)))
 
 
+async def missing_from_view(
+    redis: RedisClient, tenant: str, statement_ids: Sequence[str], chunk: int = 1000
+) -> list[str]:
+    """The ids among ``statement_ids`` whose document is not in the view (``lr verify``)."""
+    missing: list[str] = []
+    for start in range(0, len(statement_ids), chunk):
+        ids = statement_ids[start : start + chunk]
+        async with redis.pipeline(transaction=False) as pipe:
+            for statement_id in ids:
+                pipe.exists(keys.statement(tenant, statement_id))
+            found = await pipe.execute()
+        missing += [statement_id for statement_id, held in zip(ids, found, strict=True) if not held]
+    return missing
+
+
 async def fetch_single(
-    redis: Redis, tenant: str, statement_id: str, *, voided: bool
+    redis: RedisClient, tenant: str, statement_id: str, *, voided: bool
 ) -> bytes | None:
     """The statement asked by statementId (``voided=False``: None when it is voided) or by
     voidedStatementId (``voided=True``: None unless it is voided), xAPI 2.1.4.s1.b1."""
@@ -134,7 +149,7 @@ async def fetch_single(
     return cast(bytes, document) if is_voided == voided else None
 
 
-async def forget_view(redis: Redis, tenant: str = "*") -> int:
+async def forget_view(redis: RedisClient, tenant: str = "*") -> int:
     """Delete the statement view of one tenant (or all, ``*``); the number of keys deleted."""
     return await unlink_matching(redis, keys.statement_view_patterns(tenant))
 
@@ -142,7 +157,9 @@ async def forget_view(redis: Redis, tenant: str = "*") -> int:
 # --- Indicator routing ---------------------------------------------------------------------
 
 
-async def route(redis: Redis, tenant: str, requests: Sequence[RouteRequest]) -> list[RouteMarks]:
+async def route(
+    redis: RedisClient, tenant: str, requests: Sequence[RouteRequest]
+) -> list[RouteMarks]:
     """Mark the first origin that routes each statement, atomically (``route_statements.lua``);
     the marks of the statement each request names, read after marking, for the routing rule
     (``domain.indicators.routing``)."""
@@ -167,7 +184,7 @@ def _applier(applied_by: bytes | None) -> Origin | Literal["void"] | None:
 
 
 async def routed_statements(
-    redis: Redis, tenant: str, learner_ifi: str, chunk: int = 500
+    redis: RedisClient, tenant: str, learner_ifi: str, chunk: int = 500
 ) -> AsyncIterator[RoutedStatement]:
     """Every statement of a learner (as actor) that the indicators applied, with where the
     application (and retraction) came from: what a recount of extremes reads, rarely (see
@@ -204,7 +221,7 @@ def _actor_ifi(document: Mapping[str, Any]) -> str | None:
         return None
 
 
-async def purge_view(redis: Redis, tenant: str, before_ms: int, most: int = 500) -> int:
+async def purge_view(redis: RedisClient, tenant: str, before_ms: int, most: int = 500) -> int:
     """Forget up to ``most`` statements of the view stored before ``before_ms`` (retention: the
     statements topic keeps them); the number forgotten. Keys are declared from what is read
     first; one that changed meanwhile is left for the next call (``purge_view.lua``)."""
@@ -226,6 +243,6 @@ async def purge_view(redis: Redis, tenant: str, before_ms: int, most: int = 500)
     return int(await lua.run(redis, PurgeView(tenant, before_ms, due)))
 
 
-async def tenants_with_statements(redis: Redis) -> list[str]:
+async def tenants_with_statements(redis: RedisClient) -> list[str]:
     found = [key async for key in redis.scan_iter(match=keys.statement_expiry("*"), count=1000)]
     return sorted({keys.tenant_of_key(key.decode()) for key in found})

@@ -6,24 +6,17 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from learning_record.platform import logs, metrics
-from learning_record.store.connection import HiredisPackingConnection
+from learning_record.store.connection import REDIS_UNAVAILABLE, open_redis
 from learning_record.stream.app import settings
 
 log = logs.get_logger(__name__)
 
 T = TypeVar("T")
 
-redis = Redis.from_url(
-    settings.redis.url,
-    socket_timeout=10,
-    health_check_interval=30,
-    connection_class=HiredisPackingConnection,  # the Redis mirror of every batch, packed in C
-)
+# The Redis mirror of every batch goes through this client; a call past 10 s fails and
+# with_retries tries again.
+redis = open_redis(settings.redis, deadline_s=10)
 
 
 async def with_retries(operation: Callable[[], Awaitable[T]], what: str) -> T:
@@ -32,7 +25,7 @@ async def with_retries(operation: Callable[[], Awaitable[T]], what: str) -> T:
     while True:
         try:
             return await operation()
-        except (RedisConnectionError, RedisTimeoutError) as error:
+        except REDIS_UNAVAILABLE as error:
             metrics.REDIS_ERRORS.labels(metrics.WORKER, what).inc()
             log.warning("redis_write_retry", what=what, error=str(error), delay_s=round(delay, 1))
             await asyncio.sleep(delay)

@@ -14,6 +14,7 @@ from redis.exceptions import ResponseError
 
 from learning_record.store import keys
 from learning_record.store.api_keys import CacheKey
+from learning_record.store.connection import RedisClient
 from learning_record.store.documents import TakeDocumentLease, WriteDocument
 from learning_record.store.known_objects import RememberKnownObjects
 from learning_record.store.lua import ScriptCall
@@ -59,7 +60,9 @@ def test_the_scripts_component_tests_run_are_the_guarded_ones() -> None:
         assert "redis.call(" not in source.removeprefix(GUARD)
 
 
-async def test_the_guard_refuses_a_key_the_script_does_not_declare(script_redis: Redis) -> None:
+async def test_the_guard_refuses_a_key_the_script_does_not_declare(
+    script_redis: RedisClient,
+) -> None:
     declared, undeclared = keys.statement(TENANT, "a"), keys.statement(TENANT, "b")
     script = guarded("redis.call('SET', KEYS[1], 'x') return redis.call('GET', ARGV[1])")
 
@@ -68,7 +71,7 @@ async def test_the_guard_refuses_a_key_the_script_does_not_declare(script_redis:
 
 
 async def test_the_guard_lets_declared_keys_and_keyless_commands_through(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     script = guarded("redis.call('TIME') redis.call('SET', KEYS[1], 'x') return 1")
 
@@ -77,9 +80,10 @@ async def test_the_guard_lets_declared_keys_and_keyless_commands_through(
 
 
 async def test_the_cluster_refuses_keys_of_two_tenants_in_one_script(
-    cluster_redis_url: str,
+    cluster_redis_node: str,
 ) -> None:
     both = (keys.statement(TENANT, "a"), keys.statement(OTHER_TENANT, "a"))
-    async with Redis.from_url(cluster_redis_url) as cluster:
+    # A plain client: the cluster client would refuse it itself, before Redis does.
+    async with Redis.from_url(f"redis://{cluster_redis_node}/0") as cluster:
         with pytest.raises(ResponseError, match="don't hash to the same slot"):
             await cluster.eval("return 1", 2, *both)

@@ -3,8 +3,6 @@ only under its lease and only over the ETag it was decided on."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from learning_record.domain.documents import (
     Document,
     DocumentAddress,
@@ -13,6 +11,7 @@ from learning_record.domain.documents import (
     etag_of,
 )
 from learning_record.store import documents, keys
+from learning_record.store.connection import RedisClient
 from tests.component.scripts.entries import TENANT
 
 REGISTRATION = "9e2a1ad4-6e5b-4a2f-8b0e-0b2c1f0e7d11"
@@ -23,7 +22,7 @@ SECOND = Document("text/plain", b"page two", 2_000)
 LEASE_MS = 60_000
 
 
-async def test_a_lease_is_exclusive_until_its_write_releases_it(script_redis: Redis) -> None:
+async def test_a_lease_is_exclusive_until_its_write_releases_it(script_redis: RedisClient) -> None:
     first = await documents.take_lease(script_redis, TENANT, ADDRESS, "one", LEASE_MS)
     assert first == documents.Lease("one", None, 0)
     assert await documents.take_lease(script_redis, TENANT, ADDRESS, "two", LEASE_MS) is None
@@ -35,7 +34,7 @@ async def test_a_lease_is_exclusive_until_its_write_releases_it(script_redis: Re
 
 
 async def test_a_write_stores_the_document_its_etag_and_its_index_entry(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     lease = await documents.take_lease(script_redis, TENANT, ADDRESS, "one", LEASE_MS)
     assert lease is not None
@@ -57,7 +56,7 @@ async def test_a_write_stores_the_document_its_etag_and_its_index_entry(
 
 
 async def test_a_document_changed_since_the_lease_read_it_is_not_overwritten(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     stale = documents.Lease("one", FIRST, 0)  # decided on FIRST, but nothing is stored
     await script_redis.set(keys.document_lease(TENANT, "state", CONTEXT.digest, "|bookmark"), "one")
@@ -66,14 +65,14 @@ async def test_a_document_changed_since_the_lease_read_it_is_not_overwritten(
     assert await documents.fetch(script_redis, TENANT, ADDRESS) is None
 
 
-async def test_a_write_without_its_lease_writes_nothing(script_redis: Redis) -> None:
+async def test_a_write_without_its_lease_writes_nothing(script_redis: RedisClient) -> None:
     lost = documents.Lease("expired", None, 0)
 
     assert await documents.write(script_redis, TENANT, ADDRESS, lost, FIRST) == "lease_lost"
     assert await documents.fetch(script_redis, TENANT, ADDRESS) is None
 
 
-async def test_a_delete_removes_the_document_and_its_index_entry(script_redis: Redis) -> None:
+async def test_a_delete_removes_the_document_and_its_index_entry(script_redis: RedisClient) -> None:
     lease = await documents.take_lease(script_redis, TENANT, ADDRESS, "one", LEASE_MS)
     assert lease is not None
     await documents.write(script_redis, TENANT, ADDRESS, lease, FIRST)
@@ -86,7 +85,7 @@ async def test_a_delete_removes_the_document_and_its_index_entry(script_redis: R
     assert await documents.list_ids(script_redis, TENANT, CONTEXT) == documents.Listing([], None)
 
 
-async def test_release_gives_the_lease_back_without_writing(script_redis: Redis) -> None:
+async def test_release_gives_the_lease_back_without_writing(script_redis: RedisClient) -> None:
     lease = await documents.take_lease(script_redis, TENANT, ADDRESS, "one", LEASE_MS)
     assert lease is not None
 
@@ -96,7 +95,7 @@ async def test_release_gives_the_lease_back_without_writing(script_redis: Redis)
     assert await documents.take_lease(script_redis, TENANT, ADDRESS, "two", LEASE_MS) is not None
 
 
-async def test_listings_filter_by_since_and_registration(script_redis: Redis) -> None:
+async def test_listings_filter_by_since_and_registration(script_redis: RedisClient) -> None:
     registered = DocumentContext(
         DocumentKind.STATE, CONTEXT.activity_id, CONTEXT.agent_ifi, REGISTRATION
     )

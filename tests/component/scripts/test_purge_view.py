@@ -3,16 +3,15 @@ and leaves one whose index list changed after it was read."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_scripts import DueStatement, PurgeView
 from learning_record.store.statements import purge_view, write_view
 from tests.component.scripts.entries import TENANT, entry
 
 
 async def test_statements_stored_before_the_cutoff_are_forgotten_entirely(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("old", 1_000, ("verb:v",)), entry("new", 9_000)])
     await write_view(script_redis, TENANT, [entry("void", 9_000, voids="old")])
@@ -30,7 +29,7 @@ async def test_statements_stored_before_the_cutoff_are_forgotten_entirely(
     assert await purge_view(script_redis, TENANT, before_ms=5_000) == 0
 
 
-async def test_at_most_the_given_number_are_forgotten_per_call(script_redis: Redis) -> None:
+async def test_at_most_the_given_number_are_forgotten_per_call(script_redis: RedisClient) -> None:
     await write_view(script_redis, TENANT, [entry(name, 1_000) for name in "abc"])
 
     assert await purge_view(script_redis, TENANT, before_ms=5_000, most=2) == 2
@@ -38,7 +37,7 @@ async def test_at_most_the_given_number_are_forgotten_per_call(script_redis: Red
 
 
 async def test_a_statement_whose_index_list_changed_since_it_was_read_is_left(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("a", 1_000, ("verb:v",))])
     read_before = DueStatement("a", "[]")

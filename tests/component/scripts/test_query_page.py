@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import orjson
-from redis.asyncio import Redis
 
 from learning_record.domain.statement_query import Cursor, StatementQuery
 from learning_record.store import lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_query import fetch_page
 from learning_record.store.statement_scripts import QueryPage
 from learning_record.store.statements import write_view
@@ -25,7 +25,7 @@ def query(
     return StatementQuery(terms, since_ms, until_ms, limit, ascending, "exact", None)
 
 
-async def seed(redis: Redis) -> None:
+async def seed(redis: RedisClient) -> None:
     await write_view(
         redis,
         TENANT,
@@ -38,7 +38,7 @@ async def seed(redis: Redis) -> None:
 
 
 async def test_a_page_holds_the_statements_in_every_index_of_the_query(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await seed(script_redis)
 
@@ -47,7 +47,7 @@ async def test_a_page_holds_the_statements_in_every_index_of_the_query(
     assert found == [3, b"", b"a", 1, b"c", 3]
 
 
-async def test_a_page_holds_limit_plus_one_newest_first(script_redis: Redis) -> None:
+async def test_a_page_holds_limit_plus_one_newest_first(script_redis: RedisClient) -> None:
     await seed(script_redis)
 
     found = await lua.run(script_redis, QueryPage(TENANT, query(limit=1, ascending=False), None))
@@ -56,7 +56,7 @@ async def test_a_page_holds_limit_plus_one_newest_first(script_redis: Redis) -> 
 
 
 async def test_the_next_page_starts_after_the_cursor_within_the_first_bound(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await seed(script_redis)
     await write_view(script_redis, TENANT, [entry("d", 4_000)])
@@ -66,7 +66,7 @@ async def test_the_next_page_starts_after_the_cursor_within_the_first_bound(
     assert found == [3, b"", b"b", 2, b"c", 3]
 
 
-async def test_since_and_until_bound_the_stored_times(script_redis: Redis) -> None:
+async def test_since_and_until_bound_the_stored_times(script_redis: RedisClient) -> None:
     await seed(script_redis)
 
     found = await lua.run(
@@ -77,7 +77,7 @@ async def test_since_and_until_bound_the_stored_times(script_redis: Redis) -> No
 
 
 async def test_a_call_stops_at_its_budget_of_candidates_and_says_where(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await seed(script_redis)  # a and c in "agent:x", a, b and c in "verb:v"
 
@@ -91,7 +91,7 @@ async def test_a_call_stops_at_its_budget_of_candidates_and_says_where(
 
 
 async def test_fetch_page_answers_what_its_budget_found_and_more_goes_on_from_there(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     """Filters that barely overlap: each request examines a bounded number of candidates."""
     entries = [entry(f"s{n:03d}", n * 1_000, ("verb:v",)) for n in range(1, 301)]

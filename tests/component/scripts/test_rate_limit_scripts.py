@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 from typing import cast
 
 import pytest
-from redis.asyncio import Redis
 
 from learning_record.store import keys
+from learning_record.store.connection import RedisClient
 from learning_record.store.rate_limits import QuotaDecision, RateLimiter
 from tests.component.scripts.entries import TENANT
 
 MARCH = datetime(2026, 3, 15, tzinfo=UTC)
 
 
-async def test_requests_past_the_limit_of_a_window_are_refused(script_redis: Redis) -> None:
+async def test_requests_past_the_limit_of_a_window_are_refused(script_redis: RedisClient) -> None:
     limiter = RateLimiter(script_redis)
 
     decisions = [await limiter.take_request(TENANT, "k1", limit=2) for _ in range(3)]
@@ -30,7 +30,9 @@ async def test_requests_past_the_limit_of_a_window_are_refused(script_redis: Red
     assert 0 < await script_redis.pttl(keys.request_window(TENANT, "k1")) <= 2_000
 
 
-async def test_a_batch_that_would_pass_the_quota_is_refused_whole(script_redis: Redis) -> None:
+async def test_a_batch_that_would_pass_the_quota_is_refused_whole(
+    script_redis: RedisClient,
+) -> None:
     limiter = RateLimiter(script_redis)
 
     taken = [

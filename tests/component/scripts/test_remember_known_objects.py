@@ -9,10 +9,10 @@ from itertools import permutations
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 
 from learning_record.domain.indicators.windows import iso_utc
 from learning_record.store import known_objects
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import write_view
 from tests.component.scripts.entries import TENANT
@@ -77,7 +77,7 @@ MERGED = {
 }
 
 
-async def test_the_merge_is_the_same_in_every_order_of_writing(script_redis: Redis) -> None:
+async def test_the_merge_is_the_same_in_every_order_of_writing(script_redis: RedisClient) -> None:
     for number, order in enumerate(permutations([FIRST, SECOND, THIRD])):
         tenant = f"order{number}"
         for entry in order:
@@ -88,7 +88,7 @@ async def test_the_merge_is_the_same_in_every_order_of_writing(script_redis: Red
         assert await known_objects.names_of(script_redis, tenant, ADA) == ["Ada", "Ada L."]
 
 
-async def test_writing_statements_again_changes_nothing(script_redis: Redis) -> None:
+async def test_writing_statements_again_changes_nothing(script_redis: RedisClient) -> None:
     await write_view(script_redis, TENANT, [FIRST, SECOND, THIRD])
 
     again = await known_objects.remember(script_redis, TENANT, [THIRD, FIRST, SECOND])
@@ -98,7 +98,7 @@ async def test_writing_statements_again_changes_nothing(script_redis: Redis) -> 
 
 
 async def test_a_statement_stored_without_define_changes_no_person_nor_activity(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [FIRST])
     undefined = told(
@@ -118,7 +118,7 @@ async def test_a_statement_stored_without_define_changes_no_person_nor_activity(
 
 
 async def test_a_statement_whose_id_holds_other_content_tells_nothing(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [FIRST])
     impostor = told(FIRST.statement_id, 5_000, "Impostor", {"name": {"de": "Frage"}})
@@ -130,7 +130,7 @@ async def test_a_statement_whose_id_holds_other_content_tells_nothing(
     assert "name:de" not in await known_objects.definition_of(script_redis, TENANT, QUESTION)
 
 
-async def test_names_and_parts_past_the_bounds_are_dropped(script_redis: Redis) -> None:
+async def test_names_and_parts_past_the_bounds_are_dropped(script_redis: RedisClient) -> None:
     many = [
         told(
             f"00000000-0000-4000-8000-{index:012d}",

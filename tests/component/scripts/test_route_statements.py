@@ -3,16 +3,15 @@ later one reads the same marks; a void marks only an applied target."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from learning_record.domain.indicators.routing import VOIDED_FIRST, RouteMarks, RouteRequest
 from learning_record.store import keys
+from learning_record.store.connection import RedisClient
 from learning_record.store.statements import route, write_view
 from tests.component.scripts.entries import TENANT, entry
 
 
 async def test_the_first_origin_marks_a_statement_and_later_ones_read_it(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
 
@@ -26,7 +25,7 @@ async def test_the_first_origin_marks_a_statement_and_later_ones_read_it(
 
 
 async def test_a_statement_voided_before_it_is_routed_is_marked_voided_first(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("void", voids="a"), entry("a")])
 
@@ -37,7 +36,7 @@ async def test_a_statement_voided_before_it_is_routed_is_marked_voided_first(
 
 
 async def test_the_first_void_marks_its_applied_target_and_later_ones_read_it(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
     await route(script_redis, TENANT, [RouteRequest("a", (0, 1), voids=False)])
@@ -51,7 +50,7 @@ async def test_the_first_void_marks_its_applied_target_and_later_ones_read_it(
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "x") == b"0:2"
 
 
-async def test_a_void_of_a_target_never_routed_marks_nothing(script_redis: Redis) -> None:
+async def test_a_void_of_a_target_never_routed_marks_nothing(script_redis: RedisClient) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
 
     marks = await route(script_redis, TENANT, [RouteRequest("a", (0, 2), voids=True)])
@@ -60,7 +59,7 @@ async def test_a_void_of_a_target_never_routed_marks_nothing(script_redis: Redis
     assert await script_redis.hget(keys.statement_claim(TENANT, "a"), "x") is None
 
 
-async def test_a_void_of_a_target_never_stored_creates_no_claim(script_redis: Redis) -> None:
+async def test_a_void_of_a_target_never_stored_creates_no_claim(script_redis: RedisClient) -> None:
     marks = await route(script_redis, TENANT, [RouteRequest("gone", (0, 2), voids=True)])
 
     assert marks == [RouteMarks(None, None, None)]

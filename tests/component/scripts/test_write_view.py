@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from typing import cast
 
-from redis.asyncio import Redis
-
 from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
 from learning_record.store.statement_scripts import WriteView
 from learning_record.store.statements import WriteOutcome, write_view
 from tests.component.scripts.entries import TENANT, entry
 
 
-async def index(redis: Redis, term: str) -> list[tuple[bytes, float]]:
+async def index(redis: RedisClient, term: str) -> list[tuple[bytes, float]]:
     return cast(
         list[tuple[bytes, float]],
         await redis.zrange(keys.statement_index(TENANT, term), 0, -1, withscores=True),
     )
 
 
-async def order(redis: Redis) -> list[tuple[bytes, float]]:
+async def order(redis: RedisClient) -> list[tuple[bytes, float]]:
     return cast(
         list[tuple[bytes, float]],
         await redis.zrange(keys.statement_order(TENANT), 0, -1, withscores=True),
@@ -28,7 +27,7 @@ async def order(redis: Redis) -> list[tuple[bytes, float]]:
 
 
 async def test_a_statement_without_claim_gets_its_sequence_and_every_entry(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     outcome = await write_view(script_redis, TENANT, [entry("a", 2_000, ("verb:v", "agent:x"))])
 
@@ -54,7 +53,7 @@ async def test_a_statement_without_claim_gets_its_sequence_and_every_entry(
     ]
 
 
-async def test_stored_marks_never_decrease_along_sequences(script_redis: Redis) -> None:
+async def test_stored_marks_never_decrease_along_sequences(script_redis: RedisClient) -> None:
     await write_view(script_redis, TENANT, [entry("a", 5_000), entry("b", 1_000)])
 
     assert await script_redis.zrange(
@@ -63,7 +62,9 @@ async def test_stored_marks_never_decrease_along_sequences(script_redis: Redis) 
     assert await script_redis.hget(keys.statement_claim(TENANT, "b"), "t") == b"1000"
 
 
-async def test_the_first_write_wins_and_other_content_is_a_conflict(script_redis: Redis) -> None:
+async def test_the_first_write_wins_and_other_content_is_a_conflict(
+    script_redis: RedisClient,
+) -> None:
     await write_view(script_redis, TENANT, [entry("a")])
     await script_redis.hset(keys.statement_claim(TENANT, "b"), mapping={"d": "held", "s": 7})
 
@@ -75,7 +76,7 @@ async def test_the_first_write_wins_and_other_content_is_a_conflict(script_redis
 
 
 async def test_a_voiding_statement_unindexes_its_target_and_takes_its_terms(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("a", terms=("activity:x",))])
 
@@ -87,7 +88,7 @@ async def test_a_voiding_statement_unindexes_its_target_and_takes_its_terms(
 
 
 async def test_a_target_arriving_after_its_voiding_statement_is_never_indexed(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("void", terms=("verb:voided",), voids="a")])
 
@@ -98,7 +99,7 @@ async def test_a_target_arriving_after_its_voiding_statement_is_never_indexed(
 
 
 async def test_terms_flow_down_a_chain_of_references_arriving_backwards(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("c", terms=("verb:c",), refers_to="b")])
     await write_view(script_redis, TENANT, [entry("b", terms=("verb:b",), refers_to="a")])
@@ -110,7 +111,7 @@ async def test_terms_flow_down_a_chain_of_references_arriving_backwards(
 
 
 async def test_keys_found_in_the_data_are_asked_for_before_anything_is_written(
-    script_redis: Redis,
+    script_redis: RedisClient,
 ) -> None:
     await write_view(script_redis, TENANT, [entry("b", refers_to="a")])
 

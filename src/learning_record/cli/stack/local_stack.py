@@ -20,7 +20,7 @@ from pydantic import BaseModel, SecretStr
 
 from learning_record.cli.stack import kafka_broker, redis_server
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
-from learning_record.platform.settings import KafkaNodePorts, Settings
+from learning_record.platform.settings import KafkaNodePorts, RedisNodePorts, Settings
 from learning_record.platform.topics import ensure_topics
 
 
@@ -63,23 +63,40 @@ def for_local_stack(settings: Settings) -> Settings:
                 update={"bootstrap_servers": ",".join(f"127.0.0.1:{port}" for port in ports)}
             ),
             "redis": settings.redis.model_copy(
-                update={"url": f"redis://127.0.0.1:{stack.redis_port}/0"}
+                update={
+                    "url": f"redis://127.0.0.1:{stack.redis_port}/0",
+                    "cluster_nodes": [
+                        f"127.0.0.1:{node.port}" for node in stack.redis_cluster_nodes
+                    ],
+                }
             ),
         }
     )
 
 
+def redis_address(settings: Settings) -> str:
+    """Where the clients find Redis: its URL, or the cluster's nodes."""
+    return ", ".join(settings.redis.cluster_nodes) or settings.redis.url
+
+
 CLUSTER_NODES = 3
 CLUSTER_WORKERS = 2
 CLUSTER_APIS = 2
+REDIS_MASTERS = 3
+REDIS_REPLICAS_PER_MASTER = 1
 
 
-def as_cluster(settings: Settings, extra: list[KafkaNodePorts] | None = None) -> Settings:
+def as_cluster(
+    settings: Settings,
+    extra: list[KafkaNodePorts] | None = None,
+    redis_nodes: list[RedisNodePorts] | None = None,
+) -> Settings:
     """The same stack on a cluster (docs/cluster.md): three Kafka nodes, each a broker and a
     controller, the two beside the first on ``extra`` ports (by default the ones after the first
     node's, or ``LR_STACK__KAFKA_EXTRA_NODES``); every topic replicated three times and
-    acknowledged by two. ``for_local_stack``
-    then points the clients at all three."""
+    acknowledged by two. A Redis Cluster of three masters with a replica each, on
+    ``redis_nodes`` (by default the six ports after redis_port, or
+    ``LR_STACK__REDIS_CLUSTER_NODES``). ``for_local_stack`` then points the clients at them."""
     stack = settings.stack
     if extra is None:
         extra = stack.kafka_extra_nodes or [
@@ -88,12 +105,17 @@ def as_cluster(settings: Settings, extra: list[KafkaNodePorts] | None = None) ->
             )
             for n in range(1, CLUSTER_NODES)
         ]
+    if redis_nodes is None:
+        # Redis's own bus port (port + 10000) unless told otherwise.
+        redis_nodes = stack.redis_cluster_nodes or [
+            RedisNodePorts(port=stack.redis_port + n, bus_port=stack.redis_port + n + 10000)
+            for n in range(1, REDIS_MASTERS * (1 + REDIS_REPLICAS_PER_MASTER) + 1)
+        ]
     kafka = settings.kafka.model_copy(
         update={"replication_factor": CLUSTER_NODES, "min_insync_replicas": CLUSTER_NODES - 1}
     )
-    return settings.model_copy(
-        update={"kafka": kafka, "stack": stack.model_copy(update={"kafka_extra_nodes": extra})}
-    )
+    topology = {"kafka_extra_nodes": extra, "redis_cluster_nodes": redis_nodes}
+    return settings.model_copy(update={"kafka": kafka, "stack": stack.model_copy(update=topology)})
 
 
 @dataclass
@@ -103,6 +125,7 @@ class LocalStack(AbstractContextManager["LocalStack"]):
     settings: Settings
     processes: list[ManagedProcess] = field(default_factory=list)
     brokers: list[ManagedProcess] = field(default_factory=list)  # Kafka nodes, node 1 first
+    redis: list[ManagedProcess] = field(default_factory=list)  # one, or the cluster's nodes
 
     @property
     def data_dir(self) -> Path:
@@ -113,19 +136,38 @@ class LocalStack(AbstractContextManager["LocalStack"]):
         return self.data_dir / "logs"
 
     def start_services(self) -> None:
-        stack = self.settings.stack
-        redis_proc = redis_server.redis_process(
-            redis_server.RedisServerConfig(self.data_dir, stack.redis_port, stack.redis_persistence)
-        )
-        self._start(redis_proc)
+        redis_configs = self.redis_nodes()
+        self.redis = [redis_server.redis_process(config) for config in redis_configs]
+        for proc in self.redis:
+            self._start(proc)
         nodes = self.kafka_nodes()
         self.brokers = [kafka_broker.broker_process(node) for node in nodes]
         for broker in self.brokers:
             self._start(broker)
-        redis_server.wait_ready(redis_proc, stack.redis_port)
+        for config, proc in zip(redis_configs, self.redis, strict=True):
+            redis_server.wait_ready(proc, config.port)
+        if self.settings.stack.redis_cluster_nodes:
+            ports = [config.port for config in redis_configs]
+            redis_server.form_cluster(ports, REDIS_REPLICAS_PER_MASTER)
         for node, broker in zip(nodes, self.brokers, strict=True):
             kafka_broker.wait_ready(broker, node.port, brokers=len(nodes))
         asyncio.run(ensure_topics(self.settings.kafka))
+
+    def redis_nodes(self) -> list[redis_server.RedisServerConfig]:
+        """The single Redis, or every node of the Redis Cluster (masters first)."""
+        stack = self.settings.stack
+        if not stack.redis_cluster_nodes:
+            return [
+                redis_server.RedisServerConfig(
+                    self.data_dir, stack.redis_port, stack.redis_persistence
+                )
+            ]
+        return [
+            redis_server.RedisServerConfig(
+                self.data_dir, node.port, stack.redis_persistence, cluster_bus_port=node.bus_port
+            )
+            for node in stack.redis_cluster_nodes
+        ]
 
     def kafka_nodes(self) -> list[kafka_broker.KafkaBrokerConfig]:
         """The first node from the stack's ports, then any further ones: one cluster."""
@@ -220,6 +262,7 @@ class LocalStack(AbstractContextManager["LocalStack"]):
             proc.stop()
         self.processes.clear()
         self.brokers.clear()
+        self.redis.clear()
 
     def __exit__(
         self,
