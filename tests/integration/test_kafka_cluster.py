@@ -1,7 +1,8 @@
 """The stack on a three-node Kafka cluster, as `lr dev --cluster` starts it (every node a broker
 and a controller, every topic replicated 3 times with min.insync.replicas 2, producers
-idempotent with acks=all): HTTP ingest goes on through the SIGKILL of a broker, and nothing
-the API accepted is lost, doubled or counted twice (issue #11)."""
+idempotent with acks=all) and a Redis Cluster of three masters with a replica each: HTTP ingest
+goes on through the SIGKILL of a broker, of an API process or of a Redis master, and nothing the
+API accepted is lost, doubled or counted twice (issue #11)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,19 @@ from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
     Settings,
 )
+from learning_record.store import keys
+from learning_record.store.connection import open_redis
+from learning_record.store.statements import missing_from_view
 from tests.integration.conftest import issue_key
 from tests.integration.indicator_exactness import compare_learners_and_activities, settle
 from tests.integration.isolated_stack import base_url_of, stack_of_its_own
+from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.integration.metrics_text import total
+from tests.integration.redis_cluster_nodes import (
+    cluster_ok,
+    master_and_replica_of,
+    replica_caught_up,
+)
 from tests.ports import free_ports
 from tests.unit.factories import make_statement
 from tests.waiting import until
@@ -45,6 +55,7 @@ LEARNERS = [{"mbox": f"mailto:learner{n}@example.org"} for n in range(8)]
 BATCH = 20
 CLIENTS = 3
 BEFORE_KILL, DURING_OUTAGE, AFTER_RESTART = 15, 15, 10  # batches accepted in each phase
+PADDING_BYTES = 32 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -311,3 +322,99 @@ async def _idle_after_work(pid: int, ticks_before: int) -> bool:
         return False
     await asyncio.sleep(0.3)  # the quiet spell the condition is about
     return _cpu_ticks(pid) == worked
+
+
+@pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
+async def test_a_redis_master_killed_is_replaced_and_replay_restores_what_it_alone_held(
+    cluster: LocalStack,
+) -> None:
+    """SIGKILL of the Redis master that holds a tenant's slot, after it took writes its replica
+    never saw (the replica was stopped): the replica takes over, reads and writes resume through
+    the cluster client with no answer but 200 or 503, ``lr verify`` reports the statements
+    lost, and ``lr replay`` restores the view and the indicators to exactly the reference."""
+    settings = cluster.settings
+    base_url = base_url_of(settings)
+    key = await issue_key(settings)
+    tenant = key.record.tenant
+    ingest = Ingest()
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http,
+        open_redis(settings.redis) as redis,
+    ):
+        await until(lambda: _known(http, base_url, key), within_s=120, what="the API knows the key")
+        await ingest_until(http, base_url, key, ingest, 5)
+        await settle(http, base_url, key, settings)
+        replicated = set(ingest.accepted)
+
+        master, replica = master_and_replica_of(cluster, keys.statement_sequence(tenant))
+        # Everything so far on the replica too, then the replica stops: what follows is on the
+        # master alone.
+        await until(
+            lambda: asyncio.to_thread(replica_caught_up, master.name),
+            within_s=120,
+            what="the replica caught up",
+        )
+        replica.signal(signal.SIGSTOP)
+        try:
+            # 32 MB in the tenant's slot, more than the sockets between them hold: the master
+            # keeps the rest in its own memory, which dies with it, and what follows with it.
+            await redis.set(keys.statement(tenant, "replication-padding"), b"x" * PADDING_BYTES)
+            await ingest_until(http, base_url, key, ingest, 5)
+            await settle(http, base_url, key, settings)
+            master.kill()
+            killed_at = time.monotonic()
+        finally:
+            replica.signal(signal.SIGCONT)
+        lost = set(ingest.accepted) - replicated
+
+        # The replica takes over; the clients' next batches get through.
+        await ingest_until(http, base_url, key, ingest, 5)
+        assert set(ingest.refusals) <= {"503 Retry-After=True"}, ingest.refusals
+        resumed_at = min(at for sent, at in ingest.sent_and_accepted if sent > killed_at)
+        print(
+            f"Redis master {master.name} killed: {len(lost)} statements lost from the view, "
+            f"{sum(ingest.refusals.values())} answers 503, first batch sent after the kill "
+            f"taken {resumed_at - killed_at:.1f} s after it"
+        )
+        await settle(http, base_url, key, settings)
+        assert set(await missing_from_view(redis, tenant, list(ingest.accepted))) == lost
+
+        code, output, _ = await run_lr_status(settings, "verify", "--tenant", tenant)
+        assert code == 1
+        reported = {
+            line.split()[2].rstrip(":") for line in output.splitlines() if "not the view" in line
+        }
+        assert len(reported) == min(len(lost), 20)  # the first 20 differences are printed
+        assert reported <= lost
+
+        (worker,) = [p for p in cluster.processes if p.name == "worker"]
+        worker.stop()
+        await run_lr(settings, "replay", "--yes", "--tenant", tenant, timeout_s=600)
+        worker.start()
+        output = await run_lr(settings, "verify", "--tenant", tenant, timeout_s=600)
+        assert output.strip().endswith(f"and {len(ingest.accepted)} statements: 0 differences")
+
+        documents = [
+            statement
+            for agent in LEARNERS
+            for statement in await stored_statements(http, base_url, key, agent)
+        ]
+        assert sorted(d["id"] for d in documents) == sorted(ingest.accepted)
+        await settle(http, base_url, key, settings)
+        compared = await compare_learners_and_activities(
+            http,
+            base_url,
+            key,
+            documents,
+            counted_statements(documents),
+            datetime.now(UTC) + timedelta(seconds=1),
+        )
+        assert compared == 5 * (len(LEARNERS) + 1)
+
+    # The old master comes back as a replica of the new one, for the tests after this one.
+    master.start()
+    await until(
+        lambda: asyncio.to_thread(cluster_ok, master.name),
+        within_s=120,
+        what="the old master back in the cluster",
+    )

@@ -12,8 +12,14 @@ import yaml
 from pydantic import BaseModel
 
 from learning_record.cli.main import cli
-from learning_record.cli.stack.local_stack import CLUSTER_NODES, CLUSTER_WORKERS, as_cluster
-from learning_record.platform.settings import Settings
+from learning_record.cli.stack.local_stack import (
+    CLUSTER_NODES,
+    CLUSTER_WORKERS,
+    REDIS_MASTERS,
+    REDIS_REPLICAS_PER_MASTER,
+    as_cluster,
+)
+from learning_record.platform.settings import RedisSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,10 +80,12 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
 def test_cluster_compose_runs_the_topology_of_lr_dev_cluster() -> None:
     services = cluster_compose()["services"]
     nodes = sorted(name for name in services if name.startswith("kafka-"))
+    redis = sorted(name for name in services if re.fullmatch(r"redis-\d", name))
     workers = sorted(name for name in services if name.startswith("worker-"))
     assert len(nodes) == CLUSTER_NODES
+    assert len(redis) == REDIS_MASTERS * (1 + REDIS_REPLICAS_PER_MASTER)
     assert len(workers) == CLUSTER_WORKERS
-    assert set(services) == {*nodes, *workers, "redis", "api"}
+    assert set(services) == {*nodes, *redis, "redis-cluster-create", *workers, "api"}
     for service in [*workers, "api"]:
         (command,) = services[service]["command"]
         assert command in set(typer.main.get_group(cli).commands)
@@ -102,3 +110,12 @@ def test_cluster_compose_replicates_as_lr_dev_cluster() -> None:
         assert environment["LR_KAFKA__REPLICATION_FACTOR"] == str(ours.replication_factor)
         assert environment["LR_KAFKA__MIN_INSYNC_REPLICAS"] == str(ours.min_insync_replicas)
         assert len(environment["LR_KAFKA__BOOTSTRAP_SERVERS"].split(",")) == CLUSTER_NODES
+        nodes = RedisSettings.model_validate_json(
+            f'{{"cluster_nodes": {environment["LR_REDIS__CLUSTER_NODES"]}}}'
+        ).cluster_nodes
+        assert nodes == [f"redis-{n}:6379" for n in range(1, REDIS_MASTERS + 1)]
+    create = " ".join(services["redis-cluster-create"]["command"])
+    assert f"--cluster-replicas {REDIS_REPLICAS_PER_MASTER}" in create
+    for node in range(1, REDIS_MASTERS * (1 + REDIS_REPLICAS_PER_MASTER) + 1):
+        assert "--cluster-enabled" in services[f"redis-{node}"]["command"]
+        assert f"redis-{node}" in services["redis-cluster-create"]["depends_on"]

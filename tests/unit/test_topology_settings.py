@@ -8,7 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
-from learning_record.platform.settings import ApiSettings, KafkaSettings, Settings, StackSettings
+from learning_record.platform.settings import (
+    ApiSettings,
+    KafkaSettings,
+    RedisSettings,
+    Settings,
+    StackSettings,
+)
 from learning_record.platform.topics import owned_topics
 
 
@@ -23,10 +29,22 @@ def test_a_shared_port_needs_metrics_apart() -> None:
     assert ApiSettings(reuse_port=True, metrics_port=9191).reuse_port
 
 
+def test_a_cluster_node_is_a_host_and_a_port() -> None:
+    assert RedisSettings(cluster_nodes=["redis-1:6379", "::1:7000"]).cluster_nodes[1] == "::1:7000"
+    for wrong in ("redis-1", "redis-1:", ":6379", "redis-1:port"):
+        with pytest.raises(ValidationError, match="a cluster node is"):
+            RedisSettings(cluster_nodes=[wrong])
+
+
 def test_the_cluster_replicates_every_topic_we_own_and_lists_every_node() -> None:
     settings = for_local_stack(as_cluster(Settings(_env_file=None)))
 
     assert settings.kafka.bootstrap_servers == "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
+    assert settings.redis.cluster_nodes == [f"127.0.0.1:{port}" for port in range(16380, 16386)]
+    assert [node.bus_port for node in settings.stack.redis_cluster_nodes] == list(
+        range(26380, 26386)
+    )
+    assert for_local_stack(Settings(_env_file=None)).redis.cluster_nodes == []
     for topic in owned_topics(settings.kafka):
         assert topic.replication_factor == 3, topic.name
         assert topic.topic_configs["min.insync.replicas"] == "2", topic.name

@@ -48,12 +48,13 @@ async def verify(
     redis = open_redis(settings.redis)
     try:
         for record_tenant, tenant_documents in documents.items():
-            for window in Window:
-                reference = compute_indicators(tenant_documents, window.value, as_of)
-                await _compare(redis, record_tenant, window, as_of, reference, report)
+            # Statements missing from the view first: they explain indicators that differ.
             retention = settings.redis.statement_retention_days
             kept_since = as_of - timedelta(days=retention) if retention else None
             await _check_view(redis, record_tenant, tenant_documents, kept_since, report)
+            for window in Window:
+                reference = compute_indicators(tenant_documents, window.value, as_of)
+                await _compare(redis, record_tenant, window, as_of, reference, report)
     finally:
         await redis.aclose()
     return report

@@ -15,6 +15,9 @@ from learning_record.cli.stack.processes import ManagedProcess, wait_until
 # How long a cluster node may be silent before the others fail it over to its replica: short,
 # so that a master lost on a laptop is replaced within seconds.
 CLUSTER_NODE_TIMEOUT_MS = 2000
+# 0: a replica takes over however long it was cut off from its master. Availability first: the
+# writes it missed are in Kafka, and `lr verify` and `lr replay` find and restore them.
+CLUSTER_REPLICA_VALIDITY_FACTOR = 0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ def redis_process(config: RedisServerConfig) -> ManagedProcess:
             "nodes.conf",  # in --dir: the node's identity and view of the cluster
             "--cluster-node-timeout",
             str(CLUSTER_NODE_TIMEOUT_MS),
+            "--cluster-replica-validity-factor",
+            str(CLUSTER_REPLICA_VALIDITY_FACTOR),
         ]
     )
     return ManagedProcess(
