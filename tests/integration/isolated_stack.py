@@ -24,6 +24,7 @@ from learning_record.platform.settings import (
 )
 from tests.integration.conftest import isolated_settings, settings_on_ports
 from tests.ports import free_ports
+from tests.waiting import until
 
 
 @contextmanager
@@ -104,3 +105,14 @@ def stack_of_its_own(data_dir: Path, label: str, *, cluster: bool = False) -> Se
         ]
         settings = as_cluster(settings, extra, redis_nodes)
     return for_local_stack(settings)
+
+
+async def owned_by(settings: Settings, workers: int, what: str) -> None:
+    """Wait until the statements topic's partitions are owned by ``workers`` members."""
+    async with group_probe(settings) as group:
+        await until(
+            group.owners_of_statements,
+            lambda owners: len(owners) == workers,
+            within_s=120,
+            what=what,
+        )

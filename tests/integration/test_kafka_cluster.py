@@ -1,8 +1,8 @@
 """The stack on a three-node Kafka cluster, as `lr dev --cluster` starts it (every node a broker
 and a controller, every topic replicated 3 times with min.insync.replicas 2, producers
 idempotent with acks=all) and a Redis Cluster of three masters with a replica each: HTTP ingest
-goes on through the SIGKILL of a broker, of an API process or of a Redis master, and nothing the
-API accepted is lost, doubled or counted twice (issue #11)."""
+goes on through the SIGKILL of a broker, of an API process, of a Redis master or of one of two
+workers, and nothing the API accepted is lost, doubled or counted twice (issue #11)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,17 @@ from learning_record.store import keys
 from learning_record.store.connection import open_redis
 from learning_record.store.statements import missing_from_view
 from tests.integration.conftest import issue_key
+from tests.integration.fun_mooc import fun_mooc_statements
 from tests.integration.indicator_exactness import compare_learners_and_activities, settle
-from tests.integration.isolated_stack import base_url_of, stack_of_its_own
+from tests.integration.indicator_history import history
+from tests.integration.isolated_stack import (
+    base_url_of,
+    group_probe,
+    owned_by,
+    read_statements_lag,
+    stack_of_its_own,
+)
+from tests.integration.kafka_io import produce_many
 from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.integration.metrics_text import total
 from tests.integration.redis_cluster_nodes import (
@@ -60,8 +69,8 @@ PADDING_BYTES = 32 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """Three Kafka nodes, Redis, one worker and two API processes sharing one port, on free
-    ports, in a folder of their own."""
+    """Three Kafka nodes, a Redis Cluster of six, one worker (a test adds a second) and two API
+    processes sharing one port, on free ports, in a folder of their own."""
     settings = stack_of_its_own(tmp_path_factory.mktemp("cluster"), "cluster", cluster=True)
     with LocalStack(settings) as stack:
         stack.start_services()
@@ -418,3 +427,58 @@ async def test_a_redis_master_killed_is_replaced_and_replay_restores_what_it_alo
         within_s=120,
         what="the old master back in the cluster",
     )
+
+
+@pytest.mark.timeout(3600)  # a bound for a stuck run only: waits follow the work
+async def test_a_worker_killed_during_a_50000_statement_replay_leaves_indicators_exact(
+    cluster: LocalStack,
+) -> None:
+    """SIGKILL of one of two workers while they replay 50,000 statements: the survivor takes
+    its partitions from their last commits, skips what the dead one had already counted (its
+    changelog says so), and every indicator equals the batch reference."""
+    settings = cluster.settings
+    base_url = base_url_of(settings)
+    now = datetime.now(UTC)
+    statements = fun_mooc_statements() + history(seed=50_000, count=28_000, now=now).everything
+    assert len(statements) >= 50_000
+    key = await issue_key(settings)
+    (survivor,) = [p for p in cluster.processes if p.name == "worker"]
+    doomed = cluster.start_worker("worker-doomed")
+    await owned_by(settings, 2, "two workers sharing the partitions")
+    async with aiohttp.ClientSession() as http, group_probe(settings) as group:
+        committed_before = await group.committed()
+        await produce_many(settings, statements, key.record.tenant)
+        # Kill once the doomed worker's work was partly committed, before the whole replay was.
+        await until(
+            lambda: group.committed(),
+            lambda committed: committed > committed_before,
+            within_s=120,
+            what="offsets committed",
+        )
+        lag = await read_statements_lag(settings)
+        assert lag.messages > 0, "the workers finished before one could be killed"
+        log_before_kill = survivor.log_path.stat().st_size
+        doomed.kill()
+        await owned_by(settings, 1, "the survivor owning every partition")
+        await settle(http, base_url, key, settings)
+
+        with survivor.log_path.open("rb") as log:
+            log.seek(log_before_kill)
+            lines = log.read().decode().splitlines()
+        skipped = sum(
+            int(line.rsplit("skipped=", 1)[1].split()[0])
+            for line in lines
+            if "indicator_skips" in line
+        )
+        assert skipped > 0, "nothing was redelivered to the survivor: the test proved nothing"
+
+        counted = counted_statements(statements)
+        compared = await compare_learners_and_activities(
+            http, base_url, key, statements, counted, now + timedelta(seconds=1)
+        )
+        # Again at the time of the FUN-MOOC data (2021), so that its windows are not empty.
+        fun_time = max(datetime.fromisoformat(s["timestamp"]) for s in statements[:22_000])
+        compared += await compare_learners_and_activities(
+            http, base_url, key, statements, counted, fun_time
+        )
+        assert compared == 2 * 5 * (1452 + 6 + 10 + 5)
