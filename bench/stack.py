@@ -1,5 +1,7 @@
 """A fresh stack for one scenario: broker, Redis, one worker and one API, started by the
-project's own launcher (``LocalStack``) on free ports in a temporary folder, and removed after.
+project's own launcher (``LocalStack``) on free ports in a temporary folder, and removed after;
+or the cluster of ``lr dev --cluster`` (three Kafka nodes, a Redis Cluster of six, two workers,
+two API processes sharing one port).
 
 The stack is caught up when the worker's group has committed every record of the statements
 topic and of both operation topics: the reading the API's ``consistent_through`` is made of,
@@ -22,7 +24,14 @@ import aiohttp
 
 from bench import REPOSITORY
 from learning_record.cli import keys_admin
-from learning_record.cli.stack.local_stack import LocalStack, for_local_stack
+from learning_record.cli.stack.local_stack import (
+    CLUSTER_APIS,
+    CLUSTER_EXTRA_PORTS,
+    CLUSTER_WORKERS,
+    LocalStack,
+    as_cluster_on_ports,
+    for_local_stack,
+)
 from learning_record.cli.stack.processes import ManagedProcess
 from learning_record.domain.access import IssuedKey, Scope
 from learning_record.ops.consumer_lag import GroupLag, LagReader
@@ -38,31 +47,41 @@ from tests.ports import free_ports
 KAFKA_LIBS = REPOSITORY / ".cache" / "kafka" / "libs"
 
 
-def stack_settings(data_dir: Path) -> Settings:
+def stack_settings(data_dir: Path, *, cluster: bool = False) -> Settings:
     """Default settings but for ports and folders: the figures are those of a default stack."""
-    kafka_port, controller_port, redis_port, api_port = free_ports(4)
-    return for_local_stack(
-        Settings(
-            kafka=KafkaSettings(topic_prefix="bench"),
-            api=ApiSettings(port=api_port),
-            worker=WorkerSettings(app_id="bench", data_dir=data_dir / "worker"),
-            stack=StackSettings(
-                data_dir=data_dir,
-                kafka_port=kafka_port,
-                kafka_controller_port=controller_port,
-                redis_port=redis_port,
-                redis_persistence=False,
-                kafka_libs=KAFKA_LIBS,
-            ),
-        )
+    kafka_port, controller_port, redis_port, api_port, *more = free_ports(
+        4 + (CLUSTER_EXTRA_PORTS if cluster else 0)
     )
+    settings = Settings(
+        kafka=KafkaSettings(topic_prefix="bench"),
+        api=ApiSettings(port=api_port),
+        worker=WorkerSettings(app_id="bench", data_dir=data_dir / "worker"),
+        stack=StackSettings(
+            data_dir=data_dir,
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
+            redis_port=redis_port,
+            redis_persistence=False,
+            kafka_libs=KAFKA_LIBS,
+        ),
+    )
+    return for_local_stack(as_cluster_on_ports(settings, more) if cluster else settings)
 
 
 @dataclass
 class BenchStack:
     settings: Settings
-    worker: ManagedProcess
-    api: ManagedProcess
+    workers: list[ManagedProcess]
+    apis: list[ManagedProcess]
+    processes: list[ManagedProcess]  # every one: Kafka nodes, Redis, workers, APIs
+
+    @property
+    def worker(self) -> ManagedProcess:
+        return self.workers[0]
+
+    @property
+    def api(self) -> ManagedProcess:
+        return self.apis[0]
 
     @property
     def base_url(self) -> str:
@@ -177,19 +196,27 @@ def _progress_line(lag: GroupLag, topic: str, run: RunStart | None) -> str:
 
 
 @asynccontextmanager
-async def fresh_stack(scenario: str) -> AsyncIterator[BenchStack]:
-    """Start broker, Redis, worker and API in a temporary folder; stop and remove them after.
+async def fresh_stack(scenario: str, *, cluster: bool = False) -> AsyncIterator[BenchStack]:
+    """Start broker, Redis, worker and API (``cluster``: those of ``lr dev --cluster``) in a
+    temporary folder; stop and remove them after.
 
     The launcher is synchronous and runs event loops of its own: it runs in a thread."""
     with tempfile.TemporaryDirectory(prefix=f"lr-bench-{scenario}-") as folder:
-        settings = stack_settings(Path(folder))
+        settings = stack_settings(Path(folder), cluster=cluster)
         with LocalStack(settings) as local:
             print(f"  starting a fresh stack in {folder}", flush=True)
             await asyncio.to_thread(local.start_services)
-            worker = await asyncio.to_thread(local.start_worker)
-            api = await asyncio.to_thread(local.start_api)
+            if cluster:
+                workers = [
+                    await asyncio.to_thread(local.start_worker, f"worker-{number}")
+                    for number in range(1, CLUSTER_WORKERS + 1)
+                ]
+                apis = await asyncio.to_thread(local.start_shared_apis, free_ports(CLUSTER_APIS))
+            else:
+                workers = [await asyncio.to_thread(local.start_worker)]
+                apis = [await asyncio.to_thread(local.start_api)]
             try:
-                yield BenchStack(settings, worker, api)
+                yield BenchStack(settings, workers, apis, list(local.processes))
             except BaseException:
                 kept = Path(tempfile.mkdtemp(prefix=f"lr-bench-{scenario}-logs-"))
                 shutil.copytree(local.log_dir, kept, dirs_exist_ok=True)

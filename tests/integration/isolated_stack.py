@@ -10,18 +10,19 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
+from learning_record.cli.stack.local_stack import (
+    CLUSTER_EXTRA_PORTS,
+    LocalStack,
+    as_cluster_on_ports,
+    for_local_stack,
+)
 from learning_record.ops.consumer_lag import (
     GroupLag,
     LagReader,
     committed_offsets,
     group_owners,
 )
-from learning_record.platform.settings import (
-    KafkaNodePorts,
-    RedisNodePorts,
-    Settings,
-)
+from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings, settings_on_ports
 from tests.ports import free_ports
 from tests.waiting import until
@@ -91,19 +92,10 @@ def stack_of_its_own(data_dir: Path, label: str, *, cluster: bool = False) -> Se
     test whose faults would hit the session's (a Redis flushed, a broker killed); ``cluster``:
     three Kafka nodes and a Redis Cluster of six, as ``lr dev --cluster`` runs them. The ports
     come from one ``free_ports`` call, so no two are the same."""
-    ports = free_ports(21 if cluster else 5)
+    ports = free_ports(5 + (CLUSTER_EXTRA_PORTS if cluster else 0))
     settings = settings_on_ports(data_dir, label, ports[:5])
     if cluster:
-        kafka, redis = ports[5:9], ports[9:]
-        extra = [
-            KafkaNodePorts(port=port, controller_port=controller)
-            for port, controller in zip(kafka[::2], kafka[1::2], strict=True)
-        ]
-        redis_nodes = [
-            RedisNodePorts(port=port, bus_port=bus)
-            for port, bus in zip(redis[::2], redis[1::2], strict=True)
-        ]
-        settings = as_cluster(settings, extra, redis_nodes)
+        settings = as_cluster_on_ports(settings, ports[5:])
     return for_local_stack(settings)
 
 

@@ -22,10 +22,12 @@ from tests.integration.conftest import issue_key
 from tests.integration.isolated_stack import base_url_of
 from tests.ports import free_ports
 from tests.unit.factories import make_statement
+from tests.waiting import until
 
 pytestmark = pytest.mark.integration
 
 WRITE_DEADLINE_S = 3.0
+PRODUCER_REQUEST_TIMEOUT_S = 4.0
 REDIS_TIMEOUT_S = 1.0
 # What "fast" means here: the deadline plus a generous margin for a loaded machine. The point
 # is an answer instead of a hang (before: 172 s, until the broker came back).
@@ -42,7 +44,11 @@ def outage_stack(
         base.model_copy(
             update={
                 "kafka": base.kafka.model_copy(
-                    update={"topic_prefix": "lr-outage", "write_deadline_s": WRITE_DEADLINE_S}
+                    update={
+                        "topic_prefix": "lr-outage",
+                        "write_deadline_s": WRITE_DEADLINE_S,
+                        "producer_request_timeout_s": PRODUCER_REQUEST_TIMEOUT_S,
+                    }
                 ),
                 "redis": base.redis.model_copy(update={"timeout_s": REDIS_TIMEOUT_S}),
                 "api": base.api.model_copy(update={"port": api_port}),
@@ -150,3 +156,44 @@ async def test_a_frozen_redis_is_a_503_and_the_service_recovers(
 
     async with client.get(f"{base}/statements", params={"statementId": statement_id}) as response:
         assert response.status == 404
+
+
+async def test_a_broker_down_past_the_producers_timeouts_gets_503s_and_the_api_recovers_alone(
+    outage_stack: LocalStack, client: aiohttp.ClientSession
+) -> None:
+    """The node frozen for longer than two of the producer's request timeouts (its requests in
+    flight time out and are retried): every write meanwhile is a 503 with a clear error, never
+    a 200; once the node is back, the same API process takes writes again without a restart,
+    and a client's retry of each refused statement stores it once."""
+    base = base_url_of(outage_stack.settings)
+    refused: list[dict[str, object]] = []
+    with frozen(_service(outage_stack, "kafka")):
+        frozen_at = time.monotonic()
+        # Each write waits the write deadline: the outage lasts as long as they take.
+        while time.monotonic() - frozen_at <= 2 * PRODUCER_REQUEST_TIMEOUT_S + WRITE_DEADLINE_S:
+            statement = make_statement(id=str(uuid.uuid4()))
+            async with client.post(f"{base}/statements", json=[statement]) as response:
+                body = await response.json()
+                assert response.status == 503
+                assert response.headers["Retry-After"] == "5"
+                assert body["error"]["code"] == "kafka_unavailable"
+            refused.append(statement)
+    assert len(refused) >= 3
+
+    async def accepted(statement: dict[str, object]) -> int:
+        async with client.post(f"{base}/statements", json=[statement]) as response:
+            await response.read()
+            return response.status
+
+    # Back by itself: a refused statement sent again passes, then every other one at once.
+    await until(
+        lambda: accepted(refused[0]), lambda status: status == 200, within_s=120, what="a 200"
+    )
+    for statement in refused[1:]:
+        assert await accepted(statement) == 200
+    for statement in refused:
+        async with client.get(
+            f"{base}/statements", params={"statementId": str(statement["id"])}
+        ) as response:
+            assert response.status == 200
+            assert (await response.json())["id"] == statement["id"]

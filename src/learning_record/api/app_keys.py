@@ -64,6 +64,7 @@ async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
         acks="all",
         linger_ms=0,
         max_request_size=MAX_RECORD_BYTES,
+        request_timeout_ms=int(kafka.producer_request_timeout_s * 1000),
     )
     await producer.start()
     app[PRODUCER] = producer

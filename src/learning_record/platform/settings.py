@@ -61,6 +61,13 @@ class KafkaSettings(BaseModel):
         description="How long the API waits for Kafka to acknowledge a write before answering "
         "503 with Retry-After.",
     )
+    producer_request_timeout_s: float = Field(
+        default=40.0,
+        gt=0,
+        description="How long the API's producer waits for the broker to answer one request "
+        "before it retries it (aiokafka's request_timeout_ms): a record abandoned at "
+        "write_deadline_s is still retried, and may be stored once the broker is back.",
+    )
     operations_retention_ms: int = Field(
         default=30 * 86_400_000,
         description="retention.ms of the worker's operation topics (learner-ops, "

@@ -118,6 +118,28 @@ def as_cluster(
     return settings.model_copy(update={"kafka": kafka, "stack": stack.model_copy(update=topology)})
 
 
+# Ports a cluster needs beyond a single stack's: the two further Kafka nodes' listener and
+# controller, and every Redis node's client and bus port.
+CLUSTER_EXTRA_PORTS = 2 * (CLUSTER_NODES - 1) + 2 * REDIS_MASTERS * (1 + REDIS_REPLICAS_PER_MASTER)
+
+
+def as_cluster_on_ports(settings: Settings, ports: Sequence[int]) -> Settings:
+    """``as_cluster`` on ``CLUSTER_EXTRA_PORTS`` given ports (free ones: a test or a benchmark
+    beside other stacks): the Kafka nodes' pairs first, then the Redis nodes'."""
+    if len(ports) != CLUSTER_EXTRA_PORTS:
+        raise ValueError(f"a cluster needs {CLUSTER_EXTRA_PORTS} more ports, not {len(ports)}")
+    kafka, redis = ports[: 2 * (CLUSTER_NODES - 1)], ports[2 * (CLUSTER_NODES - 1) :]
+    extra = [
+        KafkaNodePorts(port=port, controller_port=controller)
+        for port, controller in zip(kafka[::2], kafka[1::2], strict=True)
+    ]
+    redis_nodes = [
+        RedisNodePorts(port=port, bus_port=bus)
+        for port, bus in zip(redis[::2], redis[1::2], strict=True)
+    ]
+    return as_cluster(settings, extra, redis_nodes)
+
+
 @dataclass
 class LocalStack(AbstractContextManager["LocalStack"]):
     """Processes started in order and stopped in reverse, on error or Ctrl-C included."""
