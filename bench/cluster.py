@@ -163,7 +163,7 @@ def render(single: Topology, cluster: Topology, sizes: Sizes, machine: str, load
         f"Measured by `python -m bench.cluster` on {when}, code {code_version('src', 'bench')}; "
         f"{machine}; load average {load}.",
         "",
-        f"{sizes.rounds} rounds; in each, {sizes.statements:,} FUN-MOOC statements produced "
+        f"Rounds: {sizes.rounds}; in each, {sizes.statements:,} FUN-MOOC statements produced "
         "straight to Kafka, then POSTed over HTTP (batches of 100, 4 clients), to a tenant of "
         "their own, timed until the workers committed everything they caused. Both topologies "
         "ran at once on the same cores, taking turns. Medians, lowest and highest in brackets, "
@@ -175,8 +175,9 @@ def render(single: Topology, cluster: Topology, sizes: Sizes, machine: str, load
         rate_row("HTTP, accepted", lambda t: t.http_accepted),
         rate_row("HTTP, end to end", lambda t: t.http_end_to_end),
         "",
-        "CPU seconds per 1,000 statements, medians over the rounds (each part of the stack: "
-        "its processes and their children):",
+        "CPU seconds per 1,000 statements, medians over the rounds: each part of the stack (its "
+        "processes and their children) from the first statement sent to the last committed, "
+        "its idle cost over that time included:",
         "",
         "| path | part | single node | cluster |",
         "|---|---|--:|--:|",
@@ -187,8 +188,9 @@ def render(single: Topology, cluster: Topology, sizes: Sizes, machine: str, load
             lines.append(f"| {path} | {role} | {cells[0]:.2f} | {cells[1]:.2f} |")
     lines += [
         "",
-        "The cluster's statements topic, over every run: the records each partition took and "
-        "the worker (consumer group member) that owns it.",
+        "The cluster's statements topic, over every run: the records each partition took (one "
+        "per statement produced straight, one per HTTP batch of 100) and the worker (consumer "
+        "group member) that owns it.",
         "",
         "| partition | records | owner |",
         "|--:|--:|---|",
@@ -198,12 +200,12 @@ def render(single: Topology, cluster: Topology, sizes: Sizes, machine: str, load
     for partition, records in sorted(cluster.partition_records.items()):
         owner = names.get(cluster.owners.get(partition, ""), "none")
         lines.append(f"| {partition} | {records:,} | {owner} |")
-    total = sum(cluster.partition_records.values()) or 1
+    taken = cluster.partition_records
+    total = sum(taken.values()) or 1
+    lines.append("")
     for member, name in names.items():
-        share = sum(
-            r for p, r in cluster.partition_records.items() if cluster.owners.get(p) == member
-        )
-        lines.append(f"\n{name}: {100 * share / total:.0f} % of the records.")
+        share = sum(r for p, r in taken.items() if cluster.owners.get(p) == member)
+        lines.append(f"- {name}: {100 * share / total:.0f} % of the records")
     return "\n".join(lines)
 
 
