@@ -23,11 +23,12 @@ import orjson
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from learning_record.cli import keys_admin
 from learning_record.cli.stack.local_stack import (
     CLUSTER_APIS,
     LocalStack,
 )
-from learning_record.domain.access import IssuedKey
+from learning_record.domain.access import IssuedKey, Scope
 from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
     Settings,
@@ -482,3 +483,82 @@ async def test_a_worker_killed_during_a_50000_statement_replay_leaves_indicators
             http, base_url, key, statements, counted, fun_time
         )
         assert compared == 2 * 5 * (1452 + 6 + 10 + 5)
+
+
+@pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
+async def test_two_api_processes_and_two_workers_share_one_state_on_the_cluster(
+    cluster: LocalStack,
+) -> None:
+    """What one API process writes, the other sees, through the Redis Cluster: the statement
+    (by id and by query), its conflict with other content, a key's monthly quota, the key's
+    revocation; and `lr lag` shows each partition of the statements topic owned by one of two
+    workers."""
+    settings = cluster.settings
+    east, west = api_of_its_own(cluster, "api-east"), api_of_its_own(cluster, "api-west")
+    key = await keys_admin.create_key(
+        settings,
+        tenant=f"t{uuid.uuid4().hex[:10]}",
+        name="shared",
+        scopes=(Scope.ALL,),
+        plan="custom",
+        statements_per_month=100,
+    )
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for base in (east, west):
+            await until(partial(_known, http, base, key), within_s=120, what="key known")
+
+        # Written on one, read, queried and defended on the other.
+        statement = make_statement(id=str(uuid.uuid4()), actor=LEARNERS[0])
+        async with http.post(f"{east}/statements", json=[statement]) as answer:
+            assert answer.status == 200
+        params = {"statementId": statement["id"]}
+        async with http.get(f"{west}/statements", params=params) as answer:
+            assert answer.status == 200
+            assert (await answer.json())["id"] == statement["id"]
+        query = {"agent": orjson.dumps(LEARNERS[0]).decode(), "limit": "10"}
+        async with http.get(f"{west}/statements", params=query) as answer:
+            assert [s["id"] for s in (await answer.json())["statements"]] == [statement["id"]]
+        other = {**statement, "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}
+        async with http.put(f"{west}/statements", params=params, json=other) as answer:
+            assert answer.status == 409
+        async with http.put(f"{west}/statements", params=params, json=statement) as answer:
+            assert answer.status == 204  # the same content again: nothing to refuse
+
+        # The quota counts across the processes: 1 + 59 on one, then 41 refused whole on the
+        # other, 40 taken there, and nothing more anywhere.
+        async def post(base: str, count: int) -> tuple[int, dict[str, Any]]:
+            batch = [make_statement(id=str(uuid.uuid4()), actor=LEARNERS[1]) for _ in range(count)]
+            async with http.post(f"{base}/statements", json=batch) as answer:
+                return answer.status, await answer.json()
+
+        assert (await post(east, 59))[0] == 200
+        status, body = await post(west, 41)
+        assert status == 429
+        assert body["error"]["details"] == {"quota": 100, "used": 60, "batch": 41, "plan": "custom"}
+        assert (await post(west, 40))[0] == 200
+        assert [(await post(base, 1))[0] for base in (east, west)] == [429, 429]
+
+        # Revoked once, refused by both.
+        await run_lr(settings, "keys", "revoke", key.record.key_id)
+        for base in (east, west):
+            await until(partial(_refused, http, base), within_s=120, what=f"{base} refuses")
+
+    # Two workers: every partition of the statements topic has one of them as its owner.
+    second = cluster.start_worker("worker-second")
+    await owned_by(settings, 2, "two workers sharing the partitions")
+    lag = orjson.loads(await run_lr(settings, "lag", "--json"))
+    second.stop()  # the module's other tests start from one worker
+    (group,) = lag["groups"]
+    statements_topic = [
+        p for p in group["partitions"] if p["topic"] == settings.kafka.statements_topic
+    ]
+    assert sorted(p["partition"] for p in statements_topic) == list(
+        range(settings.kafka.partitions)
+    )
+    assert len({p["owner"]["member_id"] for p in statements_topic}) == 2
+
+
+async def _refused(http: aiohttp.ClientSession, base_url: str) -> bool:
+    async with http.get(f"{base_url}/statements?limit=1") as answer:
+        return answer.status == 401
