@@ -34,7 +34,7 @@ from learning_record.platform.settings import (
     Settings,
 )
 from learning_record.store import keys
-from learning_record.store.connection import open_redis
+from learning_record.store.connection import REDIS_UNAVAILABLE, RedisClient, open_redis
 from learning_record.store.statements import missing_from_view
 from tests.integration.conftest import issue_key
 from tests.integration.fun_mooc import fun_mooc_statements
@@ -298,6 +298,17 @@ async def test_an_api_process_killed_mid_batch_leaves_all_or_nothing_and_the_ret
         assert compared == 5 * (len(LEARNERS) + 1)
 
 
+async def _read_by_pipeline(redis: RedisClient, tenant: str) -> bool:
+    """Whether a pipeline on the tenant's slot went through."""
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.get(keys.statement_sequence(tenant))
+            await pipe.execute()
+    except REDIS_UNAVAILABLE:
+        return False
+    return True
+
+
 def api_of_its_own(stack: LocalStack, name: str, extra_env: dict[str, str] | None = None) -> str:
     """Start an API process on ports of its own; its base URL."""
     port, metrics_port = free_ports(2)
@@ -350,12 +361,16 @@ async def test_a_redis_master_killed_is_replaced_and_replay_restores_what_it_alo
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http,
         open_redis(settings.redis) as redis,
+        # As the API and the worker open it; it will only send pipelines, which re-read the
+        # slot map only when they may try again.
+        open_redis(settings.redis, deadline_s=2) as pipelines_only,
     ):
         await until(lambda: _known(http, base_url, key), within_s=120, what="the API knows the key")
         await ingest_until(http, base_url, key, ingest, 5)
         await settle(http, base_url, key, settings)
         replicated = set(ingest.accepted)
 
+        assert await _read_by_pipeline(pipelines_only, tenant)  # the slot map, before the kill
         master, replica = master_and_replica_of(cluster, keys.statement_sequence(tenant))
         # Everything so far on the replica too, then the replica stops: what follows is on the
         # master alone.
@@ -381,6 +396,11 @@ async def test_a_redis_master_killed_is_replaced_and_replay_restores_what_it_alo
         await ingest_until(http, base_url, key, ingest, 5)
         assert set(ingest.refusals) <= {"503 Retry-After=True"}, ingest.refusals
         resumed_at = min(at for sent, at in ingest.sent_and_accepted if sent > killed_at)
+        await until(
+            partial(_read_by_pipeline, pipelines_only, tenant),
+            within_s=120,
+            what="a client sending only pipelines reaching the new master",
+        )
         print(
             f"Redis master {master.name} killed: {len(lost)} statements lost from the view, "
             f"{sum(ingest.refusals.values())} answers 503, first batch sent after the kill "
@@ -548,7 +568,8 @@ async def test_two_api_processes_and_two_workers_share_one_state_on_the_cluster(
     second = cluster.start_worker("worker-second")
     await owned_by(settings, 2, "two workers sharing the partitions")
     lag = orjson.loads(await run_lr(settings, "lag", "--json"))
-    second.stop()  # the module's other tests start from one worker
+    second.stop()
+    await owned_by(settings, 1, "one worker again, as the module's other tests expect")
     (group,) = lag["groups"]
     statements_topic = [
         p for p in group["partitions"] if p["topic"] == settings.kafka.statements_topic

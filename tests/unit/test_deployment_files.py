@@ -19,6 +19,10 @@ from learning_record.cli.stack.local_stack import (
     REDIS_REPLICAS_PER_MASTER,
     as_cluster,
 )
+from learning_record.cli.stack.redis_server import (
+    CLUSTER_NODE_TIMEOUT_MS,
+    CLUSTER_REPLICA_VALIDITY_FACTOR,
+)
 from learning_record.platform.settings import RedisSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,5 +121,14 @@ def test_cluster_compose_replicates_as_lr_dev_cluster() -> None:
     create = " ".join(services["redis-cluster-create"]["command"])
     assert f"--cluster-replicas {REDIS_REPLICAS_PER_MASTER}" in create
     for node in range(1, REDIS_MASTERS * (1 + REDIS_REPLICAS_PER_MASTER) + 1):
-        assert "--cluster-enabled" in services[f"redis-{node}"]["command"]
+        command = services[f"redis-{node}"]["command"]
+        assert "--cluster-enabled" in command
+        assert _option(command, "--cluster-node-timeout") == str(CLUSTER_NODE_TIMEOUT_MS)
+        assert _option(command, "--cluster-replica-validity-factor") == str(
+            CLUSTER_REPLICA_VALIDITY_FACTOR
+        )
         assert f"redis-{node}" in services["redis-cluster-create"]["depends_on"]
+
+
+def _option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from learning_record.cli.stack.local_stack import LocalStack, as_cluster, for_local_stack
+from learning_record.cli.stack.local_stack import (
+    LocalStack,
+    as_cluster,
+    client_variables,
+    for_local_stack,
+)
 from learning_record.platform.settings import (
     ApiSettings,
     KafkaSettings,
@@ -63,3 +69,14 @@ def test_a_stack_refuses_more_replicas_than_it_runs_nodes(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="REPLICATION_FACTOR is 3 but the stack runs 1 Kafka"):
         LocalStack(single).kafka_nodes()
     assert len(LocalStack(as_cluster(single)).kafka_nodes()) == 3
+
+
+def test_another_shell_is_told_how_to_reach_a_cluster_and_nothing_for_the_default() -> None:
+    plain = for_local_stack(Settings(_env_file=None))
+    cluster = for_local_stack(as_cluster(Settings(_env_file=None)))
+
+    assert client_variables(plain, plain) == {}
+    assert client_variables(cluster, plain) == {
+        "LR_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096",
+        "LR_REDIS__CLUSTER_NODES": json.dumps([f"127.0.0.1:{p}" for p in range(16380, 16386)]),
+    }

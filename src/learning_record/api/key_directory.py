@@ -7,12 +7,10 @@ import asyncio
 from contextlib import suppress
 from typing import Protocol
 
-from redis.exceptions import RedisError
-
 from learning_record.domain.access import ApiKeyRecord, supersedes
 from learning_record.platform import logs
 from learning_record.store.api_keys import cache_key, cached_key
-from learning_record.store.connection import RedisClient
+from learning_record.store.connection import ANY_REDIS_ERROR, RedisClient
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
 
 log = logs.get_logger(__name__)
@@ -48,14 +46,14 @@ class KeyDirectory:
         """Redis first (shared by every API process, written first by `lr keys`), then the topic."""
         try:
             cached = await cached_key(self._redis, key_id)
-        except RedisError:
+        except ANY_REDIS_ERROR:
             log.warning("key_cache_unavailable")
             cached = None
         if cached is not None:
             return cached
         record = self._known.get(key_id)
         if record is not None:
-            with suppress(RedisError):
+            with suppress(*ANY_REDIS_ERROR):
                 await cache_key(self._redis, record)
         return record
 
@@ -72,5 +70,5 @@ class KeyDirectory:
         if not supersedes(record, self._known.get(record.key_id)):
             return
         self._known[record.key_id] = record
-        with suppress(RedisError):
+        with suppress(*ANY_REDIS_ERROR):
             await cache_key(self._redis, record)

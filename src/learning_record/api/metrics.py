@@ -12,11 +12,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
 
 from learning_record.api import alternate_syntax
 from learning_record.api.app_keys import OPS
 from learning_record.platform import logs, metrics
+from learning_record.store.connection import ANY_REDIS_ERROR
 
 log = logs.get_logger(__name__)
 
@@ -75,7 +75,7 @@ async def client_errors_middleware(request: web.Request, handler: Handler) -> we
     """Counts Redis and Kafka failures that reach an action (inside the error middleware)."""
     try:
         return await handler(request)
-    except RedisError:
+    except ANY_REDIS_ERROR:
         metrics.REDIS_ERRORS.labels(metrics.API, route_of(request)).inc()
         raise
     except KafkaError:

@@ -11,10 +11,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from learning_record.cli import keys_admin
-from learning_record.cli.stack.local_stack import LocalStack, redis_address
+from learning_record.cli.stack.local_stack import (
+    LocalStack,
+    client_variables,
+    for_local_stack,
+    redis_address,
+)
 from learning_record.cli.stack.processes import wait_until
 from learning_record.domain.access import Scope
-from learning_record.platform.settings import Settings
+from learning_record.platform.settings import Settings, get_settings
 
 DEV_TENANT = "dev"
 
@@ -120,6 +125,7 @@ def run_dev_stack(
             f"Kafka                {settings.kafka.bootstrap_servers}\n"
             f"Redis                {redis_address(settings)}\n"
             f"Logs                 {local.log_dir}\n"
+            f"{_other_commands(settings)}"
             f"Dev key (tenant {DEV_TENANT!r}, scopes all, ops)  {api_key}\n\n"
             "Post a statement and read it back:\n\n"
             f"{sample_curls(base_url, api_key, sample_statement())}\n\n"
@@ -128,6 +134,15 @@ def run_dev_stack(
         )
         wait()
         print("stopping...", flush=True)
+
+
+def _other_commands(settings: Settings) -> str:
+    """How another shell's ``lr`` commands (keys, verify, replay) reach this stack."""
+    variables = client_variables(settings, for_local_stack(get_settings()))
+    if not variables:
+        return ""
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+    return f"Other lr commands    export {exports}\n"
 
 
 def _sample_ok(base_url: str, api_key: str, statement: dict[str, object]) -> bool:

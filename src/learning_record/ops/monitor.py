@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp
 from prometheus_client import generate_latest
-from redis.exceptions import RedisError
 
 from learning_record.ops import deployment
 from learning_record.ops.consumer_lag import GroupLag, LagSource, lag_json
@@ -33,7 +32,7 @@ from learning_record.platform.clock import now_ms
 from learning_record.platform.process import PROCESS_ID
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats as ops
-from learning_record.store.connection import RedisClient
+from learning_record.store.connection import ANY_REDIS_ERROR, RedisClient
 from learning_record.store.heartbeats import ApiHeartbeat, Heartbeat
 
 log = logs.get_logger(__name__)
@@ -104,7 +103,7 @@ class OpsMonitor:
             redis,
             heartbeat_check(beats, at, timeout_s)
             if redis.ok
-            else Check("worker_heartbeat", False, "unknown: RedisClient is unreachable"),
+            else Check("worker_heartbeat", False, "unknown: Redis is unreachable"),
             stall_check(self._stalled, at)
             if lag is not None
             else Check("worker_progress", False, "unknown: Kafka is unreachable"),
@@ -125,7 +124,7 @@ class OpsMonitor:
         try:
             await asyncio.wait_for(self._redis.ping(), 2.0)
             beats = await self.heartbeats()
-        except (RedisError, TimeoutError) as error:
+        except (*ANY_REDIS_ERROR, TimeoutError) as error:
             metrics.REDIS_ERRORS.labels(metrics.API, "ready").inc()
             return Check("redis", False, f"Redis unreachable: {type(error).__name__}"), []
         return Check("redis", True, "Redis answered"), beats
@@ -143,7 +142,7 @@ class OpsMonitor:
         try:
             beats = await self.heartbeats()
             apis = await ops.read_api_heartbeats(self._redis, self.group, at)
-        except (RedisError, TimeoutError):
+        except (*ANY_REDIS_ERROR, TimeoutError):
             beats, apis = [], []
         timeout_s = self._settings.ops.heartbeat_timeout_s
         scraped = await self._scrape(
@@ -187,7 +186,7 @@ class OpsMonitor:
         heartbeat = ApiHeartbeat(PROCESS_ID, now_ms(), self._started_ms, self._metrics_url)
         try:
             await ops.beat_api(self._redis, self.group, heartbeat)
-        except RedisError as error:
+        except ANY_REDIS_ERROR as error:
             metrics.REDIS_ERRORS.labels(metrics.API, "heartbeat").inc()
             log.warning("api_heartbeat_failed", error=type(error).__name__)
 

@@ -129,9 +129,9 @@ class RedisSettings(BaseModel):
     max_connections: int = Field(
         default=256,
         ge=1,
-        description="Redis connections of one API process; more requests at once wait for one "
-        "(up to timeout_s); on a cluster, connections to each node, and a request past them "
-        "gets a 503 at once.",
+        description="Redis connections of one process (API, worker, lr command); more calls at "
+        "once wait for one (the API up to timeout_s); on a cluster, connections to each node, "
+        "and a call past them fails at once (the API answers 503).",
     )
     statement_retention_days: int | None = Field(
         default=None,
@@ -385,7 +385,7 @@ class StackSettings(BaseModel):
     redis_cluster_nodes: list[RedisNodePorts] = Field(
         default_factory=list,
         description="Nodes of a local Redis Cluster, started in place of the single Redis: the "
-        "first third masters, the rest their replicas; `lr dev --cluster` starts six, on the "
+        "first half masters, the rest their replicas; `lr dev --cluster` starts six, on the "
         "ports after redis_port.",
     )
 

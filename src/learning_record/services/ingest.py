@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from redis.exceptions import RedisError
 
 from learning_record.domain import ingest
 from learning_record.domain.access import is_lrs_account
@@ -35,13 +34,13 @@ from learning_record.store.attachments import (
     missing_attachments,
     write_attachments,
 )
-from learning_record.store.connection import RedisClient
+from learning_record.store.connection import ANY_REDIS_ERROR, RedisClient
 from learning_record.store.statement_entries import Claim, view_entry
 from learning_record.store.statements import reserve, write_view
 
 log = logs.get_logger(__name__)
 
-# Statements per call of the view's write script: RedisClient runs one script at a time, so a large
+# Statements per call of the view's write script: Redis runs one script at a time, so a large
 # batch written at once would hold every other tenant's commands back.
 VIEW_WRITE_CHUNK = 200
 
@@ -148,7 +147,7 @@ class StatementIntake:
         try:
             for start in range(0, len(entries), VIEW_WRITE_CHUNK):
                 await write_view(self.redis, tenant, entries[start : start + VIEW_WRITE_CHUNK])
-        except RedisError:
+        except ANY_REDIS_ERROR:
             log.warning("view_write_left_to_worker", tenant=tenant, statements=len(entries))
 
     async def _store_attachments(

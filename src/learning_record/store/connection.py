@@ -25,11 +25,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
 from redis.exceptions import (
-    ClusterDownError,
+    ClusterError,
     ConnectionError,
-    SlotNotCoveredError,
+    RedisClusterException,
+    RedisError,
     TimeoutError,
-    TryAgainError,
 )
 from redis.typing import EncodableT
 
@@ -38,15 +38,13 @@ from learning_record.platform.settings import RedisSettings
 RedisClient: TypeAlias = Redis | RedisCluster
 RedisPipeline: TypeAlias = Pipeline | ClusterPipeline
 
-# Errors of a Redis that is away for now: down, too slow, or a cluster whose slot has no master
-# while a replica takes over (CLUSTERDOWN, TRYAGAIN). Callers answer 503 or try again.
-REDIS_UNAVAILABLE = (
-    ConnectionError,
-    TimeoutError,
-    ClusterDownError,
-    TryAgainError,
-    SlotNotCoveredError,
-)
+# Every error a Redis call may raise: the cluster client's own (no node reachable, a slot that
+# no node serves) are not RedisErrors.
+ANY_REDIS_ERROR = (RedisError, RedisClusterException)
+# Errors of a Redis that is away for now: down, too slow, or a cluster while a replica takes
+# over a master or a slot moves (CLUSTERDOWN, TRYAGAIN past the client's own retries, a slot
+# not covered). Callers answer 503 or try again.
+REDIS_UNAVAILABLE = (ConnectionError, TimeoutError, ClusterError, RedisClusterException)
 
 _PACKER = HiredisRespSerializer()
 
@@ -62,21 +60,25 @@ def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> R
 
     ``deadline_s`` bounds connecting, each command and the wait for a free connection, with a
     single attempt: a Redis that is down costs the API's caller a fast 503, not redis-py's
-    retries with backoff. Without it, redis-py's defaults (the worker and ``lr`` retry
-    themselves)."""
+    retries with backoff. On a cluster, one more attempt once the client re-read the slot map:
+    after a failover, that attempt reaches the new master (a pipeline re-reads the map only
+    when it may try again). Without a deadline, redis-py's defaults (``lr`` commands)."""
     options: dict[str, Any] = {"health_check_interval": 30}
     if deadline_s is not None:
-        options |= {
-            "socket_timeout": deadline_s,
-            "socket_connect_timeout": deadline_s,
-            "retry": Retry(NoBackoff(), retries=0),
-        }
+        options |= {"socket_timeout": deadline_s, "socket_connect_timeout": deadline_s}
     if settings.cluster_nodes:
+        if deadline_s is not None:
+            options["retry"] = Retry(NoBackoff(), retries=1)
         return RedisCluster(
             startup_nodes=[_node(address) for address in settings.cluster_nodes],
+            # The nodes as configured stay the way back in: a DNS name (a managed service's
+            # configuration endpoint, a container's name) outlives the addresses behind it.
+            dynamic_startup_nodes=False,
             max_connections=settings.max_connections,
             **options,
         )
+    if deadline_s is not None:
+        options["retry"] = Retry(NoBackoff(), retries=0)
     # Requests beyond the pool's connections wait for one (up to the deadline) rather than fail.
     pool = BlockingConnectionPool.from_url(
         settings.url,

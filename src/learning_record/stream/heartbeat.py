@@ -13,13 +13,13 @@ server, on a thread: it still answers when the event loop is blocked, which is w
 from __future__ import annotations
 
 from prometheus_client import start_http_server
-from redis.exceptions import RedisError
 
 from learning_record.ops.consumer_lag import is_bookkeeping_topic
 from learning_record.platform import logs, metrics
 from learning_record.platform.clock import now_ms
 from learning_record.platform.process import PROCESS_ID, metrics_url
 from learning_record.store import heartbeats as ops
+from learning_record.store.connection import ANY_REDIS_ERROR
 from learning_record.stream import instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.redis_client import redis
@@ -59,7 +59,7 @@ def start_metrics_server(host: str, first_port: int) -> int | None:
 async def heartbeat() -> None:
     try:
         await ops.beat(redis, settings.worker.app_id, current_heartbeat())
-    except RedisError as error:
+    except ANY_REDIS_ERROR as error:
         metrics.REDIS_ERRORS.labels(metrics.WORKER, "heartbeat").inc()
         log.warning("heartbeat_failed", error=type(error).__name__)
 

@@ -74,6 +74,16 @@ def for_local_stack(settings: Settings) -> Settings:
     )
 
 
+_CLIENT_VARIABLES = ("LR_KAFKA__BOOTSTRAP_SERVERS", "LR_REDIS__URL", "LR_REDIS__CLUSTER_NODES")
+
+
+def client_variables(stack: Settings, plain: Settings) -> dict[str, str]:
+    """The variables that point another ``lr`` command at ``stack``'s broker and Redis, where
+    they differ from ``plain``'s (what that command would read without them)."""
+    ours, theirs = settings_env(stack), settings_env(plain)
+    return {name: ours[name] for name in _CLIENT_VARIABLES if ours[name] != theirs[name]}
+
+
 def redis_address(settings: Settings) -> str:
     """Where the clients find Redis: its URL, or the cluster's nodes."""
     return ", ".join(settings.redis.cluster_nodes) or settings.redis.url

@@ -6,6 +6,8 @@ changelog, which carries the deletions.
 
 from __future__ import annotations
 
+from functools import partial
+
 import orjson
 from faust.types import TP
 
@@ -19,7 +21,7 @@ from learning_record.stream.partitioning import (
     partition_of,
     routing_key_of,
 )
-from learning_record.stream.redis_client import redis
+from learning_record.stream.redis_client import redis, with_retries
 from learning_record.stream.tables import activity_indicators, learner_indicators
 from learning_record.stream.topics import activity_ops_topic, learner_ops_topic
 
@@ -50,8 +52,15 @@ async def _purge(table: KeyPartitionedTable, topic: str, actives: set[TP], now_m
     ]
     if not expired_keys:
         return
+    # The mirror first, until Redis takes it: the table keeps the keys until then, so a purge
+    # that fails leaves both as they were.
+    await with_retries(partial(_remove_from_mirror, expired_keys), "bucket purge")
+    for key in expired_keys:
+        del table[key]
+
+
+async def _remove_from_mirror(keys: list[str]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
-        for key in expired_keys:
-            del table[key]
+        for key in keys:
             view.queue_removal(pipe, value_key_of(key))
         await pipe.execute()

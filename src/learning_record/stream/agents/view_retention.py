@@ -6,11 +6,13 @@ purge is one atomic script, so two workers at it at once purge each statement on
 
 from __future__ import annotations
 
+from functools import partial
+
 from learning_record.platform import logs
 from learning_record.platform.clock import now_ms
 from learning_record.store.statements import purge_view, tenants_with_statements
 from learning_record.stream.app import app, settings
-from learning_record.stream.redis_client import redis
+from learning_record.stream.redis_client import redis, with_retries
 
 log = logs.get_logger(__name__)
 
@@ -23,9 +25,11 @@ async def purge_old_statements() -> None:
     if days is None:
         return
     before_ms = now_ms() - days * _DAY_MS
-    for tenant in await tenants_with_statements(redis):
+    tenants = await with_retries(partial(tenants_with_statements, redis), "view retention")
+    for tenant in tenants:
         purged = 0
-        while batch := await purge_view(redis, tenant, before_ms):
+        purge = partial(purge_view, redis, tenant, before_ms)
+        while batch := await with_retries(purge, "view retention"):
             purged += batch
         if purged:
             log.info("statements_purged", tenant=tenant, count=purged)
