@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from redis import Redis as SyncRedis
+from redis import RedisError
 from redis.asyncio import Redis
 
 from learning_record.cli.stack.processes import ManagedProcess, wait_until
@@ -15,6 +19,7 @@ from learning_record.cli.stack.redis_server import RedisServerConfig, redis_proc
 from learning_record.platform.settings import RedisSettings
 from learning_record.store.connection import RedisClient, open_redis
 from learning_record.store.lua import LuaScript
+from tests.certificates import self_signed
 from tests.component.api_app import ApiUnderTest, api_under_test
 from tests.component.declared_keys import guarded
 from tests.component.doubles import RecordingTopics
@@ -61,6 +66,56 @@ def cluster_redis_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield f"127.0.0.1:{port}"
     finally:
         process.stop()
+
+
+CLUSTER_PASSWORD = "a cluster's own password"
+
+
+@dataclass(frozen=True)
+class SecuredNode:
+    """A one-node Redis Cluster that speaks only TLS and asks for a password."""
+
+    address: str  # host:port
+    certificate: Path  # the server's certificate, self-signed: what a client must trust
+
+
+@pytest.fixture(scope="session")
+def secured_cluster_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredNode]:
+    port, bus_port = free_ports(2)
+    data = tmp_path_factory.mktemp("redis-cluster-tls")
+    certificate, key = self_signed(data)
+    argv = ["redis-server", "--bind", "127.0.0.1", "--port", "0", "--dir", str(data)]
+    argv += ["--tls-port", str(port), "--tls-cert-file", str(certificate)]
+    argv += ["--tls-key-file", str(key), "--tls-ca-cert-file", str(certificate)]
+    argv += ["--tls-auth-clients", "no", "--tls-cluster", "yes"]
+    argv += ["--requirepass", CLUSTER_PASSWORD, "--masterauth", CLUSTER_PASSWORD]
+    argv += ["--save", "", "--appendonly", "no"]
+    argv += ["--cluster-enabled", "yes", "--cluster-port", str(bus_port)]
+    process = ManagedProcess("redis-cluster-tls", argv, log_path=data / "redis.log")
+    process.start()
+    client = SyncRedis(
+        port=port,
+        ssl=True,
+        ssl_ca_certs=str(certificate),
+        password=CLUSTER_PASSWORD,
+        socket_timeout=1,
+        decode_responses=True,
+    )
+    try:
+        wait_until("TLS PING", lambda: _answers(client), 30, process)
+        client.cluster("ADDSLOTSRANGE", "0", "16383")
+        wait_until("cluster ok", lambda: client.cluster("INFO")["cluster_state"] == "ok", 30)
+        yield SecuredNode(f"127.0.0.1:{port}", certificate)
+    finally:
+        client.close()
+        process.stop()
+
+
+def _answers(client: SyncRedis) -> bool:
+    try:
+        return bool(client.ping())
+    except RedisError:
+        return False
 
 
 def cluster_command(port: int, *words: str) -> str:

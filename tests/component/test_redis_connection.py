@@ -4,13 +4,20 @@ real Redis answers them alike."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import SecretStr
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis, RedisCluster
 from redis.asyncio.connection import Connection
 from redis.typing import EncodableT
 
 from learning_record.platform.settings import RedisSettings
 from learning_record.store import keys
-from learning_record.store.connection import HiredisPackingConnection, open_redis
+from learning_record.store.connection import (
+    REDIS_UNAVAILABLE,
+    HiredisPackingConnection,
+    open_redis,
+)
+from tests.component.conftest import CLUSTER_PASSWORD, SecuredNode
 
 COMMANDS: list[tuple[EncodableT, ...]] = [
     ("SET", "key", "value"),
@@ -77,5 +84,41 @@ async def test_cluster_nodes_select_the_cluster_client(cluster_redis_node: str) 
         assert isinstance(client, RedisCluster)
         await client.set(keys.statement_sequence("t"), 5)
         assert await client.get(keys.statement_sequence("t")) == b"5"
+    finally:
+        await client.aclose()
+
+
+def secured(node: SecuredNode, password: str) -> RedisSettings:
+    return RedisSettings(
+        cluster_nodes=[node.address],
+        password=SecretStr(password),
+        tls=True,
+        tls_ca_file=node.certificate,
+    )
+
+
+async def test_a_cluster_over_tls_with_a_password_runs_commands_pipelines_and_scripts(
+    secured_cluster_node: SecuredNode,
+) -> None:
+    client = open_redis(secured(secured_cluster_node, CLUSTER_PASSWORD), deadline_s=2)
+    key = keys.statement_sequence("t")
+    try:
+        await client.set(key, 5)
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.get(key)
+            assert await pipe.execute() == [6, b"6"]
+        assert await client.eval("return redis.call('GET', KEYS[1])", 1, key) == b"6"
+    finally:
+        await client.aclose()
+
+
+async def test_a_wrong_cluster_password_is_a_redis_that_is_unavailable(
+    secured_cluster_node: SecuredNode,
+) -> None:
+    client = open_redis(secured(secured_cluster_node, "not the password"), deadline_s=2)
+    try:
+        with pytest.raises(REDIS_UNAVAILABLE, match=r"invalid username-password|WRONGPASS"):
+            await client.get(keys.statement_sequence("t"))
     finally:
         await client.aclose()

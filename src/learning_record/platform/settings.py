@@ -120,6 +120,20 @@ class RedisSettings(BaseModel):
         description='Redis Cluster nodes to start from, as "host:port" (a few are enough: the '
         "client learns the others); when set, the cluster client replaces url.",
     )
+    username: str | None = Field(
+        default=None, description="ACL user of the cluster's nodes (a single Redis: in url)."
+    )
+    password: SecretStr | None = Field(
+        default=None, description="Password of the cluster's nodes (a single Redis: in url)."
+    )
+    tls: bool = Field(
+        default=False, description="TLS to the cluster's nodes (a single Redis: rediss:// url)."
+    )
+    tls_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the certificate authorities that the cluster's nodes are "
+        "checked against; unset: the system's.",
+    )
     timeout_s: float = Field(
         default=2.0,
         gt=0,

@@ -69,12 +69,18 @@ def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> R
     if settings.cluster_nodes:
         if deadline_s is not None:
             options["retry"] = Retry(NoBackoff(), retries=1)
+        if settings.tls:
+            ca_file = settings.tls_ca_file
+            options |= {"ssl": True, "ssl_ca_certs": None if ca_file is None else str(ca_file)}
+        password = settings.password
         return RedisCluster(
             startup_nodes=[_node(address) for address in settings.cluster_nodes],
             # The nodes as configured stay the way back in: a DNS name (a managed service's
             # configuration endpoint, a container's name) outlives the addresses behind it.
             dynamic_startup_nodes=False,
             max_connections=settings.max_connections,
+            username=settings.username,
+            password=None if password is None else password.get_secret_value(),
             **options,
         )
     if deadline_s is not None:
