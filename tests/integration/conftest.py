@@ -139,6 +139,7 @@ async def issue_key(
     scopes: tuple[Scope, ...] = (Scope.ALL,),
     tenant: str | None = None,
     plan: str = "custom",
+    statements_per_month: int | None = None,
 ) -> IssuedKey:
     """A key for a test; the custom plan without limits unless the test is about limits."""
     return await keys_admin.create_key(
@@ -147,6 +148,7 @@ async def issue_key(
         name="test",
         scopes=scopes,
         plan=plan,
+        statements_per_month=statements_per_month,
     )
 
 

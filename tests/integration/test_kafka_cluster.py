@@ -23,12 +23,11 @@ import orjson
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from learning_record.cli import keys_admin
 from learning_record.cli.stack.local_stack import (
     CLUSTER_APIS,
     LocalStack,
 )
-from learning_record.domain.access import IssuedKey, Scope
+from learning_record.domain.access import IssuedKey
 from learning_record.domain.indicators.reference import counted_statements
 from learning_record.platform.settings import (
     Settings,
@@ -196,26 +195,41 @@ async def test_a_broker_killed_during_http_ingest_loses_doubles_and_miscounts_no
         assert sum(shares) + late >= len(ingest.accepted)
 
         # Stored exactly once: every id the API accepted, each once, nothing else.
-        documents = [
-            statement
-            for agent in LEARNERS
-            for statement in await stored_statements(http, base_url, key, agent)
-        ]
+        documents = await every_stored(http, base_url, key)
         stored = [document["id"] for document in documents]
         assert len(stored) == len(set(stored))
         assert set(stored) == set(ingest.accepted)
 
         # Counted exactly once: every learner and activity equals the batch reference.
         await settle(http, base_url, key, settings)
-        compared = await compare_learners_and_activities(
-            http,
-            base_url,
-            key,
-            documents,
-            counted_statements(documents),
-            datetime.now(UTC) + timedelta(seconds=1),
-        )
+        compared = await compared_with_reference(http, base_url, key, documents)
         assert compared == 5 * (len(LEARNERS) + 1)
+
+
+async def every_stored(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey
+) -> list[dict[str, Any]]:
+    """Every statement stored for the module's learners."""
+    return [
+        statement
+        for agent in LEARNERS
+        for statement in await stored_statements(http, base_url, key, agent)
+    ]
+
+
+async def compared_with_reference(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, documents: list[dict[str, Any]]
+) -> int:
+    """Every learner and activity of ``documents``, every window, against the batch reference
+    as of now; the number of sets compared."""
+    return await compare_learners_and_activities(
+        http,
+        base_url,
+        key,
+        documents,
+        counted_statements(documents),
+        datetime.now(UTC) + timedelta(seconds=1),
+    )
 
 
 async def _known(http: aiohttp.ClientSession, base_url: str, key: IssuedKey) -> bool:
@@ -256,10 +270,10 @@ async def test_an_api_process_killed_mid_batch_leaves_all_or_nothing_and_the_ret
         for broker in cluster.brokers:
             broker.signal(signal.SIGSTOP)
         try:
-            cpu_before = _cpu_ticks(doomed.pid)
+            idle = IdleAfterWork(doomed.pid, _cpu_ticks(doomed.pid))
             posting = asyncio.create_task(_post(http, doomed_url, key, statements))
             await until(
-                partial(_idle_after_work, doomed.pid, cpu_before),
+                idle.probe,
                 within_s=120,
                 what="the API process waiting on Kafka after validating the batch",
             )
@@ -271,30 +285,15 @@ async def test_an_api_process_killed_mid_batch_leaves_all_or_nothing_and_the_ret
         assert isinstance(outcome, aiohttp.ClientError), outcome  # no answer came
 
         await settle(http, shared_url, key, settings)
-        stored = [
-            s["id"]
-            for agent in LEARNERS
-            for s in await stored_statements(http, shared_url, key, agent)
-        ]
+        stored = [s["id"] for s in await every_stored(http, shared_url, key)]
         assert len(stored) in (0, len(statements))  # all or nothing
         print(f"killed mid-batch: {len(stored)} of {len(statements)} stored before the retry")
 
         assert await _post(http, shared_url, key, statements) == 200
         await settle(http, shared_url, key, settings)
-        documents = [
-            statement
-            for agent in LEARNERS
-            for statement in await stored_statements(http, shared_url, key, agent)
-        ]
+        documents = await every_stored(http, shared_url, key)
         assert sorted(d["id"] for d in documents) == sorted(s["id"] for s in statements)
-        compared = await compare_learners_and_activities(
-            http,
-            shared_url,
-            key,
-            documents,
-            counted_statements(documents),
-            datetime.now(UTC) + timedelta(seconds=1),
-        )
+        compared = await compared_with_reference(http, shared_url, key, documents)
         assert compared == 5 * (len(LEARNERS) + 1)
 
 
@@ -336,13 +335,23 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-async def _idle_after_work(pid: int, ticks_before: int) -> bool:
-    """Whether the process used CPU since ``ticks_before`` and then none for 0.3 s."""
-    worked = _cpu_ticks(pid)
-    if worked == ticks_before:
-        return False
-    await asyncio.sleep(0.3)  # the quiet spell the condition is about
-    return _cpu_ticks(pid) == worked
+@dataclass
+class IdleAfterWork:
+    """Whether a process used CPU since ``ticks_before`` and then none for ``quiet_s``: each
+    probe reads its CPU ticks once, and the quiet spell is measured between probes."""
+
+    pid: int
+    ticks_before: int
+    quiet_s: float = 0.3
+    _ticks: int = -1
+    _unchanged_since: float = 0.0
+
+    async def probe(self) -> bool:
+        ticks, now = _cpu_ticks(self.pid), time.monotonic()
+        if ticks != self._ticks:
+            self._ticks, self._unchanged_since = ticks, now
+            return False
+        return ticks != self.ticks_before and now - self._unchanged_since >= self.quiet_s
 
 
 @pytest.mark.timeout(1800)  # a bound for a stuck run only: waits follow the work
@@ -424,21 +433,10 @@ async def test_a_redis_master_killed_is_replaced_and_replay_restores_what_it_alo
         output = await run_lr(settings, "verify", "--tenant", tenant, timeout_s=600)
         assert output.strip().endswith(f"and {len(ingest.accepted)} statements: 0 differences")
 
-        documents = [
-            statement
-            for agent in LEARNERS
-            for statement in await stored_statements(http, base_url, key, agent)
-        ]
+        documents = await every_stored(http, base_url, key)
         assert sorted(d["id"] for d in documents) == sorted(ingest.accepted)
         await settle(http, base_url, key, settings)
-        compared = await compare_learners_and_activities(
-            http,
-            base_url,
-            key,
-            documents,
-            counted_statements(documents),
-            datetime.now(UTC) + timedelta(seconds=1),
-        )
+        compared = await compared_with_reference(http, base_url, key, documents)
         assert compared == 5 * (len(LEARNERS) + 1)
 
     # The old master comes back as a replica of the new one, for the tests after this one.
@@ -515,14 +513,7 @@ async def test_two_api_processes_and_two_workers_share_one_state_on_the_cluster(
     workers."""
     settings = cluster.settings
     east, west = api_of_its_own(cluster, "api-east"), api_of_its_own(cluster, "api-west")
-    key = await keys_admin.create_key(
-        settings,
-        tenant=f"t{uuid.uuid4().hex[:10]}",
-        name="shared",
-        scopes=(Scope.ALL,),
-        plan="custom",
-        statements_per_month=100,
-    )
+    key = await issue_key(settings, statements_per_month=100)
     headers = {"x-api-key": key.header_value, "X-Experience-API-Version": "1.0.3"}
     async with aiohttp.ClientSession(headers=headers) as http:
         for base in (east, west):

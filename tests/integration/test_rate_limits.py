@@ -9,8 +9,7 @@ from collections import Counter
 
 import aiohttp
 
-from learning_record.cli import keys_admin
-from learning_record.domain.access import IssuedKey, Scope
+from learning_record.domain.access import IssuedKey
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 
@@ -88,14 +87,7 @@ def statements(count: int) -> list[dict[str, object]]:
 async def test_monthly_quota_counts_statements_and_refuses_a_whole_batch(
     http: aiohttp.ClientSession, base_url: str, settings: Settings
 ) -> None:
-    key = await keys_admin.create_key(
-        settings,
-        tenant=f"t{uuid.uuid4().hex[:10]}",
-        name="quota",
-        scopes=(Scope.ALL,),
-        plan="custom",
-        statements_per_month=100,
-    )
+    key = await issue_key(settings, statements_per_month=100)
     headers = {**lookup_headers(key), "Content-Type": "application/json"}
     url = f"{base_url}/statements"
 
