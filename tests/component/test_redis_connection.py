@@ -4,6 +4,8 @@ real Redis answers them alike."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import SecretStr
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis, RedisCluster
@@ -14,6 +16,8 @@ from learning_record.platform.settings import RedisSettings
 from learning_record.store import keys
 from learning_record.store.connection import (
     REDIS_UNAVAILABLE,
+    ClusterNodeConnection,
+    ClusterNodeTlsConnection,
     HiredisPackingConnection,
     open_redis,
 )
@@ -84,8 +88,37 @@ async def test_cluster_nodes_select_the_cluster_client(cluster_redis_node: str) 
         assert isinstance(client, RedisCluster)
         await client.set(keys.statement_sequence("t"), 5)
         assert await client.get(keys.statement_sequence("t")) == b"5"
+        # The node it discovered, as well as the one it was given, packs with hiredis.
+        nodes = [*client.nodes_manager.startup_nodes.values(), *client.get_nodes()]
+        assert {node.connection_class for node in nodes} == {ClusterNodeConnection}
     finally:
         await client.aclose()
+
+
+async def test_a_command_whose_connection_the_cluster_client_closes_succeeds_on_its_retry(
+    cluster_redis_node: str,
+) -> None:
+    """On CLUSTERDOWN redis-py's cluster client closes every connection, the ones in use too.
+    A command that took a connection while it was being closed used to fail with an
+    AttributeError (a 500 from the API); it is a ConnectionError now, which the client retries
+    once on a fresh slot map. Each round lets the closing run a few more steps before the command
+    starts (``sleep(0)``: one step of the event loop), so that some round lands in the gap."""
+    client = open_redis(RedisSettings(cluster_nodes=[cluster_redis_node]), deadline_s=1.5)
+    key = keys.statement_sequence("t")
+    try:
+        await client.set(key, 5)
+        answers = []
+        for steps in range(8):
+            (node,) = client.get_nodes()
+            closing = asyncio.create_task(node.disconnect())  # what CLUSTERDOWN runs on each node
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            answers.append(await client.get(key))
+            await closing
+    finally:
+        await client.aclose()
+
+    assert answers == [b"5"] * 8
 
 
 def secured(node: SecuredNode, password: str) -> RedisSettings:
@@ -109,6 +142,7 @@ async def test_a_cluster_over_tls_with_a_password_runs_commands_pipelines_and_sc
             pipe.get(key)
             assert await pipe.execute() == [6, b"6"]
         assert await client.eval("return redis.call('GET', KEYS[1])", 1, key) == b"6"
+        assert {node.connection_class for node in client.get_nodes()} == {ClusterNodeTlsConnection}
     finally:
         await client.aclose()
 

@@ -8,19 +8,26 @@ On a single server the connections pack commands in C. redis-py's asyncio connec
 every command in Python, about 1.7 µs an argument on this project's machines: a round trip of
 20,000 indicator fields held the API's event loop for 34 ms of packing alone. Its synchronous
 client packs with hiredis when it is installed (it is one of our dependencies);
-``HiredisPackingConnection`` does the same, 14 times faster, for ``redis://`` URLs
-(``rediss://`` and ``unix://`` keep redis-py's own classes). The cluster client builds its
-connections itself and packs in Python (docs/cluster.md).
+``HiredisPackingConnection`` does the same, 14 times faster, for ``redis://`` URLs and the
+nodes of a cluster without TLS (``rediss://``, ``unix://`` and TLS nodes keep redis-py's own
+packing).
+
+The cluster client, on CLUSTERDOWN during a failover, closes every connection of every node,
+the ones other commands are using included, and a command can then find its connection closed
+between its check and its write. redis-py raises an ``AttributeError`` there (its writer is
+gone); ``SendsOnOpenConnections`` makes that the ``ConnectionError`` it is, which the cluster
+client retries once on the new slot map and the API answers 503 at worst (docs/cluster.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeAlias, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterNode, ClusterPipeline
-from redis.asyncio.connection import Connection
+from redis.asyncio.connection import Connection, SSLConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.connection import HiredisRespSerializer
@@ -55,6 +62,25 @@ class HiredisPackingConnection(Connection):
         return cast(list[bytes], _PACKER.pack(*args))  # type: ignore[arg-type]
 
 
+class SendsOnOpenConnections(Connection):
+    """A connection that another task may close while a command waits to be written on it."""
+
+    # redis-py writes through this method whenever a socket timeout is set: every client
+    # opened with a deadline (the API's and the worker's).
+    async def _send_packed_command(self, command: Iterable[bytes]) -> None:
+        if self._writer is None:
+            raise ConnectionError("Connection closed by the cluster client while a command waited")
+        await super()._send_packed_command(command)
+
+
+class ClusterNodeConnection(SendsOnOpenConnections, HiredisPackingConnection):
+    pass
+
+
+class ClusterNodeTlsConnection(SendsOnOpenConnections, SSLConnection):
+    pass
+
+
 def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> RedisClient:
     """A client of the configured Redis, connecting on first use.
 
@@ -73,7 +99,7 @@ def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> R
             ca_file = settings.tls_ca_file
             options |= {"ssl": True, "ssl_ca_certs": None if ca_file is None else str(ca_file)}
         password = settings.password
-        return RedisCluster(
+        cluster = RedisCluster(
             startup_nodes=[_node(address) for address in settings.cluster_nodes],
             # The nodes as configured stay the way back in: a DNS name (a managed service's
             # configuration endpoint, a container's name) outlives the addresses behind it.
@@ -83,6 +109,10 @@ def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> R
             password=None if password is None else password.get_secret_value(),
             **options,
         )
+        _connect_nodes_with(
+            cluster, ClusterNodeTlsConnection if settings.tls else ClusterNodeConnection
+        )
+        return cluster
     if deadline_s is not None:
         options["retry"] = Retry(NoBackoff(), retries=0)
     # Requests beyond the pool's connections wait for one (up to the deadline) rather than fail.
@@ -94,6 +124,15 @@ def open_redis(settings: RedisSettings, *, deadline_s: float | None = None) -> R
         **options,
     )
     return Redis.from_pool(pool)  # closing the client closes its pool
+
+
+def _connect_nodes_with(cluster: RedisCluster, connection_class: type[Connection]) -> None:
+    """RedisCluster takes no connection class (it picks Connection or SSLConnection): set ours
+    on the nodes it was given, and in the keyword arguments (the very dict its node manager
+    holds) from which it builds every node it discovers."""
+    cluster.connection_kwargs["connection_class"] = connection_class
+    for node in cluster.nodes_manager.startup_nodes.values():
+        node.connection_class = connection_class
 
 
 def _node(address: str) -> ClusterNode:
