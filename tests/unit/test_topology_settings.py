@@ -20,6 +20,7 @@ from learning_record.platform.settings import (
     RedisSettings,
     Settings,
     StackSettings,
+    WorkerSettings,
 )
 from learning_record.platform.topics import owned_topics
 
@@ -33,6 +34,12 @@ def test_a_shared_port_needs_metrics_apart() -> None:
     with pytest.raises(ValidationError, match="reuse_port needs a metrics_port"):
         ApiSettings(reuse_port=True)
     assert ApiSettings(reuse_port=True, metrics_port=9191).reuse_port
+
+
+def test_a_stall_is_longer_than_the_time_between_two_commits() -> None:
+    with pytest.raises(ValidationError, match="rewind_stalled_after_s must exceed"):
+        WorkerSettings(commit_interval_s=20)
+    assert WorkerSettings(commit_interval_s=20, rewind_stalled_after_s=60).commit_interval_s == 20
 
 
 def test_a_cluster_node_is_a_host_and_a_port() -> None:

@@ -285,6 +285,17 @@ class WorkerSettings(BaseModel):
         description="A partition whose committed offset stood still this long while the broker "
         "holds records past it is fetched again from that offset (stream/stall_rewind.py).",
     )
+    commit_interval_s: float = Field(
+        default=2.8,
+        gt=0,
+        description="How often the worker commits the offsets it has processed. After a crash, "
+        "what came since the last commit is read again by whoever takes the partitions, and "
+        "skipped where the tables say it was counted: a longer interval is fewer commits and "
+        "more to read again.",
+    )
+    commit_every_records: int = Field(
+        default=10_000, ge=1, description="Commit sooner once this many records were processed."
+    )
     broker_session_timeout_s: float = Field(default=30.0, gt=0)
     broker_heartbeat_interval_s: float = Field(default=3.0, gt=0)
     metrics_host: str = Field(
@@ -296,6 +307,15 @@ class WorkerSettings(BaseModel):
         description="First port tried for the worker's /metrics; the next free one of the 16 from "
         "there is taken, so several workers share a machine. 0 disables it.",
     )
+
+    @model_validator(mode="after")
+    def _rewinds_only_what_commits_left_behind(self) -> WorkerSettings:
+        if self.rewind_stalled_after_s <= self.commit_interval_s:
+            raise ValueError(
+                "rewind_stalled_after_s must exceed commit_interval_s: between two commits an "
+                "offset stands still without being stalled"
+            )
+        return self
 
 
 class IngestSettings(BaseModel):
