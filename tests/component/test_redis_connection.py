@@ -105,6 +105,7 @@ async def test_a_command_whose_connection_the_cluster_client_closes_succeeds_on_
     starts (``sleep(0)``: one step of the event loop), so that some round lands in the gap."""
     client = open_redis(RedisSettings(cluster_nodes=[cluster_redis_node]), deadline_s=1.5)
     key = keys.statement_sequence("t")
+    assert isinstance(client, RedisCluster)
     try:
         await client.set(key, 5)
         answers = []
@@ -142,6 +143,7 @@ async def test_a_cluster_over_tls_with_a_password_runs_commands_pipelines_and_sc
             pipe.get(key)
             assert await pipe.execute() == [6, b"6"]
         assert await client.eval("return redis.call('GET', KEYS[1])", 1, key) == b"6"
+        assert isinstance(client, RedisCluster)
         assert {node.connection_class for node in client.get_nodes()} == {ClusterNodeTlsConnection}
     finally:
         await client.aclose()
