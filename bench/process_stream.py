@@ -97,7 +97,7 @@ async def http_run(stack: BenchStack, key: IssuedKey, events: Sequence[dict[str,
 async def raw_run(stack: BenchStack, key: IssuedKey, events: Sequence[dict[str, Any]]) -> Run:
     kafka = stack.settings.kafka
     topic = kafka.raw_statements_topic
-    reader = LagReader(kafka.bootstrap_servers, stack.settings.worker.app_id, [topic], cache_s=0)
+    reader = LagReader(kafka, stack.settings.worker.app_id, [topic], cache_s=0)
     await reader.start()
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, linger_ms=20)
     await producer.start()

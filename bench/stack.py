@@ -126,7 +126,7 @@ class BenchStack:
         """A reader of the worker group's progress on everything indicators wait for."""
         kafka = self.settings.kafka
         return LagReader(
-            kafka.bootstrap_servers,
+            kafka,
             self.settings.worker.app_id,
             [kafka.statements_topic, kafka.learner_ops_topic, kafka.activity_ops_topic],
             cache_s=0.0,

@@ -22,6 +22,7 @@ from learning_record.ops.consumer_lag import (
     committed_offsets,
     group_owners,
 )
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import isolated_settings, settings_on_ports
 from tests.ports import free_ports
@@ -46,9 +47,7 @@ def base_url_of(settings: Settings) -> str:
 
 async def read_statements_lag(settings: Settings) -> GroupLag:
     """The worker group's lag on the statements topic."""
-    reader = LagReader(
-        settings.kafka.bootstrap_servers, settings.worker.app_id, [settings.kafka.statements_topic]
-    )
+    reader = LagReader(settings.kafka, settings.worker.app_id, [settings.kafka.statements_topic])
     await reader.start()
     try:
         return await reader.read()
@@ -79,7 +78,7 @@ class GroupProbe:
 
 @asynccontextmanager
 async def group_probe(settings: Settings) -> AsyncIterator[GroupProbe]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka))
     await admin.start()
     try:
         yield GroupProbe(admin, settings)

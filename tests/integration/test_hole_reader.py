@@ -28,7 +28,7 @@ async def test_holes_are_read_exactly_and_the_group_s_start_is_its_committed_off
     finally:
         await producer.stop()
 
-    reader = KafkaHoleReader(kafka.bootstrap_servers, settings.worker.app_id)
+    reader = KafkaHoleReader(kafka, settings.worker.app_id)
     try:
         assert await reader.start_of(tp) == 0  # never committed: the partition's first offset
         middle = await reader.read(tp, 3, 8)

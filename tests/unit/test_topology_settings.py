@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from learning_record.cli.stack.local_stack import (
     LocalStack,
@@ -34,6 +34,15 @@ def test_a_shared_port_needs_metrics_apart() -> None:
     with pytest.raises(ValidationError, match="reuse_port needs a metrics_port"):
         ApiSettings(reuse_port=True)
     assert ApiSettings(reuse_port=True, metrics_port=9191).reuse_port
+
+
+def test_a_sasl_protocol_needs_a_login() -> None:
+    with pytest.raises(ValidationError, match="SASL_SSL needs sasl_username and sasl_password"):
+        KafkaSettings(security_protocol="SASL_SSL", sasl_username="lr")
+    settings = KafkaSettings(
+        security_protocol="SASL_SSL", sasl_username="lr", sasl_password=SecretStr("secret")
+    )
+    assert settings.sasl_mechanism == "PLAIN"
 
 
 def test_a_stall_is_longer_than_the_time_between_two_commits() -> None:

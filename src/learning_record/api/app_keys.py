@@ -20,6 +20,7 @@ from learning_record.api.kafka_logs import (
 from learning_record.api.key_directory import KeyDirectory, KeyLookup
 from learning_record.ops.consumer_lag import LagReader
 from learning_record.ops.monitor import OpsMonitor, stop_task
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.process import metrics_url
 from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
@@ -59,7 +60,7 @@ async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
     await ensure_topics(kafka)
     # Idempotent with acks=all: an acknowledged batch is on every in-sync replica exactly once.
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
+        **client_options(kafka),
         enable_idempotence=True,
         acks="all",
         linger_ms=0,
@@ -100,9 +101,7 @@ async def document_store(app: web.Application) -> AsyncIterator[None]:
 
 async def key_directory(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    directory = KeyDirectory(
-        settings.kafka.bootstrap_servers, settings.kafka.keys_topic, app[REDIS]
-    )
+    directory = KeyDirectory(settings.kafka, app[REDIS])
     await directory.start()
     app[KEY_DIRECTORY] = directory
     yield
@@ -117,9 +116,9 @@ async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     # A raw record's statements are stored at the raw record's timestamp: until they are
     # converted, the raw topic holds them back too.
     inputs = [kafka.statements_topic, kafka.raw_statements_topic]
-    view_reader = LagReader(kafka.bootstrap_servers, settings.worker.app_id, inputs)
+    view_reader = LagReader(kafka, settings.worker.app_id, inputs)
     indicator_reader = LagReader(
-        kafka.bootstrap_servers,
+        kafka,
         settings.worker.app_id,
         [*inputs, kafka.learner_ops_topic, kafka.activity_ops_topic],
     )
@@ -138,7 +137,7 @@ async def ops_monitor(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     # Every topic the worker's group reads, found from its offsets and assignments, with owners.
     reader = LagReader(
-        settings.kafka.bootstrap_servers,
+        settings.kafka,
         settings.worker.app_id,
         [settings.kafka.statements_topic],
         discover=True,

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from learning_record.domain.access import ApiKeyRecord, supersedes
 from learning_record.platform import logs
+from learning_record.platform.settings import KafkaSettings
 from learning_record.store.api_keys import cache_key, cached_key
 from learning_record.store.connection import ANY_REDIS_ERROR, RedisClient
 from learning_record.store.key_log import apply_records, consume_to_end, key_topic_consumer
@@ -23,10 +24,10 @@ class KeyLookup(Protocol):
 
 
 class KeyDirectory:
-    def __init__(self, bootstrap_servers: str, topic: str, redis: RedisClient) -> None:
+    def __init__(self, kafka: KafkaSettings, redis: RedisClient) -> None:
         self._redis = redis
         self._known: dict[str, ApiKeyRecord] = {}
-        self._consumer = key_topic_consumer(bootstrap_servers, topic)
+        self._consumer = key_topic_consumer(kafka)
         self._follower: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from learning_record.domain.dead_letters import DeadLetter
 from learning_record.domain.process.free_text import scrubbed
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 
@@ -36,7 +37,7 @@ async def retry(settings: Settings, offsets: range, done: Callable[[Retried], No
     tell ``done`` of each as it is: a failure midway leaves no doubt about what was sent."""
     ours = {settings.kafka.statements_topic, settings.kafka.raw_statements_topic}
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka.bootstrap_servers,
+        **client_options(settings.kafka),
         enable_idempotence=True,
         acks="all",
         max_request_size=MAX_RECORD_BYTES,
@@ -67,7 +68,7 @@ async def _read(
     await ensure_topics(settings.kafka)  # as every process does: an empty topic, not an error
     partition = TopicPartition(settings.kafka.dead_letter_topic, 0)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka.bootstrap_servers,
+        **client_options(settings.kafka),
         group_id=None,
         enable_auto_commit=False,
         max_partition_fetch_bytes=MAX_RECORD_BYTES,

@@ -25,6 +25,7 @@ from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import ValueKey
 from learning_record.domain.indicators.state import StateValue
 from learning_record.domain.indicators.table_keys import value_key_of
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import INDICATOR_TABLES, changelog_topic
 from learning_record.store import indicators as view
@@ -66,7 +67,7 @@ async def replay_indicators(
 
 
 async def _missing_topics(settings: Settings, topics: list[str]) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from learning_record.domain.access import ApiKeyRecord, IssuedKey, Scope, mint_key, revoked, rotated
 from learning_record.domain.tenants import checked_tenant
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.plans import CUSTOM
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import ensure_topics
@@ -25,7 +26,7 @@ from learning_record.store.key_log import read_all_keys
 async def _publish(settings: Settings, record: ApiKeyRecord) -> None:
     await ensure_topics(settings.kafka)
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka.bootstrap_servers, enable_idempotence=True, acks="all"
+        **client_options(settings.kafka), enable_idempotence=True, acks="all"
     )
     await producer.start()
     try:
@@ -129,4 +130,4 @@ async def list_tenants(settings: Settings) -> list[TenantKeys]:
 async def list_keys(settings: Settings) -> dict[str, ApiKeyRecord]:
     """Every key id with its latest record, from the topic: the durable copy, not the cache."""
     await ensure_topics(settings.kafka)
-    return await read_all_keys(settings.kafka.bootstrap_servers, settings.kafka.keys_topic)
+    return await read_all_keys(settings.kafka)

@@ -17,7 +17,7 @@ from learning_record.platform.settings import Settings
 
 def reader_for(settings: Settings) -> LagReader:
     return LagReader(
-        settings.kafka.bootstrap_servers,
+        settings.kafka,
         settings.worker.app_id,
         [settings.kafka.statements_topic],
         discover=True,

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from learning_record.domain import ingest
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import topic_partitions
 
@@ -34,7 +35,7 @@ class TopicFromStart:
         self._settings = settings
         self._topic = topic
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka.bootstrap_servers,
+            **client_options(settings.kafka),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -45,7 +46,7 @@ class TopicFromStart:
         self.total_records = 0
 
     async def __aenter__(self) -> Self:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.kafka.bootstrap_servers)
+        admin = AIOKafkaAdminClient(**client_options(self._settings.kafka))
         await admin.start()
         try:
             partitions = await topic_partitions(admin, self._topic)

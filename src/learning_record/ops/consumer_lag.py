@@ -25,6 +25,8 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from learning_record.platform.clock import now_ms
+from learning_record.platform.kafka_access import client_options
+from learning_record.platform.settings import KafkaSettings
 from learning_record.platform.topics import topic_partitions
 
 # Longest wait for the record at a committed offset, to read its timestamp.
@@ -137,7 +139,7 @@ class LagReader:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaSettings,
         group_id: str,
         topics: Iterable[str],
         *,
@@ -152,9 +154,9 @@ class LagReader:
         self._lock = asyncio.Lock()
         self._last: GroupLag | None = None
         self._last_at = 0.0
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+        self._admin = AIOKafkaAdminClient(**client_options(kafka))
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+            **client_options(kafka),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",  # a committed offset already deleted: read from start

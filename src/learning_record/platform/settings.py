@@ -19,6 +19,27 @@ class KafkaSettings(BaseModel):
     """How clients reach the broker, and the topics they share."""
 
     bootstrap_servers: str = "127.0.0.1:19092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How every client (API, worker, lr commands) speaks to the brokers; managed "
+        "Kafka services ask for SASL_SSL.",
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    tls_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs that signed the brokers' certificates (SSL, SASL_SSL); "
+        "unset: the system's trusted CAs.",
+    )
+
+    @model_validator(mode="after")
+    def _sasl_has_credentials(self) -> KafkaSettings:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and (self.sasl_username is None or self.sasl_password is None):
+            raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
+        return self
+
     topic_prefix: str = Field(
         default="lr", description="Prefix of every topic, so several stacks can share a broker."
     )

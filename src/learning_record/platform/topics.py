@@ -7,9 +7,10 @@ import time
 from typing import NamedTuple
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError, for_code
 
 from learning_record.platform import logs
+from learning_record.platform.kafka_access import KafkaAccessRefused, access_refused, client_options
 from learning_record.platform.settings import KafkaSettings
 
 log = logs.get_logger(__name__)
@@ -124,13 +125,16 @@ ENSURE_TOPICS_DEADLINE_S = 60.0
 async def ensure_topics(kafka: KafkaSettings) -> None:
     """Create the topics we own that are missing. A broker of a cluster that is down when a
     process starts makes a request fail, or a topic's creation (too few brokers for its
-    replicas): retriable errors are retried until ``ENSURE_TOPICS_DEADLINE_S``, others raised."""
+    replicas): retriable errors are retried until ``ENSURE_TOPICS_DEADLINE_S``, others raised,
+    and so is a refused login or an untrusted certificate (``KafkaAccessRefused``), at once."""
     deadline = time.monotonic() + ENSURE_TOPICS_DEADLINE_S
     while True:
         try:
             await _create_missing(kafka)
             return
         except (KafkaError, TimeoutError) as error:
+            if isinstance(error, KafkaConnectionError) and (why := await access_refused(kafka)):
+                raise KafkaAccessRefused(f"Kafka refused this client: {why}") from error
             retriable = isinstance(error, TimeoutError) or error.retriable
             if not retriable or time.monotonic() > deadline:
                 raise
@@ -139,7 +143,7 @@ async def ensure_topics(kafka: KafkaSettings) -> None:
 
 
 async def _create_missing(kafka: KafkaSettings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -9,16 +9,18 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
 from learning_record.domain.access import ApiKeyRecord, supersedes
+from learning_record.platform.kafka_access import client_options
+from learning_record.platform.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
 KeyRecordHandler = Callable[[ApiKeyRecord], Awaitable[None]]
 
 
-def key_topic_consumer(bootstrap_servers: str, topic: str) -> AIOKafkaConsumer:
+def key_topic_consumer(kafka: KafkaSettings) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap_servers,
+        kafka.keys_topic,
+        **client_options(kafka),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -57,7 +59,7 @@ async def consume_to_end(consumer: AIOKafkaConsumer, handle: KeyRecordHandler) -
             await apply_records(records, handle)
 
 
-async def read_all_keys(bootstrap_servers: str, topic: str) -> dict[str, ApiKeyRecord]:
+async def read_all_keys(kafka: KafkaSettings) -> dict[str, ApiKeyRecord]:
     """The latest record of every key id."""
     latest: dict[str, ApiKeyRecord] = {}
 
@@ -65,7 +67,7 @@ async def read_all_keys(bootstrap_servers: str, topic: str) -> dict[str, ApiKeyR
         if supersedes(record, latest.get(record.key_id)):
             latest[record.key_id] = record
 
-    consumer = key_topic_consumer(bootstrap_servers, topic)
+    consumer = key_topic_consumer(kafka)
     await consumer.start()
     try:
         await consume_to_end(consumer, keep)

@@ -24,7 +24,7 @@ from learning_record.stream.continuity import (
 from learning_record.stream.instruments import observed
 from learning_record.stream.take import take_events_when_ready
 
-hole_reader = KafkaHoleReader(settings.kafka.bootstrap_servers, settings.worker.app_id)
+hole_reader = KafkaHoleReader(settings.kafka, settings.worker.app_id)
 _continuity = Continuity(faust_committed(app), hole_reader, faust_settle(app))
 
 

@@ -22,6 +22,7 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 from faust.types import TP
 from mode import Service
 
+from learning_record.platform.kafka_access import client_options
 from learning_record.platform.topics import MAX_RECORD_BYTES
 from learning_record.stream.app import app, settings
 from learning_record.stream.partitioning import KeyPartitionedTable
@@ -37,7 +38,7 @@ async def _started_producer() -> AIOKafkaProducer:
     async with _starting:
         if _producer is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=settings.kafka.bootstrap_servers,
+                **client_options(settings.kafka),
                 acks="all",
                 enable_idempotence=True,
                 max_request_size=MAX_RECORD_BYTES,

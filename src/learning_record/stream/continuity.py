@@ -38,6 +38,8 @@ from faust.transport.consumer import Consumer
 from faust.types import TP, AppT, EventT
 
 from learning_record.platform import logs, metrics
+from learning_record.platform.kafka_access import client_options
+from learning_record.platform.settings import KafkaSettings
 
 log = logs.get_logger(__name__)
 
@@ -231,8 +233,8 @@ class KafkaHoleReader:
     with a hole and sought to its start. A reader in no group has no coordinator to wait on:
     a hole is read while the group rebalances, which is when holes come."""
 
-    def __init__(self, bootstrap_servers: str, group_id: str) -> None:
-        self._bootstrap_servers = bootstrap_servers
+    def __init__(self, kafka: KafkaSettings, group_id: str) -> None:
+        self._kafka = kafka
         self._group_id = group_id
         self._offsets: AIOKafkaConsumer | None = None
         self._records: AIOKafkaConsumer | None = None
@@ -296,7 +298,7 @@ class KafkaHoleReader:
 
     async def _started(self, group_id: str | None) -> AIOKafkaConsumer:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers,
+            **client_options(self._kafka),
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

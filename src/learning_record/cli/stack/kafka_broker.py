@@ -46,6 +46,9 @@ class KafkaBrokerConfig:
     voters: tuple[tuple[int, int], ...] = ()
     replication_factor: int = 1
     min_insync_replicas: int = 1
+    # Lines appended to server.properties, where a key given again overrides the one above it
+    # (a listener that asks for TLS and SASL, in the Kafka security test).
+    extra_properties: str = ""
 
     @property
     def node_dir(self) -> Path:
@@ -89,7 +92,7 @@ share.coordinator.state.topic.min.isr={in_sync}
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=1000
 auto.create.topics.enable=false
-"""
+{config.extra_properties}"""
 
 
 def _java() -> str:
