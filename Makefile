@@ -89,5 +89,6 @@ bench: system-packages $(INSTALLED) kafka  ## Measure validation and the stream 
 	$(if $(filter --quick,$(BENCH_ARGS)),,$(BIN)/python -m bench.validation)
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 	$(BIN)/python -m bench.hostile $(BENCH_ARGS)
+	$(BIN)/python -m bench.ceiling $(BENCH_ARGS)
 	$(if $(filter --quick,$(BENCH_ARGS)),,$(BIN)/python -m bench.process)
 	$(BIN)/python -m bench.process_stream $(BENCH_ARGS)
