@@ -1,8 +1,8 @@
 # The worker and the API: one image, two commands (`lr worker`, `lr api`).
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY src src
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c constraints.txt .
 USER nobody
 ENTRYPOINT ["lr"]

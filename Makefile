@@ -10,7 +10,7 @@ NODE_DIR := .cache/node
 NODE_DRIVER := $(NODE_DIR)/.installed
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run run-cluster test lint format deps system-packages kafka browser-driver clean contract
+.PHONY: run run-cluster test lint format deps system-packages kafka browser-driver clean contract lock
 
 run: deps  ## Start broker, Redis, worker and API; print a sample request.
 	$(BIN)/lr dev
@@ -52,12 +52,25 @@ system-packages:
 	  $(APT_GET) update -q && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q $$missing; \
 	fi
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	@echo "==> creating $(VENV) and installing the package with its dev tools"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade --progress-bar off pip
-	$(BIN)/pip install --progress-bar off -e '.[dev]'
+	$(BIN)/pip install --progress-bar off -c constraints.txt -e '.[dev]'
 	touch $@
+
+# Rewrite constraints.txt with the newest versions pyproject.toml allows, resolved in a
+# virtualenv of its own; then run `make test` on them before committing the file.
+lock:
+	@echo "==> resolving the newest allowed versions into constraints.txt"
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --progress-bar off --upgrade pip
+	.lock-venv/bin/pip install --progress-bar off '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable \
+		| grep -v -e '^#' -e '^learning-record-api'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
 
 # The broker's jars, resolved once from Maven Central into an ignored cache.
 kafka: $(KAFKA_RESOLVED)
