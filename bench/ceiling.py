@@ -39,7 +39,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, write_section
-from bench.cluster import role_of
+from bench.cluster import Sizes, role_of
 from bench.environment import kafka_version, os_description
 from bench.figures import Spread
 from bench.hostile import machine_line
@@ -63,12 +63,6 @@ WAITING = "waiting for I/O (the event loop's select)"
 FRAMEWORK = "Faust, aiokafka and the event loop, outside our agents"
 THREADS = "other threads: Faust's consumer, the /metrics server"
 OTHER = "our other agents and services"
-
-
-@dataclass(frozen=True)
-class Sizes:
-    statements: int
-    rounds: int
 
 
 FULL = Sizes(statements=22_000, rounds=3)
