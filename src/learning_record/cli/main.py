@@ -14,6 +14,8 @@ import typer
 
 from learning_record.cli import keys_admin
 from learning_record.domain.access import Scope
+from learning_record.domain.errors import InvalidTenant
+from learning_record.domain.tenants import checked_tenant
 from learning_record.platform import logs, metrics
 from learning_record.platform.settings import Settings, get_settings
 
@@ -98,6 +100,17 @@ def _stack_settings(
     return for_local_stack(as_cluster(settings) if cluster else settings)
 
 
+def _tenant_option(tenant: str | None) -> str | None:
+    """A tenant given on the command line is a tenant name: ``lr replay`` turns it into a SCAN
+    pattern, where ``acme*`` would delete the views of every tenant that starts with acme."""
+    if tenant is None:
+        return None
+    try:
+        return checked_tenant(tenant)
+    except InvalidTenant as error:
+        raise typer.BadParameter(str(error)) from error
+
+
 DataDir = Annotated[Path | None, typer.Option(help="State and logs of this stack.")]
 ApiPort = Annotated[int | None, typer.Option(help="API port.")]
 KafkaPort = Annotated[int | None, typer.Option(help="Kafka port (the controller uses the next).")]
@@ -170,7 +183,10 @@ def dev(
 
 @cli.command()
 def replay(
-    tenant: Annotated[str | None, typer.Option(help="Rebuild only this tenant's view.")] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Rebuild only this tenant's view.", callback=_tenant_option),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", help="Do not ask before deleting the view.")
     ] = False,
@@ -217,7 +233,9 @@ def lag(
 
 @cli.command()
 def verify(
-    tenant: Annotated[str | None, typer.Option(help="Verify only this tenant.")] = None,
+    tenant: Annotated[
+        str | None, typer.Option(help="Verify only this tenant.", callback=_tenant_option)
+    ] = None,
 ) -> None:
     """Compare live indicators with the batch reference over a replay of the topic, and look up
     every statement of the topic in the statement view."""
