@@ -23,6 +23,7 @@ __all__ = [
     "Machine",
     "code_version",
     "describe_machine",
+    "publish",
     "write_section",
 ]
 
@@ -100,6 +101,13 @@ def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def publish(name: str, body: str, document: Path = BENCHMARKS_DOCUMENT) -> None:
+    """What every benchmark does with its figures: print section ``name``, then write it."""
+    print(body)
+    write_section(name, body, document)
+    print(f"wrote the {name!r} section of {document}", flush=True)
 
 
 def write_section(name: str, body: str, document: Path = BENCHMARKS_DOCUMENT) -> None:

@@ -38,7 +38,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, write_section
+from bench import REPOSITORY, code_version, publish
 from bench.cluster import Sizes, role_of
 from bench.environment import kafka_version, os_description
 from bench.figures import Spread
@@ -289,9 +289,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = asyncio.run(run(sizes))
     load = f"{before:.1f} before, {os.getloadavg()[0]:.1f} after"
     section = render(results, sizes, machine_line(), load)
-    print(section)
-    write_section(SECTION, section, BENCHMARKS_DOCUMENT)
-    print(f"wrote the {SECTION!r} section of {BENCHMARKS_DOCUMENT}", flush=True)
+    publish(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import BENCHMARKS_DOCUMENT, code_version, write_section
+from bench import code_version, publish
 from bench.figures import Spread, ratio
 from bench.hostile import machine_line
 from bench.http_ingest import ours as http_ingest
@@ -223,9 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     single, cluster = asyncio.run(run(sizes))
     load = f"{before:.1f} before, {os.getloadavg()[0]:.1f} after"
     section = render(single, cluster, sizes, machine_line(), load)
-    print(section)
-    write_section(SECTION, section, BENCHMARKS_DOCUMENT)
-    print(f"wrote the {SECTION!r} section of {BENCHMARKS_DOCUMENT}", flush=True)
+    publish(SECTION, section)
 
 
 if __name__ == "__main__":

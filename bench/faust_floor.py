@@ -11,9 +11,12 @@ import time
 import faust
 from faust.types import StreamT
 
+from learning_record.platform.settings import WorkerSettings
 from learning_record.stream.take import take_events_when_ready
 
-BATCH_SIZE, BATCH_WITHIN_S = 500, 0.01  # the worker's defaults (WorkerSettings)
+# Batches as the worker takes them by default.
+BATCH_SIZE = WorkerSettings.model_fields["batch_size"].default
+BATCH_WITHIN_S = WorkerSettings.model_fields["batch_within_s"].default
 
 app = faust.App(
     os.environ["FLOOR_GROUP"],

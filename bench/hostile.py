@@ -30,7 +30,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from bench import BENCHMARKS_DOCUMENT, code_version, describe_machine, write_section
+from bench import code_version, describe_machine, publish
 from bench.figures import Spread, percentile
 from bench.stack import BenchStack, api_headers, fresh_stack
 from learning_record.domain.access import IssuedKey
@@ -391,9 +391,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     before = os.getloadavg()[0]
     rounds = asyncio.run(run(sizes))
     section = render(rounds, sizes, machine_line(), (before, os.getloadavg()[0]))
-    print(section)
-    write_section(SECTION, section, BENCHMARKS_DOCUMENT)
-    print(f"wrote the {SECTION!r} section of {BENCHMARKS_DOCUMENT}", flush=True)
+    publish(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, describe_machine, write_section
+from bench import BENCHMARKS_DOCUMENT, REPOSITORY, code_version, describe_machine, publish
 from bench.figures import Spread
 from bench.idle import group_cpu_s
 from bench.stack import BenchStack, fresh_stack
@@ -181,9 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     before = os.getloadavg()[0]
     http, raw = asyncio.run(measure(sizes))
     section = render(http, raw, sizes, (before, os.getloadavg()[0]))
-    print(section)
-    write_section(SECTION, section, args.output)
-    print(f"wrote the {SECTION!r} section of {args.output}", flush=True)
+    publish(SECTION, section, args.output)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import BENCHMARKS_DOCUMENT, code_version, describe_machine, write_section
+from bench import BENCHMARKS_DOCUMENT, code_version, describe_machine, publish
 from bench.environment import CpuAccount, kafka_version, os_description, redis_version
 from bench.figures import NOT_MEASURED, Spread, percentile
 from bench.flat_cost import SMALL, FlatRun, flat_run, redis_of_its_own
@@ -336,9 +336,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         minutes=(time.monotonic() - started) / 60,
     )
     section = render(results, environment)
-    print(section)
-    write_section(SECTION, section, args.output)
-    progress(f"wrote the {SECTION!r} section of {args.output}")
+    publish(SECTION, section, args.output)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from bench import (
     REPOSITORY,
     code_version,
     describe_machine,
-    write_section,
+    publish,
 )
 from learning_record.domain import ingest
 from learning_record.domain.xapi.statements import parse_statement
@@ -225,11 +225,9 @@ def measure_and_report(
         load_after=os.getloadavg()[0],
     )
     section = render(results, conditions)
-    print(section)
+    publish(section_name, section, output)
     if conditions.load_before > BUSY_LOAD or min(r.on_cpu_share for r in results) < BUSY_SHARE:
         print("warning: other processes were busy during the run; the figures may be low")
-    write_section(section_name, section, output)
-    print(f"wrote the {section_name!r} section of {output}", flush=True)
 
 
 # --- The report -------------------------------------------------------------------------------
