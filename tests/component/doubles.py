@@ -33,10 +33,12 @@ class RecordingLog:
     batches: list[tuple[str, list[dict[str, Any]], bytes]] = field(default_factory=list)
     failing: bool = False
 
-    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None:
+    async def append(
+        self, tenant: str, documents: Sequence[Mapping[str, Any]], key: bytes, defines: bool
+    ) -> None:
         if self.failing:
             raise DependencyUnavailable("kafka", "the broker is down")  # as the adapter does
-        self.batches.append((tenant, orjson.loads(batch), key))
+        self.batches.append((tenant, orjson.loads(orjson.dumps(documents)), key))
 
 
 @dataclass

@@ -4,6 +4,7 @@ view holds, exactly."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -149,7 +150,9 @@ class RedisGoesDownOnAppend:
     redis: Redis
     appended: int = 0
 
-    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None:
+    async def append(
+        self, tenant: str, documents: Sequence[Mapping[str, Any]], key: bytes, defines: bool
+    ) -> None:
         self.appended += 1
         (dead_port,) = free_ports(1)
         self.redis.connection_pool.connection_kwargs["port"] = dead_port

@@ -30,14 +30,15 @@ def decode(
     timestamp_ms: int = 1_700_000_000_123,
     max_direct_bytes: int = 1024 * 1024,
 ) -> list[dict[str, Any]]:
-    return ingest.decode_record(
-        value,
+    """The steps of ``sealed_records.decoded_record`` for a record in clear."""
+    ingest.check_size(value, trusted=trusted, max_direct_bytes=max_direct_bytes)
+    return ingest.stored_documents(
+        ingest.loads_record(value),
         tenant="acme",
         trusted=trusted,
         partition=1,
         offset=offset,
         timestamp_ms=timestamp_ms,
-        max_direct_bytes=max_direct_bytes,
     )
 
 

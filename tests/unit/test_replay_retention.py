@@ -28,7 +28,7 @@ def statement(stored: str, name: str) -> dict[str, Any]:
 def test_a_statement_past_the_retention_is_remembered_but_not_viewed() -> None:
     old = statement("2026-10-01T00:00:00.000Z", "Ada of October")
     recent = statement("2026-12-02T00:00:00.000Z", "Ada of December")
-    record = LoggedRecord("t1", [old, recent], partition=0, offset=7)
+    record = LoggedRecord("t1", [(0, old), (1, recent)], partition=0, offset=7)
 
     replayed = _replayed(record, oldest_ms=NOW_MS - 30 * DAY_MS)
 

@@ -12,6 +12,8 @@ from learning_record.api.app_keys import (
     document_store,
     kafka_producer,
     key_directory,
+    learner_erasure,
+    learner_keys,
     ops_monitor,
     redis_pool,
     statement_intake,
@@ -37,7 +39,9 @@ Resource = Callable[[web.Application], AsyncIterator[None]]
 KAFKA_AND_REDIS: tuple[Resource, ...] = (
     redis_pool,
     kafka_producer,
+    learner_keys,
     statement_intake,
+    learner_erasure,
     document_store,
     key_directory,
     consistency_clocks,

@@ -15,6 +15,7 @@ from learning_record.api.failed_auth import FailedAuthLimiter
 from learning_record.api.kafka_logs import (
     KafkaAttachmentLog,
     KafkaDocumentLog,
+    KafkaErasureLog,
     KafkaStatementLog,
 )
 from learning_record.api.key_directory import KeyDirectory, KeyLookup
@@ -25,8 +26,10 @@ from learning_record.platform.process import metrics_url
 from learning_record.platform.settings import ApiSettings, Settings
 from learning_record.platform.topics import MAX_RECORD_BYTES, ensure_topics
 from learning_record.services.documents import DocumentStore
+from learning_record.services.erasure import LearnerErasure
 from learning_record.services.ingest import StatementIntake
 from learning_record.store.connection import RedisClient, open_redis
+from learning_record.store.learner_keys import LearnerKeys
 from learning_record.store.rate_limits import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -38,6 +41,8 @@ INDICATOR_CONSISTENCY = web.AppKey("indicator_consistency", ConsistencyClock)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 OPS = web.AppKey("ops", OpsMonitor)
 INTAKE = web.AppKey("statement_intake", StatementIntake)
+LEARNER_KEYS = web.AppKey("learner_keys", LearnerKeys)
+ERASURE = web.AppKey("erasure", LearnerErasure)
 FAILED_AUTH = web.AppKey("failed_auth", FailedAuthLimiter)
 DOCUMENTS = web.AppKey("documents", DocumentStore)
 
@@ -73,16 +78,34 @@ async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
     await producer.stop()
 
 
+async def learner_keys(app: web.Application) -> AsyncIterator[None]:
+    """Learners' data keys, which seal what the API writes to the statements topic."""
+    keys = LearnerKeys(app[SETTINGS])
+    await keys.start()
+    app[LEARNER_KEYS] = keys
+    yield
+    await keys.stop()
+
+
 async def statement_intake(app: web.Application) -> AsyncIterator[None]:
-    """Accepting statements, over the Redis pool and the Kafka producer opened before it."""
+    """Accepting statements, over the Redis pool, the Kafka producer and the learners' keys
+    opened before it."""
     settings, producer = app[SETTINGS], app[PRODUCER]
     app[INTAKE] = StatementIntake(
         app[REDIS],
-        KafkaStatementLog.of(producer, settings),
+        KafkaStatementLog.of(producer, app[LEARNER_KEYS], settings),
         KafkaAttachmentLog(
             producer, settings.kafka.attachments_topic, settings.kafka.write_deadline_s
         ),
     )
+    yield
+
+
+async def learner_erasure(app: web.Application) -> AsyncIterator[None]:
+    """Asking for erasures, over Redis, the Kafka producer and the learners' keys."""
+    kafka = app[SETTINGS].kafka
+    log = KafkaErasureLog(app[PRODUCER], kafka.erasures_topic, kafka.write_deadline_s)
+    app[ERASURE] = LearnerErasure(app[REDIS], log, app[LEARNER_KEYS])
     yield
 
 
@@ -115,7 +138,7 @@ async def consistency_clocks(app: web.Application) -> AsyncIterator[None]:
     # statements topics only; the indicators for the topics that carry what statements count.
     # A raw record's statements are stored at the raw record's timestamp: until they are
     # converted, the raw topic holds them back too.
-    inputs = [kafka.statements_topic, kafka.raw_statements_topic]
+    inputs = [kafka.statements_topic, kafka.raw_statements_topic, kafka.direct_statements_topic]
     view_reader = LagReader(kafka, settings.worker.app_id, inputs)
     indicator_reader = LagReader(
         kafka,

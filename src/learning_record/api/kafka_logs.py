@@ -12,18 +12,23 @@ identifying parameters (``DocumentAddress.record_key``), a tombstone for a DELET
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from learning_record.domain import ingest
 from learning_record.domain.documents import Document, DocumentAddress
+from learning_record.domain.erasure import ErasureRecord
 from learning_record.domain.errors import DependencyUnavailable
+from learning_record.domain.sealing import SEALED_HEADER
 from learning_record.platform.settings import Settings
 from learning_record.store.attachments import AttachmentContent
+from learning_record.store.learner_keys import LearnerKeys
+from learning_record.store.sealed_records import SEALED, sealed_record
 
 CONTENT_TYPE_HEADER = "content-type"
 UPDATED_HEADER = "lr-updated"
@@ -48,17 +53,25 @@ async def _within(deadline_s: float) -> AsyncIterator[None]:
 @dataclass(frozen=True, slots=True)
 class KafkaStatementLog:
     producer: AIOKafkaProducer
+    learner_keys: LearnerKeys
     topic: str
     signing_key: bytes
     deadline_s: float
 
     @classmethod
-    def of(cls, producer: AIOKafkaProducer, settings: Settings) -> KafkaStatementLog:
+    def of(
+        cls, producer: AIOKafkaProducer, learner_keys: LearnerKeys, settings: Settings
+    ) -> KafkaStatementLog:
         signing_key = settings.ingest.signing_key.get_secret_value().encode()
         kafka = settings.kafka
-        return cls(producer, kafka.statements_topic, signing_key, kafka.write_deadline_s)
+        return cls(
+            producer, learner_keys, kafka.statements_topic, signing_key, kafka.write_deadline_s
+        )
 
-    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None:
+    async def append(
+        self, tenant: str, documents: Sequence[Mapping[str, Any]], key: bytes, defines: bool
+    ) -> None:
+        batch = await sealed_record(self.learner_keys, tenant, documents)
         async with _within(self.deadline_s):
             await self.producer.send_and_wait(
                 self.topic,
@@ -69,6 +82,7 @@ class KafkaStatementLog:
                     (ingest.SOURCE_HEADER, ingest.SOURCE_API),
                     (ingest.SIGNATURE_HEADER, ingest.signature(self.signing_key, tenant, batch)),
                     (ingest.DEFINE_HEADER, b"1" if defines else b"0"),
+                    (SEALED_HEADER, SEALED),
                 ],
             )
 
@@ -120,4 +134,19 @@ class KafkaDocumentLog:
                 key=address.record_key(tenant),
                 value=document.content if document is not None else None,
                 headers=headers,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaErasureLog:
+    """The erasures topic, by erasure id: the requests and the audit trail."""
+
+    producer: AIOKafkaProducer
+    topic: str
+    deadline_s: float
+
+    async def append(self, record: ErasureRecord) -> None:
+        async with _within(self.deadline_s):
+            await self.producer.send_and_wait(
+                self.topic, value=record.model_dump_json().encode(), key=record.id.encode()
             )

@@ -3,8 +3,8 @@
 - **xAPI resources** (``/statements``, the documents, ``/agents``, ``/activities``, ``/about``):
   the xAPI protocol's own middlewares (the version stamp, the alternate request syntax, the
   version header, 400 for a media type the resource does not take; ``api.xapi_protocol``).
-- **Product endpoints** (indicators, process): 415 for a body of a media type the operation
-  does not declare (JSON unless it says otherwise; ``api.request_limits``).
+- **Product endpoints** (indicators, process, erasures): 415 for a body of a media type the
+  operation does not declare (JSON unless it says otherwise; ``api.request_limits``).
 - **Operations** (health, readiness, lag, the dashboard, the docs, ``/metrics``).
 
 The sub-apps share the base path, so none is chosen by prefix: each is mounted with a rule that
@@ -28,6 +28,7 @@ from aiohttp.web_urldispatcher import (  # _InfoDict: the type aiohttp's own rul
 from learning_record.api import (
     docs,
     documents,
+    erasures,
     health,
     indicators,
     known_objects,
@@ -84,6 +85,9 @@ def _product(base: str) -> web.Application:
     _add(app, f"{base}/indicators/query", indicators.batch, "POST")
     _add(app, f"{base}/process", process.process_one, "POST")
     _add(app, f"{base}/process/batch", process.process_batch, "POST")
+    for method in ("DELETE", "POST"):  # POST: the agent in a JSON body
+        _add(app, f"{base}/admin/learners", erasures.erase_learner, method)
+    _add(app, f"{base}/admin/erasures/{{erasure_id}}", erasures.erasure_state, "GET")
     return app
 
 

@@ -140,3 +140,12 @@ class ActivityEntry(_Wire):
 class BatchAnswer(IndicatorEnvelope):
     learners: list[LearnerEntry]
     activities: list[ActivityEntry]
+
+
+class ErasureAnswer(_Wire):
+    """An erasure's state: never the learner's identifiers (docs/privacy.md)."""
+
+    id: str
+    state: Literal["pending", "done"]
+    requested: str | None = Field(description="When it was asked (ISO 8601), once known.")
+    finished: str | None = Field(description="When it was done (ISO 8601), null until then.")

@@ -219,6 +219,36 @@ def replay(
 
 
 @cli.command()
+def erase(
+    tenant: Annotated[str, typer.Option(help="The learner's tenant.", callback=_tenant_option)],
+    agent: Annotated[
+        str, typer.Option(help="The learner: an xAPI Agent or identified Group as JSON.")
+    ],
+    wait: Annotated[
+        float | None,
+        typer.Option(help="Wait up to this many seconds for the erasure to be done."),
+    ] = None,
+) -> None:
+    """Forget a learner (docs/privacy.md): print the erasure's id, and with --wait its state."""
+    from learning_record.cli.erase import erase as ask_erasure
+    from learning_record.domain.identity import ifi_of_json
+
+    try:
+        ifi = ifi_of_json(agent)
+    except ValueError as error:
+        raise typer.BadParameter(f"--agent {error}") from error
+    settings = get_settings()
+    logs.configure(settings, "cli")  # on stderr, like the services'
+    record, state = asyncio.run(ask_erasure(settings, tenant, ifi, wait))
+    typer.echo(f"erasure {record.id} asked at {record.at}")
+    if wait is not None:
+        finished = (state or {}).get("finished")
+        typer.echo(f"erasure {record.id} " + (f"done at {finished}" if finished else "pending"))
+        if not finished:
+            raise typer.Exit(1)
+
+
+@cli.command()
 def lag(
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
     watch: Annotated[bool, typer.Option("--watch", help="Refresh in place until Ctrl-C.")] = False,

@@ -2,7 +2,7 @@
 then the documents from the documents topic (``cli.document_replay``) and the indicator
 mirror from the indicator tables' changelogs (``cli.indicator_replay``).
 
-Records are decoded exactly as the worker decodes them (``ingest.decode_record``: same
+Records are decoded exactly as the worker decodes them (``sealed_records.decoded_record``: same
 validation, same ids for statements produced without one), so the rebuilt view is the one the
 live path builds, and each statement asks the view the routing question it asked live, from the
 same origin: the decisions about what counts in the indicators (which the indicator tables
@@ -112,7 +112,7 @@ class _Replayed:
 
 def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
     replayed = []
-    for index, document in enumerate(record.documents or ()):
+    for index, document in record.statements or ():
         entry = view_entry(document, orjson.dumps(document), defines=record.defines)
         contribution = contribution_of(document)
         if _within_retention(document, oldest_ms):

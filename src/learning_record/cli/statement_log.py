@@ -14,18 +14,27 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from learning_record.domain import ingest
+from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
 from learning_record.platform.topics import topic_partitions
+from learning_record.store.learner_keys import LearnerKeys
+from learning_record.store.sealed_records import InputRecord, decoded_record
 
 
 @dataclass(frozen=True, slots=True)
 class LoggedRecord:
     tenant: str
-    documents: list[dict[str, Any]] | None  # None: the worker dead-lettered this record
+    # Each statement with its place in the record (sealed_records.decoded_record); None: the
+    # worker dead-lettered this record.
+    statements: list[tuple[int, dict[str, Any]]] | None
     partition: int = -1
     offset: int = -1
     defines: bool = True  # ingest.defines
+
+    @property
+    def documents(self) -> list[dict[str, Any]] | None:
+        return None if self.statements is None else [doc for _, doc in self.statements]
 
 
 class TopicFromStart:
@@ -82,32 +91,48 @@ class TopicFromStart:
 
 
 class StatementLog(TopicFromStart):
+    """The statements topic, opened with the learners' keys: what erasure closed stays closed."""
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.kafka.statements_topic)
         self._signing_key = settings.ingest.signing_key.get_secret_value().encode()
+        self._keys = LearnerKeys(settings)
+
+    async def __aenter__(self) -> Self:
+        await self._keys.start()
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            await self._keys.stop()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await super().__aexit__(*exc)
+        finally:
+            await self._keys.stop()
 
     async def records(self) -> AsyncIterator[LoggedRecord]:
         async for record in self._in_time_order():
-            yield self._decoded(record)
+            yield await self._decoded(record)
 
-    def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> LoggedRecord:
+    async def _decoded(self, record: ConsumerRecord[bytes, bytes]) -> LoggedRecord:
         headers = dict(record.headers or ())
         value = record.value or b""
         try:
             tenant = ingest.record_tenant(headers, self._settings.default_tenant)
-            documents = ingest.decode_record(
-                value,
-                tenant=tenant,
-                trusted=ingest.signed_by_api(self._signing_key, headers, tenant, value),
-                partition=record.partition,
-                offset=record.offset,
-                timestamp_ms=record.timestamp,
-                max_direct_bytes=self._settings.ingest.max_direct_record_bytes,
+            trusted = ingest.signed_by_api(self._signing_key, headers, tenant, value)
+            place = InputRecord(
+                headers, value, tenant, trusted, record.partition, record.offset, record.timestamp
             )
+            max_direct_bytes = self._settings.ingest.max_direct_record_bytes
+            statements = await decoded_record(self._keys, place, max_direct_bytes)
+        except DependencyUnavailable:
+            raise  # the keys are out of reach: stop, rather than skip statements
         except Exception:  # a DomainError, or anything the worker parked likewise
             return LoggedRecord(ingest.claimed_tenant(headers, self._settings.default_tenant), None)
         return LoggedRecord(
-            tenant, documents, record.partition, record.offset, ingest.defines(headers)
+            tenant, statements, record.partition, record.offset, ingest.defines(headers)
         )
 
     async def _in_time_order(self) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:

@@ -5,10 +5,11 @@ as one record, so a batch is stored all or nothing. Headers carry the tenant and
 written by the API, a signature proving that the API validated them and set ``id``, ``stored``
 and ``authority``: those are not validated again. Any other record is validated in full.
 
-``record_tenant`` and ``decode_record`` are the one decoder of input records (the worker and
-``lr replay``): anything they cannot turn into statements of a valid tenant raises a
-``DomainError`` with the reason (``InvalidTenant``, ``StatementInvalid``), so that the caller
-parks the record in the dead-letter topic.
+``record_tenant``, ``check_size``, ``loads_record`` and ``stored_documents`` are the steps of
+the one decoder of input records (``store.sealed_records.decoded_record``, which opens sealed
+records between them, for the worker and ``lr replay``): anything they cannot turn into
+statements of a valid tenant raises a ``DomainError`` with the reason (``InvalidTenant``,
+``StatementInvalid``), so that the caller parks the record in the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -92,32 +93,31 @@ def signed_by_api(key: bytes, headers: Mapping[str, bytes], tenant: str, value: 
     )
 
 
-def decode_record(
-    value: bytes | None,
-    *,
-    tenant: str,
-    trusted: bool,
-    partition: int,
-    offset: int,
-    timestamp_ms: int,
-    max_direct_bytes: int,
-) -> list[dict[str, Any]]:
-    """The stored statement documents of one input record; ``trusted`` when the API signed it.
+def loads_record(value: bytes) -> Any:
+    """A record's JSON value; ``StatementInvalid`` when it is not JSON we can keep exactly."""
+    try:
+        return loads_bounded(value)
+    except JsonRejected as error:
+        raise StatementInvalid("", str(error)) from error
 
-    Raises StatementInvalid with the reason for anything else: empty, larger than
-    ``max_direct_bytes`` (unsigned only: the API bounds what it signs), not JSON, nested too
-    deep, not valid xAPI, or (signed) without the properties the API sets.
-    """
+
+def check_size(value: bytes | None, *, trusted: bool, max_direct_bytes: int) -> None:
+    """Refuse an empty record, and an unsigned one over ``max_direct_bytes``."""
     if not value:
         raise StatementInvalid("", "empty record")
     if not trusted and len(value) > max_direct_bytes:
         raise StatementInvalid(
             "", f"record of {len(value)} bytes is over the {max_direct_bytes}-byte limit"
         )
-    try:
-        raw = loads_bounded(value)
-    except JsonRejected as error:
-        raise StatementInvalid("", str(error)) from error
+
+
+def stored_documents(
+    raw: Any, *, tenant: str, trusted: bool, partition: int, offset: int, timestamp_ms: int
+) -> list[dict[str, Any]]:
+    """The stored statement documents of one input record's JSON value (a sealed record's once
+    opened); ``trusted`` when the API signed it. ``StatementInvalid`` with the reason for
+    anything else: nested too deep, not valid xAPI, or (signed) without the properties the API
+    sets."""
     if trusted:
         documents = raw if isinstance(raw, list) else [raw]
         for index, document in enumerate(documents):
@@ -130,13 +130,21 @@ def decode_record(
     return [
         with_default_timestamp(
             statement.with_lrs_fields(
-                id=str(uuid.uuid5(_DIRECT_ID_NAMESPACE, f"{tenant}/{partition}/{offset}/{index}")),
+                id=direct_id(tenant, partition, offset, index),
                 stored=stored,
                 authority=authority,
             ).to_document()
         )
         for index, statement in enumerate(statements)
     ]
+
+
+def direct_id(tenant: str, partition: int, offset: int, index: int, topic: str = "") -> str:
+    """The id of the ``index``-th statement of a direct record that has none: the same every
+    time the record is read. ``topic`` names the direct input topic; the statements topic's
+    ids leave it out, as they always have."""
+    place = f"{topic}/" if topic else ""
+    return str(uuid.uuid5(_DIRECT_ID_NAMESPACE, f"{place}{tenant}/{partition}/{offset}/{index}"))
 
 
 def _stored_at(timestamp_ms: int) -> str:

@@ -115,6 +115,30 @@ class KafkaSettings(BaseModel):
         return f"{self.topic_prefix}.statements.raw"
 
     @property
+    def direct_statements_topic(self) -> str:
+        """Where producers other than the API write xAPI statements in clear; the worker seals
+        them onto the statements topic. Kept ``raw_retention_ms``, as the raw topic."""
+        return f"{self.topic_prefix}.statements.in"
+
+    data_key_erasure_ms: int = Field(
+        default=86_400_000,
+        ge=1000,
+        description="Bound on how long an erased learner's data key stays on the brokers' disks "
+        "after its tombstone: segment.ms and max.compaction.lag.ms of the learner-keys topic, "
+        "and delete.retention.ms of its tombstones (docs/privacy.md: about twice this, plus the "
+        "cleaner's backoff).",
+    )
+
+    @property
+    def learner_keys_topic(self) -> str:
+        return f"{self.topic_prefix}.learner-keys"
+
+    @property
+    def erasures_topic(self) -> str:
+        """Erasure requests and their completion: the audit trail of erasures, kept forever."""
+        return f"{self.topic_prefix}.erasures"
+
+    @property
     def dead_letter_topic(self) -> str:
         return f"{self.topic_prefix}.statements.dlq"
 
@@ -382,6 +406,35 @@ class ProcessSettings(BaseModel):
     )
 
 
+class MasterKey(BaseModel):
+    """A master key: learners' data keys are wrapped by a key derived from it per tenant."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    secret: SecretStr
+
+
+class PrivacySettings(BaseModel):
+    """Sealing the statement log with learners' data keys (docs/privacy.md)."""
+
+    master_keys: list[MasterKey] = Field(
+        default_factory=lambda: [
+            MasterKey(id="dev", secret=SecretStr("lr-dev-master-key-change-me"))
+        ],
+        min_length=1,
+        description="JSON list of {id, secret}: the first wraps new data keys, every one "
+        "unwraps the keys it wrapped. To rotate, put a new key first, run `lr privacy rewrap`, "
+        "then drop the old one. Losing every master key loses every statement: keep them as "
+        "you keep backups.",
+    )
+
+    @model_validator(mode="after")
+    def _ids_distinct(self) -> PrivacySettings:
+        ids = [key.id for key in self.master_keys]
+        if len(set(ids)) != len(ids):
+            raise ValueError("master key ids must be distinct")
+        return self
+
+
 class OpsSettings(BaseModel):
     """Worker heartbeats, readiness and the consumer lag readings."""
 
@@ -458,6 +511,7 @@ class Settings(BaseSettings):
     ops: OpsSettings = OpsSettings()
     ingest: IngestSettings = IngestSettings()
     process: ProcessSettings = ProcessSettings()
+    privacy: PrivacySettings = PrivacySettings()
     cors: CorsSettings = CorsSettings()
     default_tenant: str = Field(
         default="default",

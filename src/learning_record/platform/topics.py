@@ -76,6 +76,19 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
                 "max.message.bytes": str(MAX_RAW_RECORD_BYTES),
             },
         ),
+        # Direct producers' statements in clear, until the worker has sealed them.
+        _Topic(
+            kafka.direct_statements_topic,
+            kafka.partitions,
+            {
+                "retention.ms": str(kafka.raw_retention_ms),
+                "max.message.bytes": str(MAX_RECORD_BYTES),
+            },
+        ),
+        _learner_keys(kafka),
+        # Erasures asked and done, by erasure id: the audit trail, with no learner's identifier
+        # anyone can read once done (docs/privacy.md).
+        _Topic(kafka.erasures_topic, kafka.partitions, {"retention.ms": forever}),
         _Topic(
             kafka.dead_letter_topic,
             1,
@@ -103,6 +116,27 @@ class _Topic(NamedTuple):
     name: str
     partitions: int
     configs: dict[str, str]
+
+
+def _learner_keys(kafka: KafkaSettings) -> _Topic:
+    """Learners' data keys, the last record per key id, where erasing a key must remove it from
+    disk within a bound (docs/privacy.md): the active segment is rolled and compacted at most
+    ``data_key_erasure_ms`` after a tombstone, and the tombstone itself is dropped as long
+    after. Kafka never compacts the active segment, hence ``segment.ms``;
+    ``max.compaction.lag.ms`` makes the cleaner take a segment whatever its dirty ratio."""
+    bound = str(kafka.data_key_erasure_ms)
+    return _Topic(
+        kafka.learner_keys_topic,
+        1,
+        {
+            "cleanup.policy": "compact",
+            "retention.ms": str(kafka.record_retention_ms),
+            "segment.ms": bound,
+            "max.compaction.lag.ms": bound,
+            "min.compaction.lag.ms": "0",
+            "delete.retention.ms": bound,
+        },
+    )
 
 
 def _compacted(name: str, kafka: KafkaSettings) -> _Topic:

@@ -46,12 +46,14 @@ VIEW_WRITE_CHUNK = 200
 
 
 class StatementLog(Protocol):
-    """The system of record: ``append`` returns once the batch is durable, or raises
-    ``DependencyUnavailable`` when the log cannot take it within its deadline. ``defines``:
-    whether the statements may change the known Agents and Activities (domain.ingest.defines),
-    which a replay must know again."""
+    """The system of record: ``append`` returns once the batch is durable (as one record,
+    sealed with its learners' keys: docs/privacy.md), or raises ``DependencyUnavailable`` when
+    the log cannot take it within its deadline. ``defines``: whether the statements may change
+    the known Agents and Activities (domain.ingest.defines), which a replay must know again."""
 
-    async def append(self, tenant: str, batch: bytes, key: bytes, defines: bool) -> None: ...
+    async def append(
+        self, tenant: str, documents: Sequence[Mapping[str, Any]], key: bytes, defines: bool
+    ) -> None: ...
 
 
 class AttachmentLog(Protocol):
@@ -123,7 +125,6 @@ class StatementIntake:
         self, submission: Submission, documents: Sequence[dict[str, Any]], quota: StatementQuota
     ) -> None:
         tenant = submission.tenant
-        serialised = [orjson.dumps(d) for d in documents]
         # Only statements stored now count against the quota, not same-content repeats.
         await quota.take(len(documents))
         try:
@@ -131,19 +132,17 @@ class StatementIntake:
             # statements stored earlier had their attachments stored with them.
             await self._store_attachments(tenant, _referenced(documents, submission.attachments))
             # The whole batch is one record: the log stores all of it or none of it.
-            batch = b"[" + b",".join(serialised) + b"]"
             first_id = str(documents[0]["id"]).encode()
-            await self.statements.append(tenant, batch, key=first_id, defines=submission.defines)
+            await self.statements.append(
+                tenant, documents, key=first_id, defines=submission.defines
+            )
         except BaseException:
             await quota.give_back(len(documents))
             raise
         # Read-your-writes: the view has the batch before the caller hears of it. Once the log
         # holds the batch it is accepted whatever happens here: the worker writes the view too,
         # and an error now would make the caller send an id-less batch twice.
-        entries = [
-            view_entry(d, s, defines=submission.defines)
-            for d, s in zip(documents, serialised, strict=True)
-        ]
+        entries = [view_entry(d, orjson.dumps(d), defines=submission.defines) for d in documents]
         try:
             for start in range(0, len(entries), VIEW_WRITE_CHUNK):
                 await write_view(self.redis, tenant, entries[start : start + VIEW_WRITE_CHUNK])

@@ -61,6 +61,8 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:ind:learner:<id>:days        hash: UTC day -> the learner's statements
     lr:{t:<tenant>}:ind:learner:<id>:activities  hash: activity ref -> statements on it
     lr:{t:<tenant>}:ind:learner:<id>:completed   hash: activity ref -> completions on it
+    lr:{t:<tenant>}:erasure:<erasure id>         hash: state (pending, done), requested and
+                                                 finished (ISO 8601) of one erasure
     lr:keys:{k:<key id>}                         API key record (JSON), cache of the keys topic
     lr:keys:{k:<key id>}:changing                lock held while `lr keys` rotates or revokes
                                                  the key, so that changes of one key never race
@@ -80,6 +82,7 @@ class ClaimField:
     """Fields of a statement claim that Python reads (scripts/statement_claim.lua names them
     all). Short because there is one claim per statement."""
 
+    SEQUENCE = "s"
     VOIDS = "v"
     INDEXES = "ix"
     APPLIED_BY = "a"
@@ -236,3 +239,8 @@ def indicator_members(tenant: str, entity: str, entity_id: str, which: str) -> s
     activity's ``learners`` or ``completed`` (by learner id), a learner's ``days`` (by day
     number), ``activities`` or ``completed`` (by activity ref)."""
     return f"{indicators(tenant, entity, entity_id)}:{which}"
+
+
+def erasure(tenant: str, erasure_id: str) -> str:
+    """hash: the state of one erasure (docs/privacy.md): state, requested, finished."""
+    return f"{_tenant_tag(tenant)}:erasure:{erasure_id}"

@@ -239,3 +239,27 @@ def origin_text(origin: Origin) -> str:
 def parsed_origin(text: bytes) -> Origin:
     partition, _, position = text.decode().partition(":")
     return int(partition), int(position)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceDocument:
+    """A statement's document replaced, out of the index keys it leaves (erasure)."""
+
+    SCRIPT: ClassVar[LuaScript] = LuaScript("replace_document", _SHARED)
+    tenant: str
+    statement_id: str
+    document: bytes
+    indexes_read: str  # its claim's index list, JSON, "" when absent
+    leaving: Sequence[str]  # index keys
+
+    def keys(self) -> list[str]:
+        return [
+            keys.statement(self.tenant, self.statement_id),
+            keys.statement_claim(self.tenant, self.statement_id),
+            *self.leaving,
+        ]
+
+    def args(self) -> list[EncodableT]:
+        listed = orjson.loads(self.indexes_read or "[]")
+        kept = [key for key in listed if key not in set(self.leaving)]
+        return [self.statement_id, self.document, self.indexes_read, orjson.dumps(kept)]

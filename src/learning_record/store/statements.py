@@ -229,18 +229,35 @@ async def purge_view(redis: RedisClient, tenant: str, before_ms: int, most: int 
     due_ids = cast(
         list[bytes], await redis.zrangebyscore(expiry, "-inf", f"({before_ms}", start=0, num=most)
     )
-    if not due_ids:
+    return await _purge(redis, tenant, before_ms, [due_id.decode() for due_id in due_ids])
+
+
+# A cutoff after every stored time: what an erasure purges is due whenever it was stored.
+_ANY_TIME_MS = 2**62
+
+
+async def purge_statements(redis: RedisClient, tenant: str, statement_ids: Sequence[str]) -> int:
+    """Forget these statements from the view, whenever stored (erasure: the statements topic
+    keeps them sealed with keys that are deleted); the number forgotten. One that changed
+    meanwhile is left: the caller reads what is left and calls again."""
+    return await _purge(redis, tenant, _ANY_TIME_MS, statement_ids)
+
+
+async def _purge(
+    redis: RedisClient, tenant: str, cutoff_ms: int, statement_ids: Sequence[str]
+) -> int:
+    if not statement_ids:
         return 0
-    claims = [keys.statement_claim(tenant, due_id.decode()) for due_id in due_ids]
+    claims = [keys.statement_claim(tenant, statement_id) for statement_id in statement_ids]
     async with redis.pipeline(transaction=False) as pipe:
         for claim in claims:
             pipe.hget(claim, ClaimField.INDEXES)
         indexes = cast(list[bytes | None], await pipe.execute())
     due = [
-        DueStatement(due_id.decode(), (listed or b"").decode())
-        for due_id, listed in zip(due_ids, indexes, strict=True)
+        DueStatement(statement_id, (listed or b"").decode())
+        for statement_id, listed in zip(statement_ids, indexes, strict=True)
     ]
-    return int(await lua.run(redis, PurgeView(tenant, before_ms, due)))
+    return int(await lua.run(redis, PurgeView(tenant, cutoff_ms, due)))
 
 
 async def tenants_with_statements(redis: RedisClient) -> list[str]:

@@ -31,3 +31,14 @@ dead_letter_topic = app.topic(
 raw_statements_topic = app.topic(
     settings.kafka.raw_statements_topic, key_serializer="raw", value_serializer="raw"
 )
+
+# Statements in clear from producers other than the API, sealed by the worker onto the
+# statements topic (docs/privacy.md). Kept as briefly as the raw topic.
+direct_statements_topic = app.topic(
+    settings.kafka.direct_statements_topic, key_serializer="raw", value_serializer="raw"
+)
+
+# Erasure requests and completions (docs/privacy.md), keyed by erasure id.
+erasures_topic = app.topic(
+    settings.kafka.erasures_topic, key_serializer="raw", value_serializer="raw"
+)

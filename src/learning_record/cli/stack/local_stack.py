@@ -39,14 +39,19 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _reveal_secrets(settings: Settings, dumped: dict[str, Any]) -> None:
+def _reveal_secrets(model: BaseModel, dumped: dict[str, Any]) -> None:
     """A JSON dump masks secrets as "**********": a child given that would sign with it, a key
-    anyone can guess, instead of the one configured."""
-    for section_name, section in settings:
-        if isinstance(section, BaseModel):
-            for name, value in section:
-                if isinstance(value, SecretStr):
-                    dumped[section_name][name] = value.get_secret_value()
+    anyone can guess, instead of the one configured. Nested models and lists of them (the
+    master keys) are revealed too."""
+    for name, value in model:
+        if isinstance(value, SecretStr):
+            dumped[name] = value.get_secret_value()
+        elif isinstance(value, BaseModel):
+            _reveal_secrets(value, dumped[name])
+        elif isinstance(value, list):
+            for item, item_dumped in zip(value, dumped.get(name, []), strict=False):
+                if isinstance(item, BaseModel):
+                    _reveal_secrets(item, item_dumped)
 
 
 def _env_text(value: object) -> str:

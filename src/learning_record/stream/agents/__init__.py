@@ -3,6 +3,8 @@
 from learning_record.stream.agents import (
     activity_indicators,
     bucket_retention,
+    direct_input,
+    erasures,
     learner_indicators,
     normalise,
     raw_input,
@@ -13,6 +15,8 @@ from learning_record.stream.agents import (
 __all__ = [
     "activity_indicators",
     "bucket_retention",
+    "direct_input",
+    "erasures",
     "learner_indicators",
     "normalise",
     "raw_input",

@@ -4,8 +4,9 @@ at a time (docs/process.md, "The raw stream").
 Producers that cannot speak xAPI write Caliper, SCORM, xAPI or custom records there, with
 ``lr-tenant`` and, optionally, ``lr-input-format``, ``lr-privacy`` and ``lr-mapping``. Each
 record is converted and protected by ``domain.process``, exactly as POST /process does it, and
-its statements go on to the statements topic, one record per learner keyed by learner, with the
-tenant: the statement agent then validates and stores them as any direct record.
+its statements go on to the statements topic sealed with their learners' keys, one record per
+learner keyed by learner, with the tenant: the statement agent then opens, validates and stores
+them as any direct record.
 
 Conversion is CPU work (about a quarter of a millisecond an event, at most 1,000 events and
 ``MAX_RAW_RECORD_BYTES`` a record), so a batch is converted in a worker thread, off the event
@@ -21,9 +22,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 from faust.types import EventT, StreamT
 
 from learning_record.domain import ingest
+from learning_record.domain.errors import DomainError
 from learning_record.domain.process import tenant_secret
 from learning_record.domain.process.raw_record import (
     LearnerRecord,
@@ -36,7 +39,8 @@ from learning_record.stream import dead_letters
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
 from learning_record.stream.mapping_folder import MappingFolder
-from learning_record.stream.topics import raw_statements_topic, statements_topic
+from learning_record.stream.sealed_forwarding import forward, sealed_value
+from learning_record.stream.topics import raw_statements_topic
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +107,18 @@ def _converted(records: Sequence[RawRecord], mappings: MappingFolder) -> list[Co
 
 
 async def _forward(event: EventT[bytes], converted: Converted) -> None:
-    # The raw record's timestamp, so that a record read twice gives the same stored time.
-    for record in converted.records:
-        await statements_topic.send(
-            key=record.key,
-            value=record.value,
-            headers={ingest.TENANT_HEADER: converted.tenant.encode()},
-            timestamp=event.message.timestamp,
-        )
+    """Each learner's statements, sealed, to the statements topic: all of them, or (when one
+    cannot be sealed) none, with the record parked."""
+    try:
+        values = [
+            await sealed_value(converted.tenant, orjson.loads(record.value))
+            for record in converted.records
+        ]
+    except DomainError as error:
+        await dead_letters.park(event, converted.tenant, str(error))
+        return
+    for record, value in zip(converted.records, values, strict=True):
+        await forward(converted.tenant, value, record.key, event.message.timestamp)
 
 
 @app.agent(raw_statements_topic)

@@ -1,0 +1,134 @@
+"""What erasing a learner does to the Redis views (docs/privacy.md): the statements their key
+sealed are purged from the statement view, the statements that only mention them keep a
+placeholder in their place, the names seen with their IFI and the identity kept with their
+indicators are deleted; and the state of each erasure, as ``GET /admin/erasures/{id}`` shows it.
+
+Everything here is idempotent: an erasure interrupted (a worker restart, Redis away) is run again
+from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import orjson
+
+from learning_record.domain.erasure import State, owned_by, without_learner
+from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.indicators.operations import IndicatorOp
+from learning_record.domain.indicators.routing import RouteRequest, routed_operation
+from learning_record.domain.indicators.state import Origin
+from learning_record.domain.statement_index import AGENT, RELATED_AGENT, term
+from learning_record.store import keys, lua
+from learning_record.store.connection import RedisClient
+from learning_record.store.indicators import AGENT_FIELD
+from learning_record.store.keys import ClaimField
+from learning_record.store.statement_scripts import ReplaceDocument
+from learning_record.store.statements import purge_statements, route
+
+# Statements read per round trip.
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerStatement:
+    statement_id: str
+    sequence: int
+    document: dict[str, Any]
+    indexes_read: str  # its claim's index list, JSON, "" when absent
+
+
+async def learner_statements(redis: RedisClient, tenant: str, ifi: str) -> list[LearnerStatement]:
+    """Every statement of the view that names the learner anywhere (the agent and
+    related-agent indexes of their IFI), with its sequence and its claim's index list, in
+    sequence order."""
+    ids: set[str] = set()
+    for kind in (AGENT, RELATED_AGENT):
+        members = await redis.zrange(keys.statement_index(tenant, term(kind, ifi)), 0, -1)
+        ids.update(member.decode() for member in cast(list[bytes], members))
+    found: list[LearnerStatement] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        async with redis.pipeline(transaction=False) as pipe:
+            for statement_id in chunk:
+                pipe.get(keys.statement(tenant, statement_id))
+                claim = keys.statement_claim(tenant, statement_id)
+                pipe.hmget(claim, ClaimField.SEQUENCE, ClaimField.INDEXES)
+            replies = await pipe.execute()
+        for statement_id, document, (sequence, indexes) in zip(
+            chunk, replies[::2], replies[1::2], strict=True
+        ):
+            if document is not None and sequence is not None:
+                decoded = orjson.loads(document)
+                listed = (indexes or b"").decode()
+                found.append(LearnerStatement(statement_id, int(sequence), decoded, listed))
+    return sorted(found, key=lambda statement: statement.sequence)
+
+
+async def retractions(
+    redis: RedisClient,
+    tenant: str,
+    owned: Sequence[LearnerStatement],
+    origin_of: Callable[[int], Origin],
+) -> list[IndicatorOp]:
+    """The retraction of each owned statement the indicators counted, as a void's, its origin
+    ``origin_of(sequence)``, in sequence order. The first origin to retract a statement is
+    marked: a run again gives the same retractions, which the indicators take once."""
+    requests = [
+        RouteRequest(statement.statement_id, origin_of(statement.sequence), voids=True)
+        for statement in owned
+    ]
+    operations: list[IndicatorOp] = []
+    for start in range(0, len(requests), _CHUNK):
+        chunk = requests[start : start + _CHUNK]
+        for request, marks in zip(chunk, await route(redis, tenant, chunk), strict=True):
+            operation = routed_operation(tenant, {}, None, request, marks)
+            if operation is not None:
+                operations.append(operation)
+    return operations
+
+
+async def forget_statements(
+    redis: RedisClient, tenant: str, ifi: str, statements: Sequence[LearnerStatement]
+) -> tuple[int, int]:
+    """Purge the learner's own statements and put a placeholder for them in the others; how
+    many of each. A statement that changed meanwhile is left for the caller's next run."""
+    owned = [s.statement_id for s in statements if owned_by(s.document, ifi)]
+    purged = await purge_statements(redis, tenant, owned)
+    leaving = [keys.statement_index(tenant, term(kind, ifi)) for kind in (AGENT, RELATED_AGENT)]
+    replaced = 0
+    for statement in statements:
+        if owned_by(statement.document, ifi):
+            continue
+        document = orjson.dumps(without_learner(statement.document, ifi))
+        replace = ReplaceDocument(
+            tenant, statement.statement_id, document, statement.indexes_read, leaving
+        )
+        replaced += int(await lua.run(redis, replace))
+    return purged, replaced
+
+
+async def forget_identity(redis: RedisClient, tenant: str, ifi: str) -> None:
+    """The names seen with the IFI (GET /agents), and the identity kept with the learner's
+    indicators."""
+    learner = keys.indicators(tenant, "learner", learner_id_of_ifi(ifi))
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.delete(keys.known_agent(tenant, ifi))
+        pipe.hdel(learner, AGENT_FIELD)
+        await pipe.execute()
+
+
+async def set_state(
+    redis: RedisClient, tenant: str, erasure_id: str, state: State, at: str
+) -> None:
+    """``pending`` with when it was requested, or ``done`` with when it finished."""
+    moment = "requested" if state == "pending" else "finished"
+    await redis.hset(keys.erasure(tenant, erasure_id), mapping={"state": state, moment: at})
+
+
+async def erasure_state(redis: RedisClient, tenant: str, erasure_id: str) -> dict[str, str] | None:
+    held = cast(dict[bytes, bytes], await redis.hgetall(keys.erasure(tenant, erasure_id)))
+    return {name.decode(): value.decode() for name, value in held.items()} or None

@@ -1,0 +1,133 @@
+"""Carry out the erasures asked on the erasures topic (docs/privacy.md), one at a time.
+
+An erasure opens the learner's IFI with their own key, then, in the view, retracts from the
+indicators every statement their key sealed (exactly, as a void does), purges those statements,
+puts a placeholder in the statements that only mention them, and deletes the names and identity
+kept with their IFI. It then deletes their keys: what the log keeps of them can never be read
+again. A second run over the view follows, for what the API or another worker wrote with the
+key while the deletion reached every process. Last, the erasure is ``done``, in Redis and on the
+topic.
+
+Each step is idempotent and the record is committed only after the last one, so an erasure
+interrupted (a worker restart, Redis away: every Redis step waits for it) runs again from the
+start; one whose keys are already gone finished everything that needs them, and is marked done.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from faust.types import EventT, StreamT
+from pydantic import ValidationError
+
+from learning_record.domain import sealing
+from learning_record.domain.erasure import (
+    SEALED_IFI_PLACE,
+    ErasureRecord,
+    owned_by,
+    retraction_origin,
+)
+from learning_record.domain.errors import DomainError
+from learning_record.domain.ingest import iso_millis
+from learning_record.domain.tenants import checked_tenant
+from learning_record.platform import logs
+from learning_record.platform.clock import now_utc
+from learning_record.store.learner_erasure import (
+    forget_identity,
+    forget_statements,
+    learner_statements,
+    retractions,
+    set_state,
+)
+from learning_record.stream import dead_letters
+from learning_record.stream.app import app
+from learning_record.stream.batching import batches
+from learning_record.stream.learner_keys import learner_keys, with_keys
+from learning_record.stream.operations_out import send_operations
+from learning_record.stream.redis_client import redis, with_retries
+from learning_record.stream.topics import erasures_topic
+
+log = logs.get_logger(__name__)
+
+
+async def _learner_ifi(record: ErasureRecord) -> str | None:
+    """The IFI the erasure names, or None once the learner's keys are gone."""
+    assert record.agent is not None, "a requested erasure carries its sealed IFI"
+    part = record.agent
+    keys = await with_keys(partial(learner_keys.opening_keys, record.tenant, [part.ref]), "erase")
+    key = keys.get(part.ref)
+    if key is None:
+        return None
+    return sealing.opened_part(record.tenant, key, part, SEALED_IFI_PLACE).decode()
+
+
+async def _forget(
+    record: ErasureRecord, ifi: str, event: EventT[bytes], run: int
+) -> tuple[int, int]:
+    """One run over the view: retract, purge, replace, forget; how many statements were purged
+    and how many kept a placeholder."""
+    tenant, message = record.tenant, event.message
+    statements = await with_retries(partial(learner_statements, redis, tenant, ifi), "erasure")
+    owned = [statement for statement in statements if owned_by(statement.document, ifi)]
+
+    def origin_of(sequence: int) -> tuple[int, int]:
+        return retraction_origin(message.partition, message.offset, run, sequence)
+
+    operations = await with_retries(
+        partial(retractions, redis, tenant, owned, origin_of), "erasure"
+    )
+    # The view forgets the statements only once their retractions cannot be lost.
+    await send_operations(operations, durable=True)
+    forgotten = await with_retries(
+        partial(forget_statements, redis, tenant, ifi, statements), "erasure"
+    )
+    await with_retries(partial(forget_identity, redis, tenant, ifi), "erasure")
+    return forgotten
+
+
+async def _erase(event: EventT[bytes], record: ErasureRecord) -> None:
+    tenant = record.tenant
+    ifi = await _learner_ifi(record)
+    if ifi is not None:
+        await with_retries(
+            partial(set_state, redis, tenant, record.id, "pending", record.at), "erasure"
+        )
+        purged, replaced = await _forget(record, ifi, event, run=0)
+        assert record.learner is not None, "a requested erasure names its learner's keys"
+        await with_keys(partial(learner_keys.erase, tenant, record.learner), "erase")
+        late_purged, late_replaced = await _forget(record, ifi, event, run=1)
+        purged, replaced = purged + late_purged, replaced + late_replaced
+    else:
+        purged = replaced = 0
+    finished = iso_millis(now_utc())
+    await with_retries(partial(set_state, redis, tenant, record.id, "done", finished), "erasure")
+    done = ErasureRecord(
+        kind="done", id=record.id, tenant=tenant, at=finished, statements=purged, mentions=replaced
+    )
+    await erasures_topic.send(key=record.id.encode(), value=done.model_dump_json().encode())
+    log.info(
+        "learner_erased", tenant=tenant, erasure=record.id, statements=purged, mentions=replaced
+    )
+
+
+async def _handled(event: EventT[bytes]) -> None:
+    try:
+        record = ErasureRecord.model_validate_json(event.message.value or b"")
+        checked_tenant(record.tenant)
+        if record.kind == "requested" and (record.agent is None or record.learner is None):
+            raise DomainError("a requested erasure names its learner and carries their sealed IFI")
+    except (ValidationError, DomainError) as error:
+        await dead_letters.park(event, "", f"not an erasure record: {error}"[:500])
+        return
+    if record.kind == "requested":
+        try:
+            await _erase(event, record)
+        except DomainError as error:  # a sealed IFI that does not open: altered, or misplaced
+            await dead_letters.park(event, record.tenant, f"erasure cannot be carried out: {error}")
+
+
+@app.agent(erasures_topic)
+async def erase_learners(stream: StreamT[bytes]) -> None:
+    async for events in batches(stream):
+        for event in events:
+            await _handled(event)

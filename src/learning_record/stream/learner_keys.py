@@ -1,0 +1,45 @@
+"""The worker's learners' data keys (``store.learner_keys``), started with the worker, and its
+patience with a Kafka that is briefly away while it seals or opens statements."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from mode import Service
+
+from learning_record.domain.errors import DependencyUnavailable
+from learning_record.platform import logs
+from learning_record.store.learner_keys import LearnerKeys
+from learning_record.stream.app import app, settings
+
+log = logs.get_logger(__name__)
+
+T = TypeVar("T")
+
+learner_keys = LearnerKeys(settings)
+
+
+@app.service
+class LearnerKeysService(Service):
+    """Reads the learner-keys topic before the agents need it, and stops with the worker."""
+
+    async def on_start(self) -> None:
+        await learner_keys.start()
+
+    async def on_stop(self) -> None:
+        await learner_keys.stop()
+
+
+async def with_keys(operation: Callable[[], Awaitable[T]], what: str) -> T:
+    """Retry an operation on the keys until Kafka answers: a record is never parked, nor
+    skipped, because the keys topic was briefly out of reach."""
+    delay = 0.1
+    while True:
+        try:
+            return await operation()
+        except DependencyUnavailable as error:
+            log.warning("learner_keys_retry", what=what, error=str(error), delay_s=round(delay, 1))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -1,0 +1,165 @@
+"""Forgetting a learner (docs/privacy.md): DELETE /admin/learners and lr erase, end to end on the
+real stack. Their statements leave every answer, the statements of others keep a placeholder in
+their place, activity indicators no longer count them (exactly: `lr verify` agrees), and a full
+replay of the log brings nothing of theirs back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import aiohttp
+import orjson
+
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.sealing import PLACEHOLDER
+from learning_record.platform.settings import Settings
+from tests.integration.indicator_reads import learner_statement_count
+from tests.integration.lr_cli import run_lr, run_lr_status
+from tests.waiting import until
+
+XAPI = "1.0.3"
+
+
+def person(name: str) -> dict[str, Any]:
+    unique = uuid.uuid4().hex[:12]
+    return {"mbox": f"mailto:{name}-{unique}@example.org", "name": f"{name.title()} {unique}"}
+
+
+def answered(actor: dict[str, Any], activity: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {"id": activity},
+        "result": {"response": f"said by {actor['name']}"},
+        **extra,
+    }
+
+
+def headers(key: IssuedKey) -> dict[str, str]:
+    return {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
+
+
+async def statements_of(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, **params: str
+) -> list[dict[str, Any]]:
+    async with http.get(f"{base_url}/statements", params=params, headers=headers(key)) as response:
+        assert response.status == 200
+        return list((await response.json())["statements"])
+
+
+async def activity_count(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, activity: str
+) -> int:
+    async with http.get(
+        f"{base_url}/indicators/activity", params={"activityId": activity}, headers=headers(key)
+    ) as response:
+        assert response.status == 200
+        return int((await response.json())["indicators"]["statements"])
+
+
+async def erasure_state(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, erasure_id: str
+) -> dict[str, Any]:
+    async with http.get(
+        f"{base_url}/admin/erasures/{erasure_id}", headers=headers(key)
+    ) as response:
+        assert response.status == 200, await response.text()
+        return dict(await response.json())
+
+
+async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_readable(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    erin, otto = person("erin"), person("otto")
+    activity = f"https://example.org/activities/erasure-{uuid.uuid4().hex[:8]}"
+    sent = [
+        answered(erin, activity),
+        answered(erin, activity),
+        answered(otto, activity, context={"instructor": erin}),
+    ]
+    async with http.post(
+        f"{base_url}/statements", json=sent, headers=headers(tenant_key)
+    ) as response:
+        assert response.status == 200
+        _, _, mentioning = await response.json()
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 3)
+
+    agent = orjson.dumps({"mbox": erin["mbox"]}).decode()
+    async with http.delete(
+        f"{base_url}/admin/learners", params={"agent": agent}, headers=headers(tenant_key)
+    ) as response:
+        assert response.status == 202, await response.text()
+        asked = await response.json()
+        location = response.headers["Location"]
+    assert set(asked) == {"id", "state", "requested", "finished"}
+    assert (asked["state"], asked["finished"]) == ("pending", None)
+    assert location == f"/learningrecord/v1/admin/erasures/{asked['id']}"
+    assert erin["mbox"] not in orjson.dumps(asked).decode()
+
+    done = await until(
+        lambda: erasure_state(http, base_url, tenant_key, asked["id"]),
+        lambda state: state["state"] == "done",
+        within_s=60,
+        what="erasure done",
+    )
+    assert done["finished"] >= done["requested"] == asked["requested"]
+
+    async def after() -> None:
+        (kept,) = await statements_of(http, base_url, tenant_key)
+        assert kept["id"] == mentioning
+        assert kept["context"]["instructor"] == PLACEHOLDER
+        assert kept["actor"] == otto
+        assert await statements_of(http, base_url, tenant_key, agent=agent) == []
+        assert await learner_statement_count(http, base_url, tenant_key, erin) == 0
+        assert await activity_count(http, base_url, tenant_key, activity) == 1
+
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+    await after()
+    code, verified, errors = await run_lr_status(settings, "verify", "--tenant", tenant)
+    assert code == 0, verified + errors
+    assert verified.rstrip().endswith(": 0 differences")
+
+    await run_lr(settings, "replay", "--tenant", tenant, "--yes")
+    await after()
+
+
+async def test_lr_erase_asks_for_an_erasure_and_waits_until_it_is_done(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    dora = person("dora")
+    activity = f"https://example.org/activities/erasure-{uuid.uuid4().hex[:8]}"
+    async with http.post(
+        f"{base_url}/statements", json=[answered(dora, activity)], headers=headers(tenant_key)
+    ) as response:
+        assert response.status == 200
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+
+    agent = orjson.dumps({"mbox": dora["mbox"]}).decode()
+    output = await run_lr(settings, "erase", "--tenant", tenant, "--agent", agent, "--wait", "60")
+
+    asked, finished = output.splitlines()
+    erasure_id = asked.split()[1]
+    assert asked.startswith(f"erasure {erasure_id} asked at ")
+    assert finished.startswith(f"erasure {erasure_id} done at ")
+    assert dora["mbox"] not in output
+    assert (await erasure_state(http, base_url, tenant_key, erasure_id))["state"] == "done"
+    assert await statements_of(http, base_url, tenant_key, agent=agent) == []
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 0)
+
+
+async def test_erasure_asks_for_an_admin_key_and_a_valid_agent(
+    http: aiohttp.ClientSession, base_url: str, tenant_key: IssuedKey
+) -> None:
+    url = f"{base_url}/admin/learners"
+    async with http.delete(url, params={"agent": "not json"}, headers=headers(tenant_key)) as bad:
+        assert bad.status == 400
+        assert "agent" in (await bad.json())["error"]["message"]
+    async with http.delete(url, params={"agent": '{"mbox": "mailto:a@example.org"}'}) as anonymous:
+        assert anonymous.status == 401
+    async with http.get(
+        f"{base_url}/admin/erasures/{uuid.uuid4()}", headers=headers(tenant_key)
+    ) as unknown:
+        assert unknown.status == 404

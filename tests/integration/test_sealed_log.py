@@ -1,0 +1,158 @@
+"""The statements topic keeps every statement sealed with its learners' keys (docs/privacy.md):
+no identifier and no free text of a learner in clear, from the API or from direct producers,
+and once a learner's keys are deleted their statements stay closed, even to a full replay."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import aiohttp
+import orjson
+from aiokafka import ConsumerRecord
+
+from learning_record.domain import ingest
+from learning_record.domain.access import IssuedKey
+from learning_record.domain.identity import ifi_of_raw
+from learning_record.domain.sealing import PLACEHOLDER, SEALED_HEADER
+from learning_record.platform.settings import Settings
+from learning_record.store.learner_keys import LearnerKeys
+from tests.integration.kafka_io import produce, read_matching
+from tests.integration.lr_cli import run_lr
+from tests.waiting import until
+
+XAPI = "1.0.3"
+
+
+def person(name: str) -> dict[str, Any]:
+    """An Agent whose every identifier is unique to this test run."""
+    unique = uuid.uuid4().hex[:12]
+    return {"mbox": f"mailto:{name}-{unique}@example.org", "name": f"{name.title()} {unique}"}
+
+
+def statement(actor: dict[str, Any], marker: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {"id": "https://example.org/activities/sealed-question"},
+        "result": {"response": marker},
+        **extra,
+    }
+
+
+def secrets_of(*agents: dict[str, Any]) -> list[bytes]:
+    return [str(agent[name]).encode() for agent in agents for name in ("mbox", "name")]
+
+
+def of_tenant(tenant: str) -> Any:
+    def wanted(record: ConsumerRecord[bytes, bytes]) -> bool:
+        return dict(record.headers or ()).get(ingest.TENANT_HEADER) == tenant.encode()
+
+    return wanted
+
+
+def whole(record: ConsumerRecord[bytes, bytes]) -> bytes:
+    """Every byte of a record a broker keeps: key, value, headers."""
+    headers = b"".join(name.encode() + value for name, value in record.headers or ())
+    return (record.key or b"") + (record.value or b"") + headers
+
+
+async def statements_of(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, **params: str
+) -> list[dict[str, Any]]:
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
+    async with http.get(f"{base_url}/statements", params=params, headers=headers) as response:
+        assert response.status == 200
+        return list((await response.json())["statements"])
+
+
+async def post(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, body: list[dict[str, Any]]
+) -> list[str]:
+    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
+    async with http.post(f"{base_url}/statements", json=body, headers=headers) as response:
+        assert response.status == 200, await response.text()
+        return list(await response.json())
+
+
+async def test_the_api_writes_statements_sealed_and_reads_them_back_whole(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    learner, instructor = person("ada"), person("ines")
+    marker = f"free text {uuid.uuid4().hex}"
+    sent = statement(learner, marker, context={"instructor": instructor})
+
+    (statement_id,) = await post(http, base_url, tenant_key, [sent])
+
+    (record,) = await read_matching(settings, settings.kafka.statements_topic, of_tenant(tenant), 1)
+    assert dict(record.headers)[SEALED_HEADER] == b"1"
+    logged = whole(record)
+    for secret in [*secrets_of(learner, instructor), marker.encode()]:
+        assert secret not in logged
+    (stored,) = [
+        s for s in await statements_of(http, base_url, tenant_key) if s["id"] == statement_id
+    ]
+    assert (stored["actor"], stored["result"], stored["context"]) == (
+        learner,
+        {"response": marker},
+        {"instructor": instructor},
+    )
+
+
+async def test_direct_statements_are_sealed_from_their_input_topic_onto_the_log(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    learner = person("dora")
+    marker = f"direct text {uuid.uuid4().hex}"
+    topic = settings.kafka.direct_statements_topic
+
+    await produce(settings, [orjson.dumps(statement(learner, marker))], tenant, topic=topic)
+
+    agent = orjson.dumps({"mbox": learner["mbox"]}).decode()
+    (stored,) = await until(
+        lambda: statements_of(http, base_url, tenant_key, agent=agent), what="direct statement"
+    )
+    (given,) = await read_matching(settings, topic, of_tenant(tenant), 1)
+    assert stored["id"] == ingest.direct_id(tenant, given.partition, given.offset, 0, topic)
+    assert (stored["result"], stored["authority"]) == (
+        {"response": marker},
+        ingest.kafka_authority(tenant),
+    )
+    (record,) = await read_matching(settings, settings.kafka.statements_topic, of_tenant(tenant), 1)
+    assert dict(record.headers)[SEALED_HEADER] == b"1"
+    assert record.timestamp == given.timestamp  # the stored time a second reading gives again
+    for secret in [*secrets_of(learner), marker.encode()]:
+        assert secret not in whole(record)
+
+
+async def test_without_a_learners_keys_a_replay_leaves_their_statements_closed(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    erased, other = person("erin"), person("otto")
+    own, mentioning = await post(
+        http,
+        base_url,
+        tenant_key,
+        [
+            statement(erased, "erin's answer"),
+            statement(other, "otto's answer", context={"instructor": erased}),
+        ],
+    )
+    assert len(await statements_of(http, base_url, tenant_key)) == 2
+    keys = LearnerKeys(settings)
+    await keys.start()
+    try:
+        assert await keys.erase(tenant, keys.pseudonymiser(tenant)(ifi_of_raw(erased))) == 1
+    finally:
+        await keys.stop()
+
+    output = await run_lr(settings, "replay", "--tenant", tenant, "--yes")
+
+    assert "1 statements of 1 tenant(s)" in output
+    (kept,) = await statements_of(http, base_url, tenant_key)
+    assert kept["id"] == mentioning != own
+    assert kept["context"]["instructor"] == PLACEHOLDER
+    assert kept["actor"] == other
