@@ -73,7 +73,7 @@ class IndicatorPipeline:
             self.table[key] = serialised
         if written_before_crash is None:
             async with self.redis.pipeline(transaction=False) as pipe:
-                view.queue_batch(pipe, written, batch.agents)
+                view.queue_batch(pipe, written)
                 await pipe.execute()
 
     async def read(

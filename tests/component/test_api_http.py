@@ -62,10 +62,10 @@ async def test_every_operation_with_scopes_refuses_a_request_without_a_key(
         if operation.get("security")
     ]
     assert (
-        len(guarded) == 30
+        len(guarded) == 33
     )  # statements 3, documents 12, agents and activities 2, indicators 9, process 2, ops 2
     for method, path in guarded:
-        concrete = path.replace("{learner_id}", "0" * 32)
+        concrete = path.replace("{learner_id}", "0" * 32).replace("{erasure_id}", "e" * 8)
         async with api.client.request(method, concrete, headers=XAPI, json={}) as response:
             assert response.status == 401, (method, path, await response.text())
             assert response.headers["WWW-Authenticate"].startswith("Basic")

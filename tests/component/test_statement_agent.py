@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -16,10 +17,12 @@ from mode import Service
 from redis.asyncio import Redis
 
 from learning_record.domain import ingest
+from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
 from learning_record.domain.indicators.contributions import contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp, application
 from learning_record.domain.indicators.state import origin_of
 from learning_record.domain.xapi.verbs import VOIDED
+from learning_record.store.indicators import learner_ifi
 from learning_record.store.statements import fetch_single, fetch_statement
 from learning_record.stream.agents import normalise
 from learning_record.stream.partitioning import partition_of
@@ -78,6 +81,11 @@ async def test_a_statement_is_stored_and_its_application_sent_to_its_partitions(
     assert activity_key is not None
     assert sent.operations(ACTIVITY_OPS) == [(partition_of(activity_key.encode()), applied)]
     assert sent.dead_letters() == []
+    # No operation names the learner: their IFI is kept in Redis, beside their indicators.
+    assert applied.contribution.learner == learner_id_of_ifi(ifi_of_raw(document["actor"]))
+    assert await learner_ifi(redis, TENANT, applied.contribution.learner) == ifi_of_raw(
+        document["actor"]
+    )
 
 
 async def test_an_idle_agent_waits_for_its_next_record_without_a_timer(
@@ -158,7 +166,9 @@ async def test_a_statement_voided_before_it_arrives_never_counts(
 
 
 def _application(document: dict[str, Any], offset: int) -> IndicatorOp:
-    """The application of a stored statement, the only one of the record at ``offset``."""
+    """The application of a stored statement, the only one of the record at ``offset``, as it
+    travels: without the learner's identifying properties, which stay in Redis."""
     contribution = contribution_of(document)
     assert contribution is not None
-    return application(TENANT, document, contribution, origin_of(0, offset, 0))
+    applied = application(TENANT, document, contribution, origin_of(0, offset, 0))
+    return replace(applied, agent=None)

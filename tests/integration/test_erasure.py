@@ -6,10 +6,12 @@ replay of the log brings nothing of theirs back."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
+from redis.asyncio import Redis
 
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.sealing import PLACEHOLDER
@@ -163,3 +165,88 @@ async def test_erasure_asks_for_an_admin_key_and_a_valid_agent(
         f"{base_url}/admin/erasures/{uuid.uuid4()}", headers=headers(tenant_key)
     ) as unknown:
         assert unknown.status == 404
+
+
+def segment_bytes(log_dirs: Path) -> dict[str, bytes]:
+    """Every byte of every segment file of every partition the broker keeps, by file."""
+    return {
+        str(path.relative_to(log_dirs)): path.read_bytes()
+        for path in sorted(log_dirs.glob("*/*.log"))
+    }
+
+
+async def redis_dump(redis: Redis) -> bytes:
+    """The server's own snapshot (SAVE), read from its folder."""
+    await redis.save()
+    folder = str((await redis.config_get("dir"))["dir"])
+    name = str((await redis.config_get("dbfilename"))["dbfilename"])
+    return (Path(folder) / name).read_bytes()
+
+
+async def erased(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, agent: dict[str, Any]
+) -> None:
+    """Ask for the erasure of ``agent`` (its IFI only), and wait until it is done."""
+    query = {"agent": orjson.dumps({k: v for k, v in agent.items() if k != "name"}).decode()}
+    async with http.delete(
+        f"{base_url}/admin/learners", params=query, headers=headers(key)
+    ) as response:
+        assert response.status == 202
+        erasure_id = (await response.json())["id"]
+    await until(
+        lambda: erasure_state(http, base_url, key, erasure_id),
+        lambda state: state["state"] == "done",
+        within_s=60,
+        what="erasure done",
+    )
+
+
+async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_readable(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    stack_settings: Settings,
+    tenant_key: IssuedKey,
+    redis: Redis,
+) -> None:
+    erin, otto = person("erin"), person("otto")
+    marker = f"marker {uuid.uuid4().hex}"
+    activity = f"https://example.org/activities/erasure-{uuid.uuid4().hex[:8]}"
+    erin_account = {
+        "account": {"homePage": "https://lms.example.org", "name": f"erin-{uuid.uuid4().hex[:8]}"},
+        "name": erin["name"],
+    }
+    sent = [
+        {**answered(erin, activity), "result": {"response": marker}},
+        answered(erin_account, activity),
+        answered(
+            otto,
+            activity,
+            context={"instructor": erin, "team": {"objectType": "Group", "member": [erin_account]}},
+        ),
+    ]
+    async with http.post(
+        f"{base_url}/statements", json=sent, headers=headers(tenant_key)
+    ) as response:
+        assert response.status == 200
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 3)
+
+    for agent in (erin, erin_account):
+        await erased(http, base_url, tenant_key, agent)
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+
+    secrets = {
+        "e-mail": erin["mbox"].removeprefix("mailto:").encode(),
+        "account name": erin_account["account"]["name"].encode(),
+        "display name": erin["name"].encode(),
+        "marker": marker.encode(),
+    }
+    found = {
+        (what, where)
+        for where, content in {
+            **segment_bytes(stack_settings.stack.data_dir / "kafka-logs"),
+            "redis dump": await redis_dump(redis),
+        }.items()
+        for what, secret in secrets.items()
+        if secret in content
+    }
+    assert found == set()

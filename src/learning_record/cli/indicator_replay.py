@@ -7,20 +7,18 @@ the broker drops it), and every value of an entity lives in one partition. So th
 each key in its partition is the value the worker last mirrored: writing those back, with the
 same ``queue_batch`` as the live path, restores the mirror exactly, without counting a
 statement again. The learner's identifying properties, which the live path takes from the
-operations, come from the statements replayed just before (``LearnerAgents``).
+operations, come from the statements replayed just before (``store.indicators.LearnerAgents``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 from aiokafka.admin import AIOKafkaAdminClient
 
 from learning_record.cli.statement_log import TopicFromStart
-from learning_record.domain.identity import learner_id_of_ifi
 from learning_record.domain.indicators import Entity
 from learning_record.domain.indicators.batch import ValueKey
 from learning_record.domain.indicators.state import StateValue
@@ -32,7 +30,6 @@ from learning_record.store import indicators as view
 from learning_record.store.connection import RedisClient
 
 # (tenant, learner id) -> the learner's identifying properties, as the apply operations carry.
-LearnerAgents = Mapping[tuple[str, str], Any]
 
 # Values per Redis pipeline.
 _WRITE_CHUNK = 2_000
@@ -47,7 +44,7 @@ class IndicatorReplayReport:
 
 
 async def replay_indicators(
-    settings: Settings, redis: RedisClient, agents: LearnerAgents, tenant: str | None = None
+    settings: Settings, redis: RedisClient, agents: view.LearnerAgents, tenant: str | None = None
 ) -> IndicatorReplayReport:
     report = IndicatorReplayReport()
     # Without both changelogs (no worker has run, or another LR_WORKER__APP_ID), the mirror
@@ -112,13 +109,10 @@ async def _latest_per_partition(
 
 
 async def _mirror(
-    redis: RedisClient, values: list[tuple[ValueKey, StateValue, bytes]], agents: LearnerAgents
+    redis: RedisClient, values: list[tuple[ValueKey, StateValue, bytes]], agents: view.LearnerAgents
 ) -> None:
-    learners = {
-        (key.tenant, learner_id_of_ifi(key.subject))
-        for key, _, _ in values
-        if key.entity is Entity.LEARNER
-    }
+    learners = {(key.tenant, key.subject) for key, _, _ in values if key.entity is Entity.LEARNER}
     async with redis.pipeline(transaction=False) as pipe:
-        view.queue_batch(pipe, values, {who: agents[who] for who in learners if who in agents})
+        view.queue_batch(pipe, values)
+        view.queue_agents(pipe, {who: agents[who] for who in learners if who in agents})
         await pipe.execute()

@@ -167,4 +167,4 @@ def _remember_learners(
             tenant, replayed.document, replayed.contribution, request, marked
         )
         if operation is not None and operation.agent is not None:
-            agents[(tenant, operation.contribution.learner_id)] = operation.agent
+            agents[(tenant, operation.contribution.learner)] = operation.agent

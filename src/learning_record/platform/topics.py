@@ -120,10 +120,11 @@ class _Topic(NamedTuple):
 
 def _learner_keys(kafka: KafkaSettings) -> _Topic:
     """Learners' data keys, the last record per key id, where erasing a key must remove it from
-    disk within a bound (docs/privacy.md): the active segment is rolled and compacted at most
-    ``data_key_erasure_ms`` after a tombstone, and the tombstone itself is dropped as long
-    after. Kafka never compacts the active segment, hence ``segment.ms``;
-    ``max.compaction.lag.ms`` makes the cleaner take a segment whatever its dirty ratio."""
+    disk within a bound (docs/privacy.md). Kafka never compacts the active segment, and rolls a
+    segment only when a record is appended once ``segment.ms`` has passed: the workers append
+    one at least every quarter of ``data_key_erasure_ms`` (``LearnerKeys.roll_segment``).
+    ``max.compaction.lag.ms`` makes the cleaner take a rolled segment whatever its dirty ratio,
+    and a tombstone is dropped ``delete.retention.ms`` after it was compacted."""
     bound = str(kafka.data_key_erasure_ms)
     return _Topic(
         kafka.learner_keys_topic,
@@ -135,6 +136,8 @@ def _learner_keys(kafka: KafkaSettings) -> _Topic:
             "max.compaction.lag.ms": bound,
             "min.compaction.lag.ms": "0",
             "delete.retention.ms": bound,
+            # How long a compacted-away segment file stays on disk (Kafka's default is 60 s).
+            "file.delete.delay.ms": str(min(60_000, kafka.data_key_erasure_ms)),
         },
     )
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import orjson
 
-from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators import Entity, Granularity, Window, buckets_for_window
 from learning_record.domain.indicators.batch import HOUR, LIFETIME, MEMBER, MINUTE, ValueKey
 from learning_record.domain.indicators.state import StateValue, member_counts
@@ -76,9 +76,9 @@ def place_of(key: ValueKey) -> Place:
     if key.entity is Entity.ACTIVITY:
         ref = activity_ref(key.subject)
     elif key.entity is Entity.LEARNER:
-        ref = learner_id_of_ifi(key.subject)
+        ref = key.subject  # a learner id
     else:
-        ref = pair_ref(learner_id_of_ifi(key.subject), key.inner)
+        ref = pair_ref(key.subject, key.inner)
     if key.kind == LIFETIME:
         field = LIFETIME_FIELD
     elif key.kind == MINUTE:
@@ -95,11 +95,7 @@ async def forget_mirror(redis: RedisClient, tenant: str = "*") -> int:
     return await unlink_matching(redis, keys.indicator_mirror_patterns(tenant))
 
 
-def queue_batch(
-    pipe: RedisPipeline,
-    values: Sequence[tuple[ValueKey, StateValue, bytes]],
-    agents: Mapping[tuple[str, str], Any],
-) -> None:
+def queue_batch(pipe: RedisPipeline, values: Sequence[tuple[ValueKey, StateValue, bytes]]) -> None:
     """Mirror a batch's values (each with its JSON, serialised once for the changelog and here):
     whole values overwritten (idempotent: a replay writes the same bytes again), one HSET per
     entity, and the member hashes' counts."""
@@ -113,16 +109,33 @@ def queue_batch(
         fields.setdefault((place.tenant, place.entity, place.ref), {})[place.field] = serialised
         if key.entity is Entity.LEARNER_ACTIVITY and key.kind == LIFETIME:
             # A pair's lifetime is its learner's member value for the activity.
-            learner = Place(
-                key.tenant, Entity.LEARNER, learner_id_of_ifi(key.subject), activity_ref(key.inner)
-            )
+            learner = Place(key.tenant, Entity.LEARNER, key.subject, activity_ref(key.inner))
             _queue_member(pipe, learner, ("activities", "completed"), member_counts(value))
-    for (tenant, learner_id), agent in agents.items():
-        fields.setdefault((tenant, Entity.LEARNER, learner_id), {})[AGENT_FIELD] = orjson.dumps(
-            agent
-        )
     for (tenant, entity, ref), mapping in fields.items():
         pipe.hset(keys.indicators(tenant, entity.value, ref), mapping=cast(Any, mapping))
+
+
+LearnerAgents = Mapping[tuple[str, str], Mapping[str, Any]]
+
+
+def queue_agents(pipe: RedisPipeline, agents: LearnerAgents) -> None:
+    """Each learner's identifying properties (by tenant and learner id) beside their
+    indicators: what a query by learner id shows, and the IFI a recount of extremes reads."""
+    for (tenant, learner_id), agent in agents.items():
+        pipe.hset(keys.indicators(tenant, "learner", learner_id), AGENT_FIELD, orjson.dumps(agent))
+
+
+async def write_agents(redis: RedisClient, agents: LearnerAgents) -> None:
+    if agents:
+        async with redis.pipeline(transaction=False) as pipe:
+            queue_agents(pipe, agents)
+            await pipe.execute()
+
+
+async def learner_ifi(redis: RedisClient, tenant: str, learner_id: str) -> str | None:
+    """The IFI of a learner id, from the properties kept beside their indicators."""
+    agent = await redis.hget(keys.indicators(tenant, "learner", learner_id), AGENT_FIELD)
+    return None if agent is None else ifi_of_raw(orjson.loads(agent))
 
 
 def _queue_member(

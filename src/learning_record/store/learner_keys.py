@@ -40,6 +40,8 @@ from learning_record.platform.settings import Settings
 log = logs.get_logger(__name__)
 
 Pseudonymise = Callable[[str], str]
+# The key of the records that keep the topic's segments rolling (``roll_segment``).
+SEGMENT_ROLL = b"-|segment-roll|-"
 T = TypeVar("T")
 
 
@@ -131,6 +133,16 @@ class LearnerKeys:
         ]
         await self._within(asyncio.gather(*sends))
         return len(refs)
+
+    async def roll_segment(self) -> None:
+        """Write a tombstone of no learner's key. Kafka rolls a segment, and then compacts it,
+        only when a record is appended: without writes, an erased key would stay on disk past
+        its bound (docs/privacy.md). The key's tenant part is no tenant name."""
+        await self._within(
+            self._producer.send_and_wait(
+                self._topic.topic, key=SEGMENT_ROLL, value=None, partition=0
+            )
+        )
 
     async def catch_up(self) -> None:
         """Return once every record on the topic when called has been read."""

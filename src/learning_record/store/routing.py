@@ -3,7 +3,8 @@ statement store, a batch at a time, without Kafka.
 
 The view is written first, then marks the first origin that routes each statement
 (``statements.route``, in short atomic scripts); the routing rule turns the marks into indicator
-operations (``domain.indicators.routing``). Everything here is idempotent for the same origins,
+operations (``domain.indicators.routing``), and the identity of each learner they count is kept
+beside their indicators. Everything here is idempotent for the same origins,
 so a batch that failed halfway (Redis away) is simply run again.
 """
 
@@ -20,6 +21,7 @@ from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, route_request, routed_operation
 from learning_record.domain.indicators.state import Origin
 from learning_record.store.connection import RedisClient
+from learning_record.store.indicators import write_agents
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import route, write_view
 
@@ -87,4 +89,14 @@ async def store_and_route(
                 continue
             if operation is not None:
                 routed.operations.append(operation)
+    # The learners' identities stay in Redis, beside their indicators: operations travel on
+    # Kafka with learner ids only (docs/privacy.md).
+    await write_agents(
+        redis,
+        {
+            (tenant, operation.contribution.learner): operation.agent
+            for operation in routed.operations
+            if operation.agent is not None
+        },
+    )
     return routed

@@ -27,6 +27,7 @@ from learning_record.domain.statement_index import (
 )
 from learning_record.store import keys, known_objects, lua
 from learning_record.store.connection import RedisClient
+from learning_record.store.indicators import learner_ifi
 from learning_record.store.keys import ClaimField
 from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
@@ -184,12 +185,16 @@ def _applier(applied_by: bytes | None) -> Origin | Literal["void"] | None:
 
 
 async def routed_statements(
-    redis: RedisClient, tenant: str, learner_ifi: str, chunk: int = 500
+    redis: RedisClient, tenant: str, learner_id: str, chunk: int = 500
 ) -> AsyncIterator[RoutedStatement]:
     """Every statement of a learner (as actor) that the indicators applied, with where the
     application (and retraction) came from: what a recount of extremes reads, rarely (see
-    ``indicators.extremes``), to count exactly what each value took."""
-    index = keys.statement_index(tenant, term(AGENT, learner_ifi))
+    ``indicators.extremes``), to count exactly what each value took. The learner's IFI is the
+    one kept beside their indicators (none: an erased learner, nothing to count)."""
+    learner = await learner_ifi(redis, tenant, learner_id)
+    if learner is None:
+        return
+    index = keys.statement_index(tenant, term(AGENT, learner))
     start = 0
     while ids := [
         i.decode() for i in cast(list[bytes], await redis.zrange(index, start, start + chunk - 1))
@@ -209,7 +214,7 @@ async def routed_statements(
             if not isinstance(applied_at, tuple) or document is None:
                 continue
             decoded = orjson.loads(document)
-            if _actor_ifi(decoded) == learner_ifi:
+            if _actor_ifi(decoded) == learner:
                 retracted_at = parsed_origin(retracted) if retracted is not None else None
                 yield RoutedStatement(decoded, applied_at, retracted_at)
 

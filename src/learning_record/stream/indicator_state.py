@@ -80,5 +80,5 @@ async def _mirror(
     written: Sequence[tuple[ValueKey, StateValue, bytes]], batch: IndicatorBatch
 ) -> None:
     async with redis.pipeline(transaction=False) as pipe:
-        view.queue_batch(pipe, written, batch.agents)
+        view.queue_batch(pipe, written)
         await pipe.execute()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import TypeVar
 
 from mode import Service
@@ -30,6 +31,14 @@ class LearnerKeysService(Service):
 
     async def on_stop(self) -> None:
         await learner_keys.stop()
+
+
+@app.timer(interval=settings.kafka.data_key_erasure_ms / 1000 / 4)
+async def roll_learner_keys_segment() -> None:
+    """Keep the learner-keys topic's segments rolling, so that erased keys leave the disk within
+    their bound even when no learner is new (``LearnerKeys.roll_segment``)."""
+    with suppress(DependencyUnavailable):  # the next tick writes again
+        await learner_keys.roll_segment()
 
 
 async def with_keys(operation: Callable[[], Awaitable[T]], what: str) -> T:

@@ -22,6 +22,7 @@ from learning_record.store.rate_limits import TakeRequest, TakeStatements
 from learning_record.store.statement_scripts import (
     PurgeView,
     QueryPage,
+    ReplaceDocument,
     ReserveStatements,
     RouteStatements,
     WriteView,
@@ -33,6 +34,7 @@ DESCRIPTIONS: list[type[ScriptCall]] = [
     ReserveStatements,
     WriteView,
     PurgeView,
+    ReplaceDocument,
     QueryPage,
     RouteStatements,
     TakeRequest,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 
@@ -13,17 +15,37 @@ from learning_record.domain.indicators.operations import (
     encoded_records,
 )
 from learning_record.domain.xapi import parse_statement
-from tests.unit.factories import REMOVE, make_agent, make_statement
+from tests.unit.factories import REMOVE, make_activity, make_agent, make_statement
 
 STORED = "2026-11-27T10:00:00.000Z"
 
 
 def operation(name: str, index: int) -> IndicatorOp:
-    agent = make_agent(mbox=REMOVE, account={"homePage": "https://lms.example.org", "name": name})
+    """An application on an activity whose IRI ends with ``name``, as it travels (without the
+    learner's identifying properties)."""
+    agent = make_agent(mbox=REMOVE, account={"homePage": "https://lms.example.org", "name": "ada"})
+    activity = make_activity(id=f"https://example.org/activities/{name}")
+    statement = make_statement(actor=agent, object=activity, stored=STORED)
+    document = parse_statement(statement).to_document()
+    contribution = contribution_of(document)
+    assert contribution is not None
+    return replace(application("acme", document, contribution, (0, index)), agent=None)
+
+
+def test_a_row_names_the_learner_by_id_only() -> None:
+    """Operations travel on Kafka, where an erased learner must leave nothing readable."""
+    agent = make_agent(mbox="mailto:ada@example.org", name="Ada Lovelace")
     document = parse_statement(make_statement(actor=agent, stored=STORED)).to_document()
     contribution = contribution_of(document)
     assert contribution is not None
-    return application("acme", document, contribution, (0, index))
+    applied = application("acme", document, contribution, (0, 0))
+
+    row = orjson.dumps(applied.to_row())
+
+    assert applied.agent is not None  # the statement agent mirrors it to Redis itself
+    assert b"ada@example.org" not in row
+    assert b"Ada" not in row
+    assert decode_operations(b"[" + row + b"]") == [replace(applied, agent=None)]
 
 
 def test_records_carry_at_most_the_count_given_in_order() -> None:

@@ -24,7 +24,6 @@ from learning_record.domain.indicators.state import Outcome, counts_in
 from learning_record.domain.indicators.windows import HOUR_MS, MINUTE_MS
 
 T = 1_772_368_496_789  # 2026-03-01T12:34:56.789Z
-ADA = "mbox:mailto:ada@example.com"
 A = "http://example.com/activities/a"
 B = "http://example.com/activities/b"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -34,8 +33,7 @@ EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 def contribution(**overrides: Any) -> Contribution:
     base = Contribution(
         statement_id="s1",
-        learner=ADA,
-        learner_id="ada-id",
+        learner="ada-id",
         activity=A,
         verb=EXPERIENCED,
         event_ms=T,
@@ -194,7 +192,7 @@ def test_readers_merge_buckets_counting_distinct_items_once() -> None:
     apply(
         Entity.ACTIVITY,
         minute_two,
-        contribution(statement_id="s2", event_ms=T + MINUTE_MS, learner_id="bob-id"),
+        contribution(statement_id="s2", event_ms=T + MINUTE_MS, learner="bob-id"),
         (0, 2),
     )
     apply(Entity.ACTIVITY, minute_two, contribution(event_ms=T + MINUTE_MS), (0, 3))

@@ -92,6 +92,12 @@ share.coordinator.state.topic.min.isr={in_sync}
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=1000
 auto.create.topics.enable=false
+# An erased learner's data key leaves this broker's disk within seconds of the learner-keys
+# topic's bound (docs/privacy.md) instead of a minute and more: the log cleaner looks for a log
+# to compact every second (default 15 s), and unlinks and closes a segment it replaced 1 s after
+# (default 60 s; a topic's file.delete.delay.ms). tests/integration/test_learner_key_compaction.py
+log.cleaner.backoff.ms=1000
+log.segment.delete.delay.ms=1000
 {config.extra_properties}"""
 
 

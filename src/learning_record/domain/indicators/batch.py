@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from learning_record.domain.indicators.contributions import Contribution, contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp, RoutedStatement
@@ -40,7 +40,7 @@ ACTIVITY_SIDE = (Entity.ACTIVITY,)
 class ValueKey(NamedTuple):
     """Which state value: of whom, and which of their values.
 
-    ``subject`` is the learner's IFI (learner and pair values) or the activity id; with the
+    ``subject`` is the learner id (learner and pair values) or the activity id; with the
     tenant it is the routing key, so every value of a subject lives in one partition.
     ``inner`` is the pair's activity id, or the learner id of an activity's member value.
     ``bucket`` is the minute or hour id of a bucket, the day of a learner's member value.
@@ -76,7 +76,7 @@ def value_keys(
 
     member: ValueKey | None = None
     if entity is Entity.ACTIVITY:
-        member = key(MEMBER, 0, c.learner_id)
+        member = key(MEMBER, 0, c.learner)
     elif entity is Entity.LEARNER:
         member = key(MEMBER, utc_day(c.event_ms))
     return key(LIFETIME, 0), key(MINUTE, minute), key(HOUR, hour), member
@@ -88,7 +88,6 @@ class IndicatorBatch:
 
     load: Callable[[ValueKey], StateValue]
     values: dict[ValueKey, StateValue] = field(default_factory=dict)
-    agents: dict[tuple[str, str], Any] = field(default_factory=dict)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
 
     def run(self, op: IndicatorOp, entities: tuple[Entity, ...]) -> None:
@@ -109,8 +108,6 @@ class IndicatorBatch:
                 assert op.applied_at is not None, "a retraction names the application it undoes"
                 outcome = retract(entity, state, contribution, op.origin, op.applied_at)
             self.outcomes[outcome] += 1
-        if op.agent is not None:
-            self.agents[(op.tenant, contribution.learner_id)] = op.agent
 
     def stale(self) -> Iterator[tuple[ValueKey, StateValue, list[str]]]:
         """Values whose extremes must be recounted before they are written."""
@@ -131,7 +128,7 @@ class IndicatorBatch:
         self, routed_statements: Callable[[str, str], AsyncIterator[RoutedStatement]]
     ) -> int:
         """Refill the extremes that ran out (``extremes.stale``), from every statement the view
-        routed for the learner (``routed_statements(tenant, learner IFI)``) that the value
+        routed for the learner (``routed_statements(tenant, learner id)``) that the value
         counts; how many values were recounted. Rare: see ``extremes``."""
         recounted = 0
         for key, value, names in list(self.stale()):

@@ -34,8 +34,9 @@ class Contribution:
     """The fields of one counted statement that the indicators use."""
 
     statement_id: str
-    learner: str  # the actor's IFI (identity.ifi_of_raw)
-    learner_id: str  # the stable opaque id of that IFI (identity.learner_id_of_ifi)
+    # The actor's learner id (identity.learner_id_of_ifi), never the IFI itself: operations
+    # and table keys travel on Kafka, where an erased learner must leave nothing readable.
+    learner: str
     activity: str | None  # object.id when the object is an Activity
     verb: str
     event_ms: int  # timestamp, else stored
@@ -71,7 +72,7 @@ def contribution_of(document: Mapping[str, Any]) -> Contribution | None:
     if verb == VOIDED:
         return None
     try:
-        learner = ifi_of_raw(document["actor"])
+        learner = learner_id_of_ifi(ifi_of_raw(document["actor"]))
     except UnidentifiedActor:
         return None
     statement_id = document.get("id")
@@ -87,7 +88,6 @@ def contribution_of(document: Mapping[str, Any]) -> Contribution | None:
     return Contribution(
         statement_id=statement_id,
         learner=learner,
-        learner_id=learner_id_of_ifi(learner),
         activity=_activity_id(document["object"]),
         verb=verb,
         event_ms=event_ms,

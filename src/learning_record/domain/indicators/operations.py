@@ -31,7 +31,10 @@ class IndicatorOp:
     tenant: str
     contribution: Contribution
     applied_at: Origin | None = None  # retract only
-    agent: Mapping[str, Any] | None = None  # apply only: the learner's identifying properties
+    # Apply only: the learner's identifying properties, which the statement agent mirrors to
+    # Redis itself. Never in a row: operations travel on Kafka, where an erased learner must
+    # leave nothing readable.
+    agent: Mapping[str, Any] | None = None
 
     def learner_key(self) -> str:
         """The routing key of the learner's partition: every value of a learner and of its
@@ -49,12 +52,11 @@ class IndicatorOp:
             self.tenant,
             self.contribution.to_row(),
             list(self.applied_at) if self.applied_at is not None else None,
-            self.agent,
         ]
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> IndicatorOp:
-        kind, origin, tenant, contribution, applied_at, agent = row
+        kind, origin, tenant, contribution, applied_at = row
         if kind not in ("apply", "retract"):
             raise ValueError(f"unknown operation kind {kind!r}")
         if kind == "retract" and applied_at is None:
@@ -65,7 +67,6 @@ class IndicatorOp:
             str(tenant),
             Contribution.from_row(contribution),
             (int(applied_at[0]), int(applied_at[1])) if applied_at is not None else None,
-            agent,
         )
 
 
@@ -88,7 +89,7 @@ def encoded_records(
 ) -> Iterator[tuple[bytes, Sequence[IndicatorOp]]]:
     """``operations`` in order, as record values (``encode_operations``) with what each
     carries: at most ``most_operations`` and ``most_bytes`` each, but never fewer than one
-    operation. An operation carries its learner's IFI, whose size only the input bounds, so a
+    operation. An operation carries its activity's IRI, whose size only the input bounds, so a
     count alone could make a record larger than the topic takes."""
     rows: list[bytes] = []
     carried: list[IndicatorOp] = []

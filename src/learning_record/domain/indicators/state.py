@@ -271,9 +271,9 @@ def _tallies(entity: Entity, c: Contribution) -> dict[str, Tally]:
         pair = Tally(counters, tops=tops)
         return {"lifetime": pair, "bucket": pair}
     lifetime = Tally(counters, score=c.score)
-    learners = [("learners", c.learner_id)]
+    learners = [("learners", c.learner)]
     if c.completes:
-        learners.append(("completed_learners", c.learner_id))
+        learners.append(("completed_learners", c.learner))
     member = [("statements", 1), *([("completions", 1)] if c.completes else [])]
     return {
         "lifetime": lifetime,
