@@ -215,6 +215,7 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
         "account": {"homePage": "https://lms.example.org", "name": f"erin-{uuid.uuid4().hex[:8]}"},
         "name": erin["name"],
     }
+    voided = str(uuid.uuid4())  # a void takes it out of every index: the erasure finds it still
     sent = [
         {**answered(erin, activity), "result": {"response": marker}},
         answered(erin_account, activity),
@@ -223,6 +224,12 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
             activity,
             context={"instructor": erin, "team": {"objectType": "Group", "member": [erin_account]}},
         ),
+        {**answered(erin, activity), "id": voided, "result": {"response": f"{marker} voided"}},
+        {
+            "actor": otto,
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+            "object": {"objectType": "StatementRef", "id": voided},
+        },
     ]
     async with http.post(
         f"{base_url}/statements", json=sent, headers=headers(tenant_key)
@@ -233,6 +240,12 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
     for agent in (erin, erin_account):
         await erased(http, base_url, tenant_key, agent)
     await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+    async with http.get(
+        f"{base_url}/statements",
+        params={"voidedStatementId": voided},
+        headers=headers(tenant_key),
+    ) as response:
+        assert response.status == 404
 
     secrets = {
         "e-mail": erin["mbox"].removeprefix("mailto:").encode(),

@@ -35,7 +35,12 @@ async def dead_letters(settings: Settings, offsets: range | None, last: int) -> 
 async def retry(settings: Settings, offsets: range, done: Callable[[Retried], None]) -> None:
     """Send the dead letters at ``offsets`` again, each to its source topic, one by one, and
     tell ``done`` of each as it is: a failure midway leaves no doubt about what was sent."""
-    ours = {settings.kafka.statements_topic, settings.kafka.raw_statements_topic}
+    ours = {
+        settings.kafka.statements_topic,
+        settings.kafka.raw_statements_topic,
+        settings.kafka.direct_statements_topic,
+        settings.kafka.erasures_topic,
+    }
     producer = AIOKafkaProducer(
         **client_options(settings.kafka),
         enable_idempotence=True,

@@ -30,6 +30,8 @@ dlq_cli = typer.Typer(
     no_args_is_help=True, help="Records the worker could not process: list, show, send again."
 )
 cli.add_typer(dlq_cli, name="dlq")
+privacy_cli = typer.Typer(no_args_is_help=True, help="Learners' data keys (docs/privacy.md).")
+cli.add_typer(privacy_cli, name="privacy")
 
 
 @cli.command()
@@ -246,6 +248,18 @@ def erase(
         typer.echo(f"erasure {record.id} " + (f"done at {finished}" if finished else "pending"))
         if not finished:
             raise typer.Exit(1)
+
+
+@privacy_cli.command("rewrap")
+def privacy_rewrap() -> None:
+    """Wrap every learner's data key with the first master key (LR_PRIVACY__MASTER_KEYS): run it
+    after putting a new master key first, then drop the old one from the settings."""
+    from learning_record.store.learner_keys import rewrap
+
+    settings = get_settings()
+    read, rewrapped = asyncio.run(rewrap(settings))
+    newest = settings.privacy.master_keys[0].id
+    typer.echo(f"{read} data keys read, {rewrapped} wrapped again with master key {newest!r}")
 
 
 @cli.command()

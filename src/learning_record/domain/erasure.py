@@ -79,6 +79,11 @@ def owned_by(document: Mapping[str, Any], ifi: str) -> bool:
     return owner_ifi(document.get("actor")) == ifi
 
 
+def names_learner(document: Mapping[str, Any], ifi: str) -> bool:
+    """Whether ``document`` is the learner's, or has them anywhere an Agent goes."""
+    return owned_by(document, ifi) or without_learner(document, ifi) != document
+
+
 def without_learner(document: Mapping[str, Any], ifi: str) -> dict[str, Any]:
     """``document`` with every Agent identifying the learner replaced by the placeholder."""
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import orjson
 
-from learning_record.domain.erasure import State, owned_by, without_learner
+from learning_record.domain.erasure import State, names_learner, owned_by, without_learner
 from learning_record.domain.identity import learner_id_of_ifi
 from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, routed_operation
@@ -26,7 +26,7 @@ from learning_record.store.connection import RedisClient
 from learning_record.store.indicators import AGENT_FIELD
 from learning_record.store.keys import ClaimField
 from learning_record.store.statement_scripts import ReplaceDocument
-from learning_record.store.statements import purge_statements, route
+from learning_record.store.statements import erase_statements, route
 
 # Statements read per round trip.
 _CHUNK = 500
@@ -41,15 +41,33 @@ class LearnerStatement:
 
 
 async def learner_statements(redis: RedisClient, tenant: str, ifi: str) -> list[LearnerStatement]:
-    """Every statement of the view that names the learner anywhere (the agent and
-    related-agent indexes of their IFI), with its sequence and its claim's index list, in
-    sequence order."""
+    """Every statement of the view that names the learner anywhere, with its sequence and its
+    claim's index list, in sequence order: those in the agent and related-agent indexes of
+    their IFI, and the voided ones (a void takes its target out of every index) that name
+    them, found by a SCAN of the tenant's voided-by keys: a pass over the whole keyspace,
+    acceptable for a request as rare as an erasure."""
     ids: set[str] = set()
     for kind in (AGENT, RELATED_AGENT):
         members = await redis.zrange(keys.statement_index(tenant, term(kind, ifi)), 0, -1)
         ids.update(member.decode() for member in cast(list[bytes], members))
+    voided = {
+        key.decode().rsplit(_VOIDED_BY, 1)[1]
+        async for key in redis.scan_iter(match=keys.voided_by(tenant, "*"), count=1000)
+    }
+    return [
+        statement
+        for statement in await _read(redis, tenant, sorted(ids | voided))
+        if statement.statement_id in ids or names_learner(statement.document, ifi)
+    ]
+
+
+# What separates a voided-by key from its statement id.
+_VOIDED_BY = ":voided-by:"
+
+
+async def _read(redis: RedisClient, tenant: str, ordered: Sequence[str]) -> list[LearnerStatement]:
+    """The statements of ``ordered`` still in the view, in sequence order."""
     found: list[LearnerStatement] = []
-    ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         async with redis.pipeline(transaction=False) as pipe:
@@ -97,7 +115,7 @@ async def forget_statements(
     """Purge the learner's own statements and put a placeholder for them in the others; how
     many of each. A statement that changed meanwhile is left for the caller's next run."""
     owned = [s.statement_id for s in statements if owned_by(s.document, ifi)]
-    purged = await purge_statements(redis, tenant, owned)
+    purged = await erase_statements(redis, tenant, owned)
     leaving = [keys.statement_index(tenant, term(kind, ifi)) for kind in (AGENT, RELATED_AGENT)]
     replaced = 0
     for statement in statements:

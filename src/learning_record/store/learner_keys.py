@@ -61,6 +61,8 @@ class LearnerKeys:
         self._moved = asyncio.Condition()
         self._kafka = kafka
         self._follower: asyncio.Task[None] | None = None
+        # Set once the topic was read to its end: the worker's agents may ask before that.
+        self._ready = asyncio.Event()
 
     async def start(self) -> None:
         """Read the topic up to its current end, then follow it in the background."""
@@ -75,7 +77,8 @@ class LearnerKeys:
         self._consumer.assign([self._topic])
         await self._consumer.seek_to_beginning(self._topic)
         self._follower = asyncio.create_task(self._follow())
-        await self.catch_up()
+        await self._catch_up()
+        self._ready.set()
 
     async def stop(self) -> None:
         if self._follower is not None:
@@ -92,6 +95,7 @@ class LearnerKeys:
     async def sealing_keys(self, tenant: str, learners: Iterable[str]) -> dict[str, DataKey]:
         """A key for each learner (by pseudonym), made and made durable for those without one.
         ``DependencyUnavailable`` when Kafka does not acknowledge a new key in time."""
+        await self._ready.wait()
         found: dict[str, DataKey] = {}
         missing: list[str] = []
         for pseudonym in learners:
@@ -110,6 +114,7 @@ class LearnerKeys:
     async def opening_keys(self, tenant: str, refs: Iterable[KeyRef]) -> dict[KeyRef, DataKey]:
         """The keys of ``refs`` this process knows, after reading the topic to its end if any is
         unknown: what is still missing then was erased."""
+        await self._ready.wait()
         wanted = set(refs)
         found = self._known(tenant, wanted)
         if len(found) < len(wanted):
@@ -138,6 +143,7 @@ class LearnerKeys:
         """Write a tombstone of no learner's key. Kafka rolls a segment, and then compacts it,
         only when a record is appended: without writes, an erased key would stay on disk past
         its bound (docs/privacy.md). The key's tenant part is no tenant name."""
+        await self._ready.wait()
         await self._within(
             self._producer.send_and_wait(
                 self._topic.topic, key=SEGMENT_ROLL, value=None, partition=0
@@ -146,6 +152,10 @@ class LearnerKeys:
 
     async def catch_up(self) -> None:
         """Return once every record on the topic when called has been read."""
+        await self._ready.wait()
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
 
         async def reached() -> None:
             end = (await self._consumer.end_offsets([self._topic]))[self._topic]
@@ -240,3 +250,59 @@ class LearnerKeys:
 def _pseudonymiser(pseudonym_key: str, tenant: str) -> Pseudonymise:
     secret = tenant_secret(pseudonym_key, tenant)
     return lru_cache(maxsize=65_536)(lambda ifi: learner_pseudonym(secret, ifi))
+
+
+async def rewrap(settings: Settings) -> tuple[int, int]:
+    """Wrap again, with the newest master key, every data key an older one wrapped (the second
+    step of a rotation: docs/privacy.md); how many keys were read, and how many rewrapped. The
+    keys themselves do not change, so nothing sealed with them is touched. An erasure that
+    tombstones a key while it is wrapped again must not bring it back: the topic is read again
+    afterwards, and each such tombstone written once more, after the rewrapped record."""
+    masters = settings.privacy.master_keys
+    ring = MasterKeys(masters[0].id, {key.id: key.secret.get_secret_value() for key in masters})
+    topic = TopicPartition(settings.kafka.learner_keys_topic, 0)
+    options = client_options(settings.kafka)
+    consumer = AIOKafkaConsumer(**options, group_id=None, enable_auto_commit=False)
+    producer = AIOKafkaProducer(**options, enable_idempotence=True, acks="all")
+    await consumer.start()
+    await producer.start()
+    try:
+        consumer.assign([topic])
+        await consumer.seek_to_beginning(topic)
+        latest, _ = await _read_to_end(consumer, topic)
+        rewrapped: set[bytes] = set()
+        for key, value in latest.items():
+            if value is None or key == SEGMENT_ROLL:
+                continue
+            tenant, ref = parse_record_key(key)
+            wrapped = WrappedKey.model_validate_json(value)
+            if wrapped.master != ring.newest:
+                again = ring.wrap(tenant, ring.unwrap(tenant, ref, wrapped))
+                await producer.send_and_wait(
+                    topic.topic, key=key, value=again.model_dump_json().encode(), partition=0
+                )
+                rewrapped.add(key)
+        _, erased = await _read_to_end(consumer, topic)
+        for key in erased & rewrapped:  # erased meanwhile: erased it stays
+            await producer.send_and_wait(topic.topic, key=key, value=None, partition=0)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return sum(value is not None for value in latest.values()), len(rewrapped)
+
+
+async def _read_to_end(
+    consumer: AIOKafkaConsumer, topic: TopicPartition
+) -> tuple[dict[bytes, bytes | None], set[bytes]]:
+    """From the consumer's position to the end seen when called: the last value of each key,
+    and every key tombstoned on the way."""
+    end = (await consumer.end_offsets([topic]))[topic]
+    latest: dict[bytes, bytes | None] = {}
+    tombstoned: set[bytes] = set()
+    while await consumer.position(topic) < end:
+        for record in (await consumer.getmany(topic, timeout_ms=1000)).get(topic, []):
+            if record.key is not None and record.offset < end:
+                latest[record.key] = record.value
+                if record.value is None:
+                    tombstoned.add(record.key)
+    return latest, tombstoned

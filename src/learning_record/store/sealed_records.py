@@ -15,6 +15,9 @@ from learning_record.store.learner_keys import LearnerKeys
 
 # The header value of a sealed record (``sealing.SEALED_HEADER``).
 SEALED = b"1"
+# The one learner of anonymised statements (a random actor each: docs/process.md), so that they
+# do not make a key each. Not 32 hex digits: no IFI's pseudonym is ever it, nor erases it.
+ANONYMOUS = "anonymous"
 
 
 def is_sealed(headers: Mapping[str, bytes]) -> bool:
@@ -22,11 +25,17 @@ def is_sealed(headers: Mapping[str, bytes]) -> bool:
 
 
 async def sealed_record(
-    keys: LearnerKeys, tenant: str, documents: Sequence[Mapping[str, Any]]
+    keys: LearnerKeys,
+    tenant: str,
+    documents: Sequence[Mapping[str, Any]],
+    *,
+    anonymised: bool = False,
 ) -> bytes:
     """The value of a record holding ``documents``, each sealed; new learners' keys are made
-    first. ``StatementInvalid`` for a document whose actor identifies nobody."""
-    pseudonymise = keys.pseudonymiser(tenant)
+    first. ``anonymised``: every person in them is a random stand-in, and they share the
+    tenant's ``ANONYMOUS`` key. ``StatementInvalid`` for a document whose actor identifies
+    nobody."""
+    pseudonymise = (lambda _: ANONYMOUS) if anonymised else keys.pseudonymiser(tenant)
     cuts = [sealing.cut(document, pseudonymise) for document in documents]
     learners = set[str]().union(*(statement.learners() for statement in cuts))
     sealing_keys = await keys.sealing_keys(tenant, learners)
@@ -65,8 +74,12 @@ async def decoded_record(
     and an erased learner's statements stay closed (the others keep their places, so that a
     statement's origin never changes); a record in clear was written before the topic was
     sealed. ``StatementInvalid`` (a ``DomainError``) for anything that is not statements."""
-    ingest.check_size(record.value, trusted=record.trusted, max_direct_bytes=max_direct_bytes)
-    if is_sealed(record.headers):
+    sealed = is_sealed(record.headers)
+    # A sealed record was bounded in clear by the agent that sealed it, then grew: only the
+    # topic's own bound holds for it.
+    bounded = record.trusted or sealed
+    ingest.check_size(record.value, trusted=bounded, max_direct_bytes=max_direct_bytes)
+    if sealed:
         opened = await opened_record(keys, record.tenant, record.value)
         places = [index for index, document in enumerate(opened) if document is not None]
         if not places:
@@ -82,6 +95,6 @@ async def decoded_record(
         offset=record.offset,
         timestamp_ms=record.timestamp_ms,
     )
-    if not is_sealed(record.headers):
+    if not sealed:
         places = list(range(len(documents)))
     return list(zip(places, documents, strict=True))

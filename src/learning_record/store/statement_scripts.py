@@ -132,12 +132,14 @@ class DueStatement:
 
 @dataclass(frozen=True, slots=True)
 class PurgeView:
-    """Forget statements stored before ``cutoff_ms`` (view retention)."""
+    """Forget statements stored before ``cutoff_ms`` (view retention); with ``keep_claims`` (an
+    erasure), their claims stay, without their index lists."""
 
     SCRIPT: ClassVar[LuaScript] = LuaScript("purge_view", _SHARED)
     tenant: str
     cutoff_ms: int
     due: Sequence[DueStatement]
+    keep_claims: bool = False
 
     def keys(self) -> list[str]:
         tenant = self.tenant
@@ -156,7 +158,7 @@ class PurgeView:
         return declared
 
     def args(self) -> list[EncodableT]:
-        args: list[EncodableT] = [self.cutoff_ms]
+        args: list[EncodableT] = [self.cutoff_ms, "1" if self.keep_claims else "0"]
         for statement in self.due:
             args += [statement.statement_id, statement.indexes_read, len(statement.index_keys)]
         return args

@@ -241,15 +241,21 @@ async def purge_view(redis: RedisClient, tenant: str, before_ms: int, most: int 
 _ANY_TIME_MS = 2**62
 
 
-async def purge_statements(redis: RedisClient, tenant: str, statement_ids: Sequence[str]) -> int:
+async def erase_statements(redis: RedisClient, tenant: str, statement_ids: Sequence[str]) -> int:
     """Forget these statements from the view, whenever stored (erasure: the statements topic
-    keeps them sealed with keys that are deleted); the number forgotten. One that changed
-    meanwhile is left: the caller reads what is left and calls again."""
-    return await _purge(redis, tenant, _ANY_TIME_MS, statement_ids)
+    keeps them sealed with keys that are deleted); the number forgotten. Each keeps its claim,
+    without its index list: its id stays taken, and a record of it read again neither writes it
+    back nor counts it again. One that changed meanwhile is left: the caller reads again."""
+    return await _purge(redis, tenant, _ANY_TIME_MS, statement_ids, keep_claims=True)
 
 
 async def _purge(
-    redis: RedisClient, tenant: str, cutoff_ms: int, statement_ids: Sequence[str]
+    redis: RedisClient,
+    tenant: str,
+    cutoff_ms: int,
+    statement_ids: Sequence[str],
+    *,
+    keep_claims: bool = False,
 ) -> int:
     if not statement_ids:
         return 0
@@ -262,7 +268,7 @@ async def _purge(
         DueStatement(statement_id, (listed or b"").decode())
         for statement_id, listed in zip(statement_ids, indexes, strict=True)
     ]
-    return int(await lua.run(redis, PurgeView(tenant, cutoff_ms, due)))
+    return int(await lua.run(redis, PurgeView(tenant, cutoff_ms, due, keep_claims)))
 
 
 async def tenants_with_statements(redis: RedisClient) -> list[str]:

@@ -33,7 +33,7 @@ class LearnerKeysService(Service):
         await learner_keys.stop()
 
 
-@app.timer(interval=settings.kafka.data_key_erasure_ms / 1000 / 4)
+@app.timer(interval=settings.kafka.data_key_erasure_ms / 1000 / 4)  # type: ignore[untyped-decorator]  # Faust ships it untyped
 async def roll_learner_keys_segment() -> None:
     """Keep the learner-keys topic's segments rolling, so that erased keys leave the disk within
     their bound even when no learner is new (``LearnerKeys.roll_segment``)."""

@@ -11,7 +11,7 @@ statements_topic = app.topic(
 
 # Indicator operations (domain.indicators.operations): one record per destination
 # partition per batch of the statements topic, carrying every operation of that batch for that
-# partition. The partition is computed from "<tenant>|<learner IFI>" or "<tenant>|<activity id>"
+# partition. The partition is computed from "<tenant>|<learner id>" or "<tenant>|<activity id>"
 # (stream.partitioning), so every operation of an entity meets the entity's table entries.
 # Record timestamps are the oldest stored time the record carries.
 learner_ops_topic = app.topic(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from learning_record.store import keys, lua
 from learning_record.store.connection import RedisClient
 from learning_record.store.statement_scripts import DueStatement, PurgeView
-from learning_record.store.statements import purge_view, write_view
+from learning_record.store.statements import erase_statements, purge_view, write_view
 from tests.component.scripts.entries import TENANT, entry
 
 
@@ -47,3 +47,22 @@ async def test_a_statement_whose_index_list_changed_since_it_was_read_is_left(
     assert purged == 0
     assert await script_redis.get(keys.statement(TENANT, "a")) == b'{"id":"a"}'
     assert await script_redis.zrange(keys.statement_index(TENANT, "verb:v"), 0, -1) == [b"a"]
+
+
+async def test_an_erasure_keeps_the_claims_so_a_redelivery_writes_nothing_back(
+    script_redis: RedisClient,
+) -> None:
+    erased = entry("erased", 1_000, ("verb:v", "agent:mbox:mailto:erin@example.org"))
+    await write_view(script_redis, TENANT, [erased, entry("kept", 2_000)])
+
+    assert await erase_statements(script_redis, TENANT, ["erased"]) == 1
+    outcome = await write_view(script_redis, TENANT, [erased])  # its record, read again
+
+    assert outcome.conflicts == []
+    assert await script_redis.exists(keys.statement(TENANT, "erased")) == 0
+    claim = await script_redis.hgetall(keys.statement_claim(TENANT, "erased"))
+    assert (claim[b"w"], claim[b"d"], b"ix" in claim) == (b"1", b"digest-erased", False)
+    index = keys.statement_index(TENANT, "agent:mbox:mailto:erin@example.org")
+    assert await script_redis.exists(index) == 0
+    assert await script_redis.zrange(keys.statement_order(TENANT), 0, -1) == [b"kept"]
+    assert await script_redis.zrange(keys.statement_expiry(TENANT), 0, -1) == [b"kept"]

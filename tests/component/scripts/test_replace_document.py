@@ -3,6 +3,8 @@ learner, and takes it out of that learner's index keys, only over the index list
 
 from __future__ import annotations
 
+from typing import cast
+
 import orjson
 
 from learning_record.store import keys, lua
@@ -18,7 +20,7 @@ LEAVING = [keys.statement_index(TENANT, term) for term in LEARNER_TERMS]
 
 async def _indexes(redis: RedisClient, statement_id: str) -> str:
     listed = await redis.hget(keys.statement_claim(TENANT, statement_id), ClaimField.INDEXES)
-    return (listed or b"").decode()
+    return cast(bytes, listed).decode() if listed else ""
 
 
 async def test_the_document_is_replaced_and_leaves_the_learners_indexes_only(

@@ -104,8 +104,9 @@ def raw_options(
 class LearnerRecord:
     """A record for the statements topic: one learner's statements from one raw record.
 
-    ``key`` is ``<tenant>|<learner IFI>`` (pseudonymised), so that a learner's statements keep
-    their order on one partition; ``value`` is their JSON array.
+    ``key`` is ``<tenant>|<learner IFI>`` (the IFI pseudonymised or anonymised), so that a
+    learner's statements keep their order on one partition; ``value`` is their JSON array,
+    which the raw agent seals before it goes on (docs/privacy.md).
     """
 
     key: bytes

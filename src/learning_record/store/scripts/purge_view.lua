@@ -1,20 +1,22 @@
 -- Forget statements stored before a time (view retention: Kafka keeps them;
--- store.statements.purge_view).
+-- store.statements.purge_view), or erased ones whenever stored (store.statements.erase_statements).
 --
 -- KEYS: order, stored times, stored marks, expiry, then per statement: document, claim,
 --       voided-by, targeted-by, and the n index keys its claim listed when the caller read it.
--- ARGV: cutoff (Unix ms), then per statement: id, its claim's index list as the caller read it
---       (JSON, "" when absent), n.
+-- ARGV: cutoff (Unix ms), keep claims ("1": an erasure keeps each claim without its index list,
+--       so that the id stays taken and a redelivered record neither writes the statement again
+--       nor is counted twice), then per statement: id, its claim's index list as the caller read
+--       it (JSON, "" when absent), n.
 -- A statement is purged only if it is still due and its claim still lists exactly the index
 -- keys declared (a statement pointing to it may have passed it terms since): otherwise it is
 -- left for the next purge, which reads it again. Returns how many were purged.
 
 local order_key, stored_times_key, stored_marks_key, expiry_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local cutoff_ms = tonumber(ARGV[1])
+local cutoff_ms, keep_claims = tonumber(ARGV[1]), ARGV[2] == '1'
 
 local purged = 0
 local k = 5
-for a = 2, #ARGV, 3 do
+for a = 3, #ARGV, 3 do
   local id, indexes_read, index_count = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
   local document_key, claim, voided_by, targeted_by = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local first_index = k + 4
@@ -29,7 +31,12 @@ for a = 2, #ARGV, 3 do
       redis.call('ZREM', stored_times_key, padded(tonumber(sequence)))
       redis.call('ZREM', stored_marks_key, padded(tonumber(sequence)))
     end
-    redis.call('DEL', document_key, claim, voided_by, targeted_by)
+    if keep_claims then
+      redis.call('HDEL', claim, INDEXES)
+      redis.call('DEL', document_key, voided_by, targeted_by)
+    else
+      redis.call('DEL', document_key, claim, voided_by, targeted_by)
+    end
     redis.call('ZREM', expiry_key, id)
     purged = purged + 1
   end

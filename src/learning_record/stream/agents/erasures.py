@@ -61,14 +61,35 @@ async def _learner_ifi(record: ErasureRecord) -> str | None:
     return sealing.opened_part(record.tenant, key, part, SEALED_IFI_PLACE).decode()
 
 
+# Passes of one run over the view: a statement that changed between its reading and its purge
+# (a statement pointing to it passed it terms) is read again by the next pass.
+_PASSES = 5
+
+
 async def _forget(
     record: ErasureRecord, ifi: str, event: EventT[bytes], run: int
 ) -> tuple[int, int]:
-    """One run over the view: retract, purge, replace, forget; how many statements were purged
-    and how many kept a placeholder."""
+    """One run over the view, in passes until it names the learner no more; how many
+    statements were purged and how many kept a placeholder."""
+    purged = replaced = 0
+    for _ in range(_PASSES):
+        forgotten = await _forget_once(record, ifi, event, run)
+        if forgotten is None:
+            break
+        purged, replaced = purged + forgotten[0], replaced + forgotten[1]
+    return purged, replaced
+
+
+async def _forget_once(
+    record: ErasureRecord, ifi: str, event: EventT[bytes], run: int
+) -> tuple[int, int] | None:
+    """Retract, purge, replace, forget; None when the view names the learner no more."""
     tenant, message = record.tenant, event.message
     statements = await with_retries(partial(learner_statements, redis, tenant, ifi), "erasure")
+    if not statements:
+        return None
     owned = [statement for statement in statements if owned_by(statement.document, ifi)]
+    log.info("erasure_pass", tenant=tenant, erasure=record.id, run=run, owned=len(owned))
 
     def origin_of(sequence: int) -> tuple[int, int]:
         return retraction_origin(message.partition, message.offset, run, sequence)
@@ -98,6 +119,7 @@ async def _erase(event: EventT[bytes], record: ErasureRecord) -> None:
         late_purged, late_replaced = await _forget(record, ifi, event, run=1)
         purged, replaced = purged + late_purged, replaced + late_replaced
     else:
+        log.info("erasure_keys_gone_already", tenant=tenant, erasure=record.id)
         purged = replaced = 0
     finished = iso_millis(now_utc())
     await with_retries(partial(set_state, redis, tenant, record.id, "done", finished), "erasure")
@@ -124,6 +146,10 @@ async def _handled(event: EventT[bytes]) -> None:
             await _erase(event, record)
         except DomainError as error:  # a sealed IFI that does not open: altered, or misplaced
             await dead_letters.park(event, record.tenant, f"erasure cannot be carried out: {error}")
+        except Exception as error:  # a bug: park it (`lr dlq retry` runs it again), never stop
+            log.exception("erasure_failed", tenant=record.tenant, erasure=record.id)
+            reason = f"erasure failed: {type(error).__name__}"
+            await dead_letters.park(event, record.tenant, reason)
 
 
 @app.agent(erasures_topic)

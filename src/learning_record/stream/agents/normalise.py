@@ -30,7 +30,7 @@ from learning_record.domain.indicators.state import origin_of
 from learning_record.platform import logs
 from learning_record.platform.clock import seconds_to_ms
 from learning_record.store.routing import StoredStatement, store_and_route
-from learning_record.store.sealed_records import InputRecord, decoded_record
+from learning_record.store.sealed_records import InputRecord, decoded_record, is_sealed
 from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
@@ -113,11 +113,21 @@ async def _store_and_route(tenant: str, records: Sequence[Accepted]) -> list[Ind
     for statement in routed.conflicts:
         statement_id = statement.entry.statement_id
         reason = f"id: statement {statement_id} is already stored with other content"
-        await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
+        await _park_statement(source[id(statement)], tenant, reason, statement)
     for statement, reason in routed.failures:
         log.error("statement_route_failed", tenant=tenant, reason=reason)
-        await dead_letters.park(source[id(statement)], tenant, reason, statement.entry.document)
+        await _park_statement(source[id(statement)], tenant, reason, statement)
     return routed.operations
+
+
+async def _park_statement(
+    event: EventT[bytes], tenant: str, reason: str, statement: StoredStatement
+) -> None:
+    """Park the one statement of a record that failed; of a sealed record, the record itself
+    (still sealed: the dead letters keep nothing an erasure could not reach), which a retry
+    stores again whole, the others' ids being taken already."""
+    sealed = is_sealed(dict(event.headers or {}))
+    await dead_letters.park(event, tenant, reason, None if sealed else statement.entry.document)
 
 
 @app.agent(statements_topic)

@@ -28,6 +28,7 @@ from faust.types import EventT, StreamT
 from learning_record.domain import ingest
 from learning_record.domain.errors import DomainError
 from learning_record.domain.process import tenant_secret
+from learning_record.domain.process.privacy import PrivacyMode
 from learning_record.domain.process.raw_record import (
     LearnerRecord,
     RawRecordRefused,
@@ -68,6 +69,7 @@ class RawRecord:
 class Converted:
     tenant: str
     records: list[LearnerRecord]
+    anonymised: bool  # every person a random stand-in: one key for them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,7 @@ def convert(record: RawRecord, mappings: MappingFolder) -> Converted | Refused:
     except Exception as error:  # any shape of record, or a bug: park it, never stop
         log.exception("raw_record_failed tenant=%s", tenant)
         return Refused(tenant, f"cannot be processed: {type(error).__name__}", ())
-    return Converted(options.tenant, records)
+    return Converted(options.tenant, records, options.privacy is PrivacyMode.ANONYMISE)
 
 
 def _converted(records: Sequence[RawRecord], mappings: MappingFolder) -> list[Converted | Refused]:
@@ -111,7 +113,9 @@ async def _forward(event: EventT[bytes], converted: Converted) -> None:
     cannot be sealed) none, with the record parked."""
     try:
         values = [
-            await sealed_value(converted.tenant, orjson.loads(record.value))
+            await sealed_value(
+                converted.tenant, orjson.loads(record.value), anonymised=converted.anonymised
+            )
             for record in converted.records
         ]
     except DomainError as error:
