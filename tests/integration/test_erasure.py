@@ -87,8 +87,22 @@ async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_r
         assert response.status == 200
         _, _, mentioning = await response.json()
     await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 3)
-
     agent = orjson.dumps({"mbox": erin["mbox"]}).decode()
+    otto_agent = orjson.dumps({"mbox": otto["mbox"]}).decode()
+    documents = [
+        ("activities/state", {"activityId": activity, "agent": agent, "stateId": "bookmark"}),
+        ("agents/profile", {"agent": agent, "profileId": "preferences"}),
+        ("agents/profile", {"agent": otto_agent, "profileId": "preferences"}),
+    ]
+    for resource, params in documents:
+        async with http.put(
+            f"{base_url}/{resource}",
+            params=params,
+            json={"of": resource},
+            headers=headers(tenant_key),
+        ) as response:
+            assert response.status == 204, await response.text()
+
     async with http.delete(
         f"{base_url}/admin/learners", params={"agent": agent}, headers=headers(tenant_key)
     ) as response:
@@ -116,6 +130,16 @@ async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_r
         assert await statements_of(http, base_url, tenant_key, agent=agent) == []
         assert await learner_statement_count(http, base_url, tenant_key, erin) == 0
         assert await activity_count(http, base_url, tenant_key, activity) == 1
+        kept_documents = []
+        for resource, params in documents:
+            async with http.get(
+                f"{base_url}/{resource}", params=params, headers=headers(tenant_key)
+            ) as response:
+                if response.status == 200:
+                    kept_documents.append(params["agent"])
+                else:
+                    assert response.status == 404
+        assert kept_documents == [otto_agent]
 
     await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
     await after()

@@ -156,3 +156,38 @@ async def test_without_a_learners_keys_a_replay_leaves_their_statements_closed(
     assert kept["id"] == mentioning != own
     assert kept["context"]["instructor"] == PLACEHOLDER
     assert kept["actor"] == other
+
+
+async def test_poison_on_the_direct_topic_is_dead_lettered_and_its_neighbours_go_on(
+    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+) -> None:
+    tenant = tenant_key.record.tenant
+    learner = person("poppy")
+    not_json = b"{this is not json"
+    nobody = orjson.dumps(statement({"name": "nobody at all"}, "no IFI"))
+    invalid = orjson.dumps({**statement(learner, "no verb id"), "verb": {}})
+    valid = statement(learner, "the neighbour")
+
+    topic = settings.kafka.direct_statements_topic
+    await produce(settings, [not_json, nobody, invalid, orjson.dumps(valid)], tenant, topic=topic)
+
+    agent = orjson.dumps({"mbox": learner["mbox"]}).decode()
+    await until(lambda: statements_of(http, base_url, tenant_key, agent=agent), what="neighbour")
+    dead = await read_matching(settings, settings.kafka.dead_letter_topic, of_tenant(tenant), 3)
+    reasons = {
+        dict(r.headers)[ingest.DLQ_REASON_HEADER].decode(): (
+            dict(r.headers)["lr-source-topic"].decode(),
+            r.value,
+        )
+        for r in dead
+    }
+    assert reasons.pop("actor: identifies nobody: an Agent or Group needs an IFI") == (
+        topic,
+        nobody,
+    )
+    (json_reason,) = [reason for reason in reasons if reason.startswith("invalid JSON")]
+    assert reasons.pop(json_reason) == (topic, not_json)
+    # Sealed before it was validated: parked as the log holds it, sealed.
+    ((reason, (source, value)),) = reasons.items()
+    assert (reason, source) == ("[0].verb.id: is required", settings.kafka.statements_topic)
+    assert learner["mbox"].encode() not in value

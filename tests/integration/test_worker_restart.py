@@ -8,7 +8,7 @@ import aiohttp
 import orjson
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.domain.identity import learner_key
+from learning_record.domain.identity import learner_id
 from learning_record.domain.indicators.table_keys import ROUTING_END
 from learning_record.domain.xapi.statements import parse_statement
 from tests.integration.conftest import isolated_settings, issue_key
@@ -48,7 +48,7 @@ async def test_learner_count_survives_sigkill_through_the_changelog(
 
         # The only copy of the state the new worker can restore from.
         changelog = f"{settings.worker.app_id}-learner-indicators-changelog"
-        routing = f"{tenant}|{learner_key(parse_statement(orjson.loads(attempt())).actor)}"
+        routing = f"{tenant}|{learner_id(parse_statement(orjson.loads(attempt())).actor)}"
         prefix = routing.encode() + ROUTING_END
         assert await read_matching(
             settings, changelog, lambda r: (r.key or b"").startswith(prefix), expected=1

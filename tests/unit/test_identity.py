@@ -20,7 +20,6 @@ from learning_record.domain.identity import (
     ifi_of_raw,
     learner_id,
     learner_id_of_ifi,
-    learner_key,
 )
 from learning_record.domain.xapi import Agent, Group, parse_statement
 from tests.unit.factories import REMOVE, make_agent, make_group, make_statement
@@ -61,13 +60,6 @@ def test_ifi_of_each_kind(actor: dict[str, Any], ifi: str) -> None:
 @pytest.mark.parametrize(("actor", "ifi"), IFI_KINDS)
 def test_ifi_of_raw_document_matches_the_model(actor: dict[str, Any], ifi: str) -> None:
     assert ifi_of_raw(actor) == ifi
-
-
-@pytest.mark.parametrize(("actor", "_ifi"), IFI_KINDS)
-def test_learner_key_is_the_ifi(actor: dict[str, Any], _ifi: str) -> None:
-    agent = actor_of(actor)
-
-    assert learner_key(agent) == ifi_of(agent)
 
 
 def test_same_agent_with_different_names_is_the_same_learner() -> None:

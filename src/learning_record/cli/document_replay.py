@@ -19,6 +19,7 @@ from learning_record.domain.documents import Document, DocumentAddress
 from learning_record.platform.settings import Settings
 from learning_record.store import documents as store
 from learning_record.store.connection import RedisClient
+from learning_record.store.learner_keys import SEGMENT_ROLL
 
 # Documents per Redis pipeline.
 _WRITE_CHUNK = 200
@@ -61,7 +62,7 @@ def _change(
     record: ConsumerRecord[bytes, bytes],
 ) -> tuple[str, DocumentAddress, Document | None] | None:
     """The document a record sets (None: deleted); None for a record that is not ours."""
-    if record.key is None:
+    if record.key is None or record.key == SEGMENT_ROLL:
         return None
     tenant, address = DocumentAddress.from_record_key(record.key)
     if record.value is None:

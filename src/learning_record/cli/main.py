@@ -213,7 +213,7 @@ def replay(
         f"{report.documents.records} document records, {report.documents.deleted_keys} old "
         f"document keys deleted; {report.indicators.values} indicator values from "
         f"{report.indicators.records} changelog records, {report.indicators.deleted_keys} old "
-        "indicator keys deleted"
+        f"indicator keys deleted; {report.erasures.erasures} erasure states"
     )
     if report.indicators.missing:
         missing = ", ".join(report.indicators.missing)

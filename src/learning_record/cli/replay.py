@@ -1,6 +1,7 @@
 """``lr replay``: rebuild the Redis statement view from the statements topic, from scratch,
-then the documents from the documents topic (``cli.document_replay``) and the indicator
-mirror from the indicator tables' changelogs (``cli.indicator_replay``).
+then the documents from the documents topic (``cli.document_replay``), the indicator mirror
+from the indicator tables' changelogs (``cli.indicator_replay``), and the erasures' states from
+the erasures topic (``cli.erasure_replay``).
 
 Records are decoded exactly as the worker decodes them (``sealed_records.decoded_record``: same
 validation, same ids for statements produced without one), so the rebuilt view is the one the
@@ -20,6 +21,7 @@ import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from learning_record.cli.document_replay import DocumentReplayReport, replay_documents
+from learning_record.cli.erasure_replay import ErasureReplayReport, replay_erasures
 from learning_record.cli.indicator_replay import IndicatorReplayReport, replay_indicators
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
 from learning_record.domain.indicators import contribution_of
@@ -52,6 +54,7 @@ class ReplayReport:
     deleted_keys: int = 0
     tenants: set[str] = field(default_factory=set)
     documents: DocumentReplayReport = field(default_factory=DocumentReplayReport)
+    erasures: ErasureReplayReport = field(default_factory=ErasureReplayReport)
     indicators: IndicatorReplayReport = field(default_factory=IndicatorReplayReport)
 
 
@@ -96,6 +99,7 @@ async def replay(
                 await _flush(redis, pending, agents)
         report.documents = await replay_documents(settings, redis, tenant)
         report.indicators = await replay_indicators(settings, redis, agents, tenant)
+        report.erasures = await replay_erasures(settings, redis, tenant)
     finally:
         await redis.aclose()
     return report

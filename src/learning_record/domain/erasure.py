@@ -54,6 +54,7 @@ class ErasureRecord(BaseModel):
     mentions: int | None = Field(
         default=None, description="Done: statements that kept a placeholder."
     )
+    documents: int | None = Field(default=None, description="Done: documents deleted.")
 
 
 def new_erasure_id() -> str:

@@ -77,11 +77,6 @@ def ifi_of_raw(actor: Mapping[str, Any]) -> str:
     )
 
 
-def learner_key(agent: Agent | Group) -> str:
-    """The key under which a learner's data is kept: their canonical IFI (see ``ifi_of``)."""
-    return ifi_of(agent)
-
-
 def learner_id(agent: Agent | Group) -> str:
     """A stable opaque id for a learner, safe to show: 32 hex digits of SHA-256 of the IFI."""
     return learner_id_of_ifi(ifi_of(agent))

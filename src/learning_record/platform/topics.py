@@ -52,7 +52,13 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
         _compacted(kafka.attachments_topic, kafka),
         # Documents by "<tenant, resource, parameters>": the last change of each, forever
         # (a DELETE is a tombstone), so that `lr replay` rebuilds them (docs/documents.md).
-        _compacted(kafka.documents_topic, kafka),
+        # Their keys name Agents' IFIs: an erasure's tombstones leave the disk within the same
+        # bound as the data keys' (docs/privacy.md).
+        _Topic(
+            kafka.documents_topic,
+            kafka.partitions,
+            {**_compacted(kafka.documents_topic, kafka).configs, **_erasable(kafka)},
+        ),
         # The worker's indicator operations, one record per destination partition per batch.
         # Created here, before any worker subscribes, so that the first statement is counted.
         *(
@@ -125,21 +131,28 @@ def _learner_keys(kafka: KafkaSettings) -> _Topic:
     one at least every quarter of ``data_key_erasure_ms`` (``LearnerKeys.roll_segment``).
     ``max.compaction.lag.ms`` makes the cleaner take a rolled segment whatever its dirty ratio,
     and a tombstone is dropped ``delete.retention.ms`` after it was compacted."""
-    bound = str(kafka.data_key_erasure_ms)
     return _Topic(
         kafka.learner_keys_topic,
         1,
         {
             "cleanup.policy": "compact",
             "retention.ms": str(kafka.record_retention_ms),
-            "segment.ms": bound,
-            "max.compaction.lag.ms": bound,
-            "min.compaction.lag.ms": "0",
-            "delete.retention.ms": bound,
-            # How long a compacted-away segment file stays on disk (Kafka's default is 60 s).
-            "file.delete.delay.ms": str(min(60_000, kafka.data_key_erasure_ms)),
+            **_erasable(kafka),
         },
     )
+
+
+def _erasable(kafka: KafkaSettings) -> dict[str, str]:
+    """What bounds how long a compacted topic keeps a tombstoned key's last value on disk."""
+    bound = str(kafka.data_key_erasure_ms)
+    return {
+        "segment.ms": bound,
+        "max.compaction.lag.ms": bound,
+        "min.compaction.lag.ms": "0",
+        "delete.retention.ms": bound,
+        # How long a compacted-away segment file stays on disk (Kafka's default is 60 s).
+        "file.delete.delay.ms": str(min(60_000, kafka.data_key_erasure_ms)),
+    }
 
 
 def _compacted(name: str, kafka: KafkaSettings) -> _Topic:

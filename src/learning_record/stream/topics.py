@@ -38,6 +38,11 @@ direct_statements_topic = app.topic(
     settings.kafka.direct_statements_topic, key_serializer="raw", value_serializer="raw"
 )
 
+# State and Agent Profile documents: an erasure tombstones those about the learner.
+documents_topic = app.topic(
+    settings.kafka.documents_topic, key_serializer="raw", value_serializer="raw"
+)
+
 # Erasure requests and completions (docs/privacy.md), keyed by erasure id.
 erasures_topic = app.topic(
     settings.kafka.erasures_topic, key_serializer="raw", value_serializer="raw"

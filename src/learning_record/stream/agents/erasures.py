@@ -32,6 +32,7 @@ from learning_record.domain.ingest import iso_millis
 from learning_record.domain.tenants import checked_tenant
 from learning_record.platform import logs
 from learning_record.platform.clock import now_utc
+from learning_record.store.document_log import documents_about, forget_in_view
 from learning_record.store.learner_erasure import (
     forget_identity,
     forget_statements,
@@ -40,12 +41,12 @@ from learning_record.store.learner_erasure import (
     set_state,
 )
 from learning_record.stream import dead_letters
-from learning_record.stream.app import app
+from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
 from learning_record.stream.learner_keys import learner_keys, with_keys
 from learning_record.stream.operations_out import send_operations
 from learning_record.stream.redis_client import redis, with_retries
-from learning_record.stream.topics import erasures_topic
+from learning_record.stream.topics import documents_topic, erasures_topic
 
 log = logs.get_logger(__name__)
 
@@ -106,6 +107,17 @@ async def _forget_once(
     return forgotten
 
 
+async def _forget_documents(tenant: str, ifi: str) -> int:
+    """Tombstone the State and Agent Profile documents about the learner on the documents
+    topic (acknowledged: a replay does not write them back), then delete them from the view;
+    how many."""
+    records = await with_keys(partial(documents_about, settings.kafka, tenant, ifi), "documents")
+    for partition, key in records:
+        await (await documents_topic.send(key=key, value=None, partition=partition))
+    await with_retries(partial(forget_in_view, redis, records), "erasure")
+    return len(records)
+
+
 async def _erase(event: EventT[bytes], record: ErasureRecord) -> None:
     tenant = record.tenant
     ifi = await _learner_ifi(record)
@@ -118,17 +130,29 @@ async def _erase(event: EventT[bytes], record: ErasureRecord) -> None:
         await with_keys(partial(learner_keys.erase, tenant, record.learner), "erase")
         late_purged, late_replaced = await _forget(record, ifi, event, run=1)
         purged, replaced = purged + late_purged, replaced + late_replaced
+        documents = await _forget_documents(tenant, ifi)
     else:
         log.info("erasure_keys_gone_already", tenant=tenant, erasure=record.id)
-        purged = replaced = 0
+        purged = replaced = documents = 0
     finished = iso_millis(now_utc())
     await with_retries(partial(set_state, redis, tenant, record.id, "done", finished), "erasure")
     done = ErasureRecord(
-        kind="done", id=record.id, tenant=tenant, at=finished, statements=purged, mentions=replaced
+        kind="done",
+        id=record.id,
+        tenant=tenant,
+        at=finished,
+        statements=purged,
+        mentions=replaced,
+        documents=documents,
     )
     await erasures_topic.send(key=record.id.encode(), value=done.model_dump_json().encode())
     log.info(
-        "learner_erased", tenant=tenant, erasure=record.id, statements=purged, mentions=replaced
+        "learner_erased",
+        tenant=tenant,
+        erasure=record.id,
+        statements=purged,
+        mentions=replaced,
+        documents=documents,
     )
 
 
