@@ -105,3 +105,4 @@ bench: system-packages $(INSTALLED) kafka  ## Measure validation and the stream 
 	$(BIN)/python -m bench.ceiling $(BENCH_ARGS)
 	$(if $(filter --quick,$(BENCH_ARGS)),,$(BIN)/python -m bench.process)
 	$(BIN)/python -m bench.process_stream $(BENCH_ARGS)
+	$(BIN)/python -m bench.sealing $(BENCH_ARGS)
