@@ -5,6 +5,7 @@ replay of the log brings nothing of theirs back."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,16 @@ from redis.asyncio import Redis
 from learning_record.domain.access import IssuedKey
 from learning_record.domain.sealing import PLACEHOLDER
 from learning_record.platform.settings import Settings
+from learning_record.store import keys
 from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.lr_cli import run_lr, run_lr_status
+from tests.unit.test_attachments_multipart import (
+    CONTENT_TYPE,
+    data_part,
+    json_part,
+    multipart_body,
+)
+from tests.unit.test_signatures import jws_of, signed
 from tests.waiting import until
 
 XAPI = "1.0.3"
@@ -71,7 +80,11 @@ async def erasure_state(
 
 
 async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_readable(
-    http: aiohttp.ClientSession, base_url: str, settings: Settings, tenant_key: IssuedKey
+    http: aiohttp.ClientSession,
+    base_url: str,
+    settings: Settings,
+    tenant_key: IssuedKey,
+    redis: Redis,
 ) -> None:
     tenant = tenant_key.record.tenant
     erin, otto = person("erin"), person("otto")
@@ -86,7 +99,21 @@ async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_r
     ) as response:
         assert response.status == 200
         _, _, mentioning = await response.json()
-    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 3)
+    # A signed statement of hers: its signature, a JWS of it, is an attachment of its own.
+    original = {**answered(erin, activity), "id": str(uuid.uuid4())}
+    jws = jws_of(original)
+    body = multipart_body(
+        json_part(signed(original, jws)), data_part(jws, Content_Type="application/octet-stream")
+    )
+    async with http.post(
+        f"{base_url}/statements",
+        data=body,
+        headers={**headers(tenant_key), "Content-Type": CONTENT_TYPE},
+    ) as response:
+        assert response.status == 200, await response.text()
+    signature = keys.attachment(tenant_key.record.tenant, hashlib.sha256(jws).hexdigest())
+    assert await redis.exists(signature) == 1
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 4)
     agent = orjson.dumps({"mbox": erin["mbox"]}).decode()
     otto_agent = orjson.dumps({"mbox": otto["mbox"]}).decode()
     documents = [
@@ -140,6 +167,7 @@ async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_r
                 else:
                     assert response.status == 404
         assert kept_documents == [otto_agent]
+        assert await redis.exists(signature) == 0
 
     await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
     await after()

@@ -61,6 +61,12 @@ async def test_an_erased_data_key_leaves_the_brokers_disk_within_its_bound(
         "delete.retention.ms": str(BOUND_MS),
         "retention.ms": str(kafka.record_retention_ms),
     }
+    # The topics whose keys or values an erasure tombstones keep to the same bound.
+    for erasable in (kafka.documents_topic, kafka.attachments_topic):
+        erasable_configs, _ = await _described(kafka, erasable)
+        assert {name: erasable_configs[name] for name in _EXPECTED} == {
+            name: configs[name] for name in _EXPECTED
+        }
     directory = (stack_settings.stack.data_dir / "kafka-logs" / f"{topic}-0").resolve()
     (broker,) = services.brokers
 

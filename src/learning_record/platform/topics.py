@@ -48,17 +48,14 @@ def owned_topics(kafka: KafkaSettings) -> list[NewTopic]:
             1,
             {"cleanup.policy": "compact", "retention.ms": forever},
         ),
-        # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever.
-        _compacted(kafka.attachments_topic, kafka),
+        # Attachment content by "<tenant>|<sha2>": the same content is stored once, forever;
+        # an erasure tombstones the signatures of the learner's statements (docs/privacy.md).
+        _erasable_compacted(kafka.attachments_topic, kafka),
         # Documents by "<tenant, resource, parameters>": the last change of each, forever
         # (a DELETE is a tombstone), so that `lr replay` rebuilds them (docs/documents.md).
         # Their keys name Agents' IFIs: an erasure's tombstones leave the disk within the same
         # bound as the data keys' (docs/privacy.md).
-        _Topic(
-            kafka.documents_topic,
-            kafka.partitions,
-            {**_compacted(kafka.documents_topic, kafka).configs, **_erasable(kafka)},
-        ),
+        _erasable_compacted(kafka.documents_topic, kafka),
         # The worker's indicator operations, one record per destination partition per batch.
         # Created here, before any worker subscribes, so that the first statement is counted.
         *(
@@ -140,6 +137,13 @@ def _learner_keys(kafka: KafkaSettings) -> _Topic:
             **_erasable(kafka),
         },
     )
+
+
+def _erasable_compacted(name: str, kafka: KafkaSettings) -> _Topic:
+    """``_compacted``, where an erasure's tombstones leave the disk within the data keys' bound
+    (the workers' roll tombstones keep its segments rolling)."""
+    topic = _compacted(name, kafka)
+    return topic._replace(configs={**topic.configs, **_erasable(kafka)})
 
 
 def _erasable(kafka: KafkaSettings) -> dict[str, str]:

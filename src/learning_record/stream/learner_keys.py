@@ -14,7 +14,7 @@ from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform import logs
 from learning_record.store.learner_keys import SEGMENT_ROLL, LearnerKeys
 from learning_record.stream.app import app, settings
-from learning_record.stream.topics import documents_topic
+from learning_record.stream.topics import attachments_topic, documents_topic
 
 log = logs.get_logger(__name__)
 
@@ -40,9 +40,10 @@ async def roll_learner_keys_segment() -> None:
     their bound even when no learner is new (``LearnerKeys.roll_segment``)."""
     with suppress(DependencyUnavailable):  # the next tick writes again
         await learner_keys.roll_segment()
-    # The documents topic too: its keys name Agents, and an erasure tombstones some.
-    for partition in range(settings.kafka.partitions):
-        await documents_topic.send(key=SEGMENT_ROLL, value=None, partition=partition)
+    # The documents and attachments topics too, where an erasure tombstones records.
+    for topic in (documents_topic, attachments_topic):
+        for partition in range(settings.kafka.partitions):
+            await topic.send(key=SEGMENT_ROLL, value=None, partition=partition)
 
 
 async def with_keys(operation: Callable[[], Awaitable[T]], what: str) -> T:

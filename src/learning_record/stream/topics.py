@@ -38,6 +38,12 @@ direct_statements_topic = app.topic(
     settings.kafka.direct_statements_topic, key_serializer="raw", value_serializer="raw"
 )
 
+# Attachments by "<tenant>|<sha2>": an erasure tombstones the signatures of the learner's
+# statements.
+attachments_topic = app.topic(
+    settings.kafka.attachments_topic, key_serializer="raw", value_serializer="raw"
+)
+
 # State and Agent Profile documents: an erasure tombstones those about the learner.
 documents_topic = app.topic(
     settings.kafka.documents_topic, key_serializer="raw", value_serializer="raw"

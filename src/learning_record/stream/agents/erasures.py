@@ -26,6 +26,7 @@ from learning_record.domain.erasure import (
     ErasureRecord,
     owned_by,
     retraction_origin,
+    signature_sha2s,
 )
 from learning_record.domain.errors import DomainError
 from learning_record.domain.ingest import iso_millis
@@ -34,6 +35,7 @@ from learning_record.platform import logs
 from learning_record.platform.clock import now_utc
 from learning_record.store.document_log import documents_about, forget_in_view
 from learning_record.store.learner_erasure import (
+    forget_attachments,
     forget_identity,
     forget_statements,
     learner_statements,
@@ -45,8 +47,9 @@ from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
 from learning_record.stream.learner_keys import learner_keys, with_keys
 from learning_record.stream.operations_out import send_operations
+from learning_record.stream.partitioning import partition_of
 from learning_record.stream.redis_client import redis, with_retries
-from learning_record.stream.topics import documents_topic, erasures_topic
+from learning_record.stream.topics import attachments_topic, documents_topic, erasures_topic
 
 log = logs.get_logger(__name__)
 
@@ -100,11 +103,22 @@ async def _forget_once(
     )
     # The view forgets the statements only once their retractions cannot be lost.
     await send_operations(operations, durable=True)
+    await _forget_signatures(tenant, signature_sha2s(s.document for s in owned))
     forgotten = await with_retries(
         partial(forget_statements, redis, tenant, ifi, statements), "erasure"
     )
     await with_retries(partial(forget_identity, redis, tenant, ifi), "erasure")
     return forgotten
+
+
+async def _forget_signatures(tenant: str, sha2s: list[str]) -> None:
+    """Tombstone the signatures of the learner's statements on the attachments topic, where
+    the API keyed them ``<tenant>|<sha2>`` (acknowledged), then delete them from the view.
+    Other attachments are shared content, kept (docs/privacy.md)."""
+    for sha2 in sha2s:
+        key = f"{tenant}|{sha2}".encode()
+        await (await attachments_topic.send(key=key, value=None, partition=partition_of(key)))
+    await with_retries(partial(forget_attachments, redis, tenant, sha2s), "erasure")
 
 
 async def _forget_documents(tenant: str, ifi: str) -> int:
