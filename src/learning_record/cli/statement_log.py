@@ -17,7 +17,7 @@ from learning_record.domain import ingest
 from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
-from learning_record.platform.topics import topic_partitions
+from learning_record.platform.topics import ensure_topics, topic_partitions
 from learning_record.store.learner_keys import LearnerKeys
 from learning_record.store.sealed_records import InputRecord, decoded_record
 
@@ -99,6 +99,8 @@ class StatementLog(TopicFromStart):
         self._keys = LearnerKeys(settings)
 
     async def __aenter__(self) -> Self:
+        # A stack upgraded from before sealing may not have the learner-keys topic yet.
+        await ensure_topics(self._settings.kafka)
         await self._keys.start()
         try:
             return await super().__aenter__()
