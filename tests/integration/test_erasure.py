@@ -18,7 +18,9 @@ from learning_record.domain.access import IssuedKey
 from learning_record.domain.sealing import PLACEHOLDER
 from learning_record.platform.settings import Settings
 from learning_record.store import keys
+from tests.integration import learners
 from tests.integration.indicator_reads import learner_statement_count
+from tests.integration.learners import person, statements_of, xapi_headers
 from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.unit.test_attachments_multipart import (
     CONTENT_TYPE,
@@ -29,34 +31,16 @@ from tests.unit.test_attachments_multipart import (
 from tests.unit.test_signatures import jws_of, signed
 from tests.waiting import until
 
-XAPI = "1.0.3"
-
-
-def person(name: str) -> dict[str, Any]:
-    unique = uuid.uuid4().hex[:12]
-    return {"mbox": f"mailto:{name}-{unique}@example.org", "name": f"{name.title()} {unique}"}
-
 
 def answered(actor: dict[str, Any], activity: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "actor": actor,
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": activity},
-        "result": {"response": f"said by {actor['name']}"},
-        **extra,
-    }
+    """``learners.answered``, with a response naming who gave it."""
+    return learners.answered(
+        actor, activity, **{"result": {"response": f"said by {actor['name']}"}, **extra}
+    )
 
 
 def headers(key: IssuedKey) -> dict[str, str]:
-    return {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
-
-
-async def statements_of(
-    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, **params: str
-) -> list[dict[str, Any]]:
-    async with http.get(f"{base_url}/statements", params=params, headers=headers(key)) as response:
-        assert response.status == 200
-        return list((await response.json())["statements"])
+    return xapi_headers(key)
 
 
 async def activity_count(

@@ -24,10 +24,10 @@ from learning_record.store import keys
 from learning_record.store.keys import ClaimField
 from tests.integration.conftest import issue_key
 from tests.integration.isolated_stack import base_url_of, stack_of_its_own
+from tests.integration.learners import answered, person, xapi_headers
 from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.waiting import until
 
-XAPI = "1.0.3"
 # Enough of the learner's statements that erasing them takes a while to kill the worker in.
 ERIN_STATEMENTS = 2000
 BATCH = 250
@@ -42,27 +42,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield processes
 
 
-def person(name: str) -> dict[str, Any]:
-    unique = uuid.uuid4().hex[:12]
-    return {"mbox": f"mailto:{name}-{unique}@example.org", "name": f"{name.title()} {unique}"}
-
-
-def answered(actor: dict[str, Any], activity: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "actor": actor,
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": activity},
-        **extra,
-    }
-
-
 class Learners:
     """Erin, whose erasure is interrupted, and Otto, who mentions her."""
 
     def __init__(self, http: aiohttp.ClientSession, settings: Settings, key: IssuedKey) -> None:
         self.http, self.settings, self.key = http, settings, key
         self.base_url = base_url_of(settings)
-        self.headers = {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
+        self.headers = xapi_headers(key)
         self.erin, self.otto = person("erin"), person("otto")
         self.activity = f"https://example.org/activities/faults-{uuid.uuid4().hex[:8]}"
         self.tenant = key.record.tenant
@@ -98,6 +84,17 @@ class Learners:
             headers=self.headers,
         ) as response:
             return int((await response.json())["indicators"]["statements"])
+
+    async def finished(self, erasure_id: str, mentioning: str) -> None:
+        """Wait until the erasure is done and its retractions counted, then check it."""
+        await until(
+            lambda: self.erasure_state(erasure_id),
+            lambda state: state == "done",
+            within_s=300,
+            what="erasure done",
+        )
+        await until(self.activity_count, lambda n: n == 1, within_s=300)
+        await self.check_forgotten(mentioning)
 
     async def check_forgotten(self, mentioning: str) -> None:
         """Only Otto's statement is left, with a placeholder for Erin, counted alone."""
@@ -161,14 +158,7 @@ async def test_a_worker_killed_while_it_erases_leaves_the_next_one_to_finish_exa
         assert await learners.erasure_state(erasure_id) in ("pending", "done")
 
         after = stack.start_worker("worker-after")
-        await until(
-            lambda: learners.erasure_state(erasure_id),
-            lambda state: state == "done",
-            within_s=300,
-            what="erasure done",
-        )
-        await until(learners.activity_count, lambda n: n == 1, within_s=300)
-        await learners.check_forgotten(mentioning)
+        await learners.finished(erasure_id, mentioning)
         after.stop()  # lr replay wants the workers stopped
         await run_lr(settings, "replay", "--tenant", learners.tenant, "--yes")
         await learners.check_forgotten(mentioning)
@@ -191,11 +181,4 @@ async def test_redis_lost_before_an_erasure_runs_loses_nothing_of_it(stack: Loca
         assert await learners.erasure_state(erasure_id) == "pending"  # from the erasures topic
 
         stack.start_worker("worker-after-loss")
-        await until(
-            lambda: learners.erasure_state(erasure_id),
-            lambda state: state == "done",
-            within_s=300,
-            what="erasure done",
-        )
-        await until(learners.activity_count, lambda n: n == 1, within_s=300)
-        await learners.check_forgotten(mentioning)
+        await learners.finished(erasure_id, mentioning)

@@ -18,26 +18,15 @@ from learning_record.domain.sealing import PLACEHOLDER, SEALED_HEADER
 from learning_record.platform.settings import Settings
 from learning_record.store.learner_keys import LearnerKeys
 from tests.integration.kafka_io import produce, read_matching
+from tests.integration.learners import answered, person, statements_of, xapi_headers
 from tests.integration.lr_cli import run_lr
 from tests.waiting import until
 
-XAPI = "1.0.3"
-
-
-def person(name: str) -> dict[str, Any]:
-    """An Agent whose every identifier is unique to this test run."""
-    unique = uuid.uuid4().hex[:12]
-    return {"mbox": f"mailto:{name}-{unique}@example.org", "name": f"{name.title()} {unique}"}
-
 
 def statement(actor: dict[str, Any], marker: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "actor": actor,
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": "https://example.org/activities/sealed-question"},
-        "result": {"response": marker},
-        **extra,
-    }
+    """``actor`` answered ``marker``: free text that must never be readable on the log."""
+    activity = "https://example.org/activities/sealed-question"
+    return answered(actor, activity, result={"response": marker}, **extra)
 
 
 def secrets_of(*agents: dict[str, Any]) -> list[bytes]:
@@ -57,20 +46,12 @@ def whole(record: ConsumerRecord[bytes, bytes]) -> bytes:
     return (record.key or b"") + (record.value or b"") + headers
 
 
-async def statements_of(
-    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, **params: str
-) -> list[dict[str, Any]]:
-    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
-    async with http.get(f"{base_url}/statements", params=params, headers=headers) as response:
-        assert response.status == 200
-        return list((await response.json())["statements"])
-
-
 async def post(
     http: aiohttp.ClientSession, base_url: str, key: IssuedKey, body: list[dict[str, Any]]
 ) -> list[str]:
-    headers = {"x-api-key": key.header_value, "X-Experience-API-Version": XAPI}
-    async with http.post(f"{base_url}/statements", json=body, headers=headers) as response:
+    async with http.post(
+        f"{base_url}/statements", json=body, headers=xapi_headers(key)
+    ) as response:
         assert response.status == 200, await response.text()
         return list(await response.json())
 
