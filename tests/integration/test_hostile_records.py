@@ -286,6 +286,8 @@ def test_hostile_records_are_dead_lettered_and_their_neighbours_stored_and_count
         crashes = crash_counts(asyncio.run(worker_metrics(worker.metrics_url)))
         assert crashes == {
             "normalise": 0,
+            "seal_direct": 0,
+            "erase_learners": 0,
             "keep_learner_indicators": 0,
             "keep_activity_indicators": 0,
         }

@@ -23,7 +23,7 @@ from learning_record.domain import ingest
 from learning_record.domain.errors import DomainError, StatementInvalid
 from learning_record.domain.json_input import loads_bounded
 from learning_record.platform import logs
-from learning_record.stream import dead_letters
+from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
 from learning_record.stream.sealed_forwarding import forward, sealed_value
@@ -67,6 +67,7 @@ async def _sealed(event: EventT[bytes]) -> None:
 
 
 @app.agent(direct_statements_topic)
+@instruments.crash_counted
 async def seal_direct(stream: StreamT[bytes]) -> None:
     async for events in batches(stream):
         for event in events:

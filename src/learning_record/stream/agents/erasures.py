@@ -42,7 +42,7 @@ from learning_record.store.learner_erasure import (
     retractions,
     set_state,
 )
-from learning_record.stream import dead_letters
+from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
 from learning_record.stream.learner_keys import learner_keys, with_keys
@@ -191,6 +191,7 @@ async def _handled(event: EventT[bytes]) -> None:
 
 
 @app.agent(erasures_topic)
+@instruments.crash_counted
 async def erase_learners(stream: StreamT[bytes]) -> None:
     async for events in batches(stream):
         for event in events:
