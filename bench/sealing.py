@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -56,6 +57,7 @@ SECTION = "sealing"
 BATCH = 100  # statements per record: one POST of 100
 KINDS = ("clear", "sealed")
 STACK_PARTS = ("kafka", "redis", "worker", "api")
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 # The steps of the in-process figures, by side, as (name, what the report calls it).
 API_STEPS = (
     ("cut", "cut: the owner's pseudonym (cached HMAC), the other persons cut out"),
@@ -260,6 +262,8 @@ class Stream:
     cpu_us: dict[str, dict[str, list[float]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    # Cores the machine's other processes (neither the stack nor the bench) used, each run.
+    others: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def cpu(self, kind: str, part: str) -> Spread:
         return Spread.of(self.cpu_us[kind][part])
@@ -274,6 +278,14 @@ class Stream:
 class Run:
     rate: float  # statements/s, end to end
     cpu_us: dict[str, float]  # by part of the stack, per statement
+    others_cores: float  # CPU of every other process of the machine, in cores, over the run
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the machine has been busy since boot, every core (/proc/stat: all but idle
+    and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / _TICKS_PER_S
 
 
 async def produced(
@@ -284,6 +296,11 @@ async def produced(
     settings = stack.settings
     before = await stack.records_in_statements_topic()
     cpu_before = {process.name: group_cpu_s(process.pid) for process in stack.processes}
+    machine_before, own_before, wall_before = (
+        machine_busy_s(),
+        time.process_time(),
+        time.monotonic(),
+    )
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka.bootstrap_servers,
         enable_idempotence=True,
@@ -308,9 +325,12 @@ async def produced(
     spent: dict[str, float] = defaultdict(float)
     for process in stack.processes:
         spent[role_of(process.name)] += group_cpu_s(process.pid) - cpu_before[process.name]
+    machine = machine_busy_s() - machine_before
+    others = machine - sum(spent.values()) - (time.process_time() - own_before)
     return Run(
         statements / (done - started),
         {part: 1e6 * seconds / statements for part, seconds in spent.items()},
+        max(others, 0.0) / (time.monotonic() - wall_before),
     )
 
 
@@ -373,11 +393,13 @@ async def run(sizes: Sizes) -> tuple[InProcess, Stream]:
                 progress(f"{label}: {len(records):,} records of {BATCH} statements")
                 result = await produced(stack, records, len(data), label)
                 stream.rates[kind].append(result.rate)
+                stream.others[kind].append(result.others_cores)
                 for part, us in result.cpu_us.items():
                     stream.cpu_us[kind][part].append(us)
                 progress(
                     f"  {label}: {result.rate:,.0f} statements/s, "
-                    f"worker {result.cpu_us['worker']:,.0f} µs per statement"
+                    f"worker {result.cpu_us['worker']:,.0f} µs per statement; other processes "
+                    f"{result.others_cores:.2f} cores"
                 )
             if parked := await dead_letters(stack):
                 raise RuntimeError(f"{parked} records went to the dead letters: no figures")
@@ -474,7 +496,25 @@ def render(figures: InProcess, stream: Stream, sizes: Sizes, machine: str, load:
         "noise of the runs included).",
         "- The API's HTTP throughput is not measured here (too noisy beside a difference this "
         "size): its added CPU per statement is the in-process figure.",
+        "",
+        "Round by round: statements/s, and the cores that the machine's other processes (neither "
+        "this stack nor the bench) used meanwhile, from `/proc/stat`:",
+        "",
+        "| round | in clear | sealed | sealed / in clear | other processes, in clear / sealed |",
+        "|--:|--:|--:|--:|--:|",
     ]
+    runs = zip(
+        stream.rates["clear"],
+        stream.rates["sealed"],
+        stream.others["clear"],
+        stream.others["sealed"],
+        strict=True,
+    )
+    for number, (clear_rate, sealed_rate, others_clear, others_sealed) in enumerate(runs, 1):
+        lines.append(
+            f"| {number} | {clear_rate:,.0f} | {sealed_rate:,.0f} | {sealed_rate / clear_rate:.2f} "
+            f"| {others_clear:.2f} / {others_sealed:.2f} |"
+        )
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from learning_record.domain.access import IssuedKey
 from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.sealing import PLACEHOLDER
 from learning_record.domain.statement_index import AGENT, term
+from learning_record.ops.consumer_lag import LagReader
 from learning_record.platform.settings import Settings
 from learning_record.store import keys
 from learning_record.store.keys import ClaimField
@@ -121,6 +122,24 @@ class Learners:
             return list(await response.json())
 
 
+async def group_lag(settings: Settings) -> int:
+    """Records the worker group has yet to commit on every topic it reads."""
+    kafka = settings.kafka
+    topics = [
+        kafka.statements_topic,
+        kafka.direct_statements_topic,
+        kafka.erasures_topic,
+        kafka.learner_ops_topic,
+        kafka.activity_ops_topic,
+    ]
+    reader = LagReader(kafka, settings.worker.app_id, topics)
+    await reader.start()
+    try:
+        return (await reader.read()).messages
+    finally:
+        await reader.stop()
+
+
 async def _retracted(redis: Redis, tenant: str, ifi: str) -> int:
     """How many of the learner's statements the view marks as retracted (an erasure retracts
     them before it purges them)."""
@@ -162,6 +181,17 @@ async def test_a_worker_killed_while_it_erases_leaves_the_next_one_to_finish_exa
         after.stop()  # lr replay wants the workers stopped
         await run_lr(settings, "replay", "--tenant", learners.tenant, "--yes")
         await learners.check_forgotten(mentioning)
+
+        # A new worker group reads everything from offset 0: nothing of hers counts again.
+        fresh = settings.model_copy(
+            update={"worker": settings.worker.model_copy(update={"app_id": "lr-from-zero"})}
+        )
+        from_zero = stack.start_worker("worker-from-zero", {"LR_WORKER__APP_ID": "lr-from-zero"})
+        await until(
+            lambda: group_lag(fresh), lambda n: n == 0, within_s=300, what="the log read again"
+        )
+        await learners.check_forgotten(mentioning)
+        from_zero.stop()  # the module's next test starts with no worker
 
 
 @pytest.mark.timeout(1800)

@@ -75,6 +75,7 @@ def test_each_round_runs_both_kinds_and_the_first_kind_alternates() -> None:
 def made_up_stream(clear: list[float], sealed: list[float]) -> Stream:
     stream = Stream()
     stream.rates.update(clear=clear, sealed=sealed)
+    stream.others.update(clear=[0.1] * len(clear), sealed=[0.5] * len(sealed))
     for kind, worker in (("clear", 600.0), ("sealed", 630.0)):
         for part in STACK_PARTS:
             stream.cpu_us[kind][part] = [worker if part == "worker" else 100.0] * len(clear)
@@ -105,5 +106,6 @@ def test_the_report_gives_the_ratio_and_judges_it_against_ten_percent() -> None:
     assert "round by round: 0.95, 0.94, median 0.94" in within
     assert "within the 10 % allowed." in within
     assert "**not** within the 10 % allowed." in beyond
+    assert "| 2 | 1,100 | 1,030 | 0.94 | 0.10 / 0.50 |" in within
     assert "| API | **added by sealing** (sealed minus in clear) | **9.0** |" in within
     assert "| worker | **added by sealing** (sealed minus in clear) | **11.6** |" in within
