@@ -107,5 +107,12 @@ def test_the_report_gives_the_ratio_and_judges_it_against_ten_percent() -> None:
     assert "within the 10 % allowed." in within
     assert "**not** within the 10 % allowed." in beyond
     assert "| 2 | 1,100 | 1,030 | 0.94 | 0.10 / 0.50 |" in within
+    assert "own spread" not in within + beyond  # rounds within 0.1 of each other
+    # 11.6 µs more to open, on the worker's 600 µs per statement in clear: 1.9 %, 98 % kept.
+    assert "to the 600 µs of worker CPU" in within
+    assert "(1.9 %): a worker bound by its CPU keeps **98 %**" in within
+    assert "went from 600 to 630 µs (+30," in within
+    spread = render(figures, made_up_stream([1000, 1000], [1100, 900]), sizes, "a", "0")
+    assert "The rounds' own spread (0.90-1.10) is wider than the 10 % at stake" in spread
     assert "| API | **added by sealing** (sealed minus in clear) | **9.0** |" in within
     assert "| worker | **added by sealing** (sealed minus in clear) | **11.6** |" in within
