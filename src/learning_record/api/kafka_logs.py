@@ -12,21 +12,20 @@ identifying parameters (``DocumentAddress.record_key``), a tombstone for a DELET
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
 from learning_record.domain import ingest
 from learning_record.domain.documents import Document, DocumentAddress
 from learning_record.domain.erasure import ErasureRecord
-from learning_record.domain.errors import DependencyUnavailable
 from learning_record.domain.sealing import SEALED_HEADER
 from learning_record.platform.settings import Settings
 from learning_record.store.attachments import AttachmentContent
+from learning_record.store.kafka_deadline import kafka_deadline
 from learning_record.store.learner_keys import LearnerKeys
 from learning_record.store.sealed_records import SEALED, sealed_record
 
@@ -34,20 +33,11 @@ CONTENT_TYPE_HEADER = "content-type"
 UPDATED_HEADER = "lr-updated"
 
 
-@asynccontextmanager
-async def _within(deadline_s: float) -> AsyncIterator[None]:
-    """Kafka's errors, and no acknowledgement within the deadline, as ``DependencyUnavailable``
-    (503): a broker that is down or frozen never holds a caller longer than the deadline.
-
-    A record abandoned at the deadline may still be delivered once the broker is back; a retry
-    of statements with their ids is idempotent (the view and the indicators count an id once)."""
-    try:
-        async with asyncio.timeout(deadline_s):
-            yield
-    except TimeoutError as error:
-        raise DependencyUnavailable("kafka", f"no acknowledgement in {deadline_s:g} s") from error
-    except KafkaError as error:
-        raise DependencyUnavailable("kafka", type(error).__name__) from error
+def _within(deadline_s: float) -> AbstractAsyncContextManager[None]:
+    """``kafka_deadline`` on an acknowledgement. A record abandoned at the deadline may still be
+    delivered once the broker is back; a retry of statements with their ids is idempotent (the
+    view and the indicators count an id once)."""
+    return kafka_deadline(deadline_s, "acknowledgement")
 
 
 @dataclass(frozen=True, slots=True)

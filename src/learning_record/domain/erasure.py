@@ -108,10 +108,6 @@ def without_learner(document: Mapping[str, Any], ifi: str) -> dict[str, Any]:
     return with_agents(document, replace)
 
 
-def _learner_ifi(value: Any) -> str:
-    return ifi_of_json(value)
-
-
 _AGENT_WIRE = WithJsonSchema(
     {
         "anyOf": [
@@ -127,4 +123,4 @@ class ErasureQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ifi: Annotated[str, BeforeValidator(_learner_ifi), _AGENT_WIRE] = Field(alias="agent")
+    ifi: Annotated[str, BeforeValidator(ifi_of_json), _AGENT_WIRE] = Field(alias="agent")

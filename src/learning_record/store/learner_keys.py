@@ -11,7 +11,6 @@ learner at once each make a key; both are kept, and erasure deletes every key of
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
@@ -31,11 +30,11 @@ from learning_record.domain.data_keys import (
     parse_record_key,
     record_key,
 )
-from learning_record.domain.errors import DependencyUnavailable
 from learning_record.domain.process.privacy import tenant_secret
 from learning_record.platform import logs
 from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
+from learning_record.store.kafka_deadline import kafka_deadline
 
 log = logs.get_logger(__name__)
 
@@ -234,16 +233,8 @@ class LearnerKeys:
         self._by_learner.setdefault(learner, {})[ref.key_id] = key
 
     async def _within(self, work: Awaitable[T]) -> T:
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(self._deadline_s):
-                return await work
-        except TimeoutError as error:
-            waited = time.monotonic() - started
-            reason = f"learner keys not ready in {waited:.0f} s"
-            raise DependencyUnavailable("kafka", reason) from error
-        except KafkaError as error:
-            raise DependencyUnavailable("kafka", type(error).__name__) from error
+        async with kafka_deadline(self._deadline_s, "answer about the learner keys"):
+            return await work
 
 
 @lru_cache(maxsize=256)

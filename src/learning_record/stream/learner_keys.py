@@ -3,7 +3,6 @@ patience with a Kafka that is briefly away while it seals or opens statements.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import TypeVar
@@ -14,6 +13,7 @@ from learning_record.domain.errors import DependencyUnavailable
 from learning_record.platform import logs
 from learning_record.store.learner_keys import SEGMENT_ROLL, LearnerKeys
 from learning_record.stream.app import app, settings
+from learning_record.stream.patience import until_it_works
 from learning_record.stream.topics import attachments_topic, documents_topic
 
 log = logs.get_logger(__name__)
@@ -49,11 +49,8 @@ async def roll_learner_keys_segment() -> None:
 async def with_keys(operation: Callable[[], Awaitable[T]], what: str) -> T:
     """Retry an operation on the keys until Kafka answers: a record is never parked, nor
     skipped, because the keys topic was briefly out of reach."""
-    delay = 0.1
-    while True:
-        try:
-            return await operation()
-        except DependencyUnavailable as error:
-            log.warning("learner_keys_retry", what=what, error=str(error), delay_s=round(delay, 1))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+
+    def tell(error: Exception, delay: float) -> None:
+        log.warning("learner_keys_retry", what=what, error=str(error), delay_s=round(delay, 1))
+
+    return await until_it_works(operation, (DependencyUnavailable,), tell)

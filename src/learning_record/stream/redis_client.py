@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from learning_record.platform import logs, metrics
 from learning_record.store.connection import REDIS_UNAVAILABLE, open_redis
 from learning_record.stream.app import settings
+from learning_record.stream.patience import until_it_works
 
 log = logs.get_logger(__name__)
 
@@ -21,12 +21,9 @@ redis = open_redis(settings.redis, deadline_s=10)
 
 async def with_retries(operation: Callable[[], Awaitable[T]], what: str) -> T:
     """Retry a Redis operation until it succeeds: the view must catch up, never skip a batch."""
-    delay = 0.1
-    while True:
-        try:
-            return await operation()
-        except REDIS_UNAVAILABLE as error:
-            metrics.REDIS_ERRORS.labels(metrics.WORKER, what).inc()
-            log.warning("redis_write_retry", what=what, error=str(error), delay_s=round(delay, 1))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+
+    def tell(error: Exception, delay: float) -> None:
+        metrics.REDIS_ERRORS.labels(metrics.WORKER, what).inc()
+        log.warning("redis_write_retry", what=what, error=str(error), delay_s=round(delay, 1))
+
+    return await until_it_works(operation, REDIS_UNAVAILABLE, tell)
