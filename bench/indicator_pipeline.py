@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.data_keys import pseudonymiser
 from learning_record.domain.indicators import Entity, Window, read_indicators
 from learning_record.domain.indicators.batch import IndicatorBatch, ValueKey
 from learning_record.domain.indicators.operations import IndicatorOp
@@ -34,6 +34,8 @@ class IndicatorPipeline:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self.tenant = f"pipeline{next(_tenants)}"
+        # Any key does: the pipeline names its learners the way a worker would.
+        self.learner_id = pseudonymiser("indicator pipeline", self.tenant)
         self.table: dict[ValueKey, bytes] = {}
         self.next_offset: dict[int, int] = {}
 
@@ -46,10 +48,15 @@ class IndicatorPipeline:
             offset = self.next_offset.get(partition, 0)
             self.next_offset[partition] = offset + 1
         statements = [
-            StoredStatement.of(document, origin_of(partition, offset, index), defines=True)
+            StoredStatement.of(
+                document,
+                origin_of(partition, offset, index),
+                defines=True,
+                learner_id=self.learner_id,
+            )
             for index, document in enumerate(documents)
         ]
-        routed = await store_and_route(self.redis, self.tenant, statements)
+        routed = await store_and_route(self.redis, self.tenant, statements, self.learner_id)
         return routed.operations
 
     async def apply(
@@ -65,7 +72,7 @@ class IndicatorPipeline:
         batch = IndicatorBatch(self._load)
         for operation in operations:
             batch.run(operation, entities)
-        await batch.recount(partial(routed_statements, self.redis))
+        await batch.recount(partial(routed_statements, self.redis), lambda _: self.learner_id)
         written = [(key, value, orjson.dumps(value)) for key, value in batch.written()]
         if written_before_crash is not None:
             written = written[:written_before_crash]
@@ -82,12 +89,12 @@ class IndicatorPipeline:
         """An entity's indicators as the API reads them; ``subject`` is a learner IFI, an
         activity id, or ``(IFI, activity id)`` joined by a space for a pair."""
         if entity is Entity.LEARNER:
-            ref = learner_id_of_ifi(subject)
+            ref = self.learner_id(subject)
         elif entity is Entity.ACTIVITY:
             ref = view.activity_ref(subject)
         else:
             learner, activity = subject.split(" ", 1)
-            ref = view.pair_ref(learner_id_of_ifi(learner), activity)
+            ref = view.pair_ref(self.learner_id(learner), activity)
         fields = view.window_fields(window, as_of_ms)
         (stored,) = await view.read_values(self.redis, [(self.tenant, entity, ref)], fields)
         return read_indicators(entity, stored.values, stored.members)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ from learning_record.api.app_keys import (
     redis_pool,
 )
 from learning_record.api.consistency import ConsistencyClock
+from learning_record.domain.data_keys import pseudonymiser
 from learning_record.ops.monitor import OpsMonitor
 from learning_record.platform.settings import (
     ApiSettings,
@@ -42,7 +44,10 @@ class KafkaDoubles:
 
     async def resource(self, app: web.Application) -> AsyncIterator[None]:
         """What ``api.app_keys`` opens on Kafka, as doubles (after the real Redis pool)."""
-        app[INTAKE] = StatementIntake(app[REDIS], self.statements, self.attachments)
+        pseudonym_key = app[SETTINGS].process.pseudonym_key.get_secret_value()
+        app[INTAKE] = StatementIntake(
+            app[REDIS], self.statements, self.attachments, partial(pseudonymiser, pseudonym_key)
+        )
         app[KEY_DIRECTORY] = self.keys
         app[CONSISTENCY] = ConsistencyClock(CaughtUp())
         app[INDICATOR_CONSISTENCY] = ConsistencyClock(CaughtUp())

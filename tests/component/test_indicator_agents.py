@@ -14,7 +14,7 @@ import pytest
 from faust.types.agents import AgentTestWrapperT
 from redis.asyncio import Redis
 
-from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators import Entity, Window, read_indicators
 from learning_record.domain.indicators.contributions import contribution_of
 from learning_record.domain.indicators.operations import (
@@ -30,13 +30,15 @@ from learning_record.stream import indicator_state
 from learning_record.stream.agents.activity_indicators import keep_activity_indicators
 from learning_record.stream.agents.learner_indicators import keep_learner_indicators
 from tests.component.doubles import RecordingTopics, TableOnlyChangelog
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import make_statement
 from tests.waiting import until
 
 TENANT = "acme"
 AS_OF = datetime(2026, 12, 3, 12, tzinfo=UTC)
 DOCUMENT = parse_statement(make_statement(stored="2021-11-29T23:10:00.000Z")).to_document()
-CONTRIBUTION = contribution_of(DOCUMENT)
+LEARNER_ID = learner_ids(TENANT)
+CONTRIBUTION = contribution_of(DOCUMENT, LEARNER_ID)
 assert CONTRIBUTION is not None
 LEARNER_IFI = ifi_of_raw(DOCUMENT["actor"])
 ACTIVITY_ID = DOCUMENT["object"]["id"]
@@ -67,11 +69,7 @@ async def side(
 
 async def indicators(redis: Redis, entity: Entity) -> dict[str, Any]:
     """The lifetime indicators of the statement's learner or activity, read as the API does."""
-    ref = (
-        learner_id_of_ifi(LEARNER_IFI)
-        if entity is Entity.LEARNER
-        else view.activity_ref(ACTIVITY_ID)
-    )
+    ref = LEARNER_ID(LEARNER_IFI) if entity is Entity.LEARNER else view.activity_ref(ACTIVITY_ID)
     (stored,) = await view.read_values(
         redis, [(TENANT, entity, ref)], view.window_fields(Window.ALL, 0)
     )

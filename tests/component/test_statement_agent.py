@@ -17,16 +17,18 @@ from mode import Service
 from redis.asyncio import Redis
 
 from learning_record.domain import ingest
-from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_raw, ifi_properties
 from learning_record.domain.indicators.contributions import contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp, application
 from learning_record.domain.indicators.state import origin_of
 from learning_record.domain.xapi.verbs import VOIDED
-from learning_record.store.indicators import learner_ifi
+from learning_record.store import keys
+from learning_record.store.indicators import AGENT_FIELD
 from learning_record.store.statements import fetch_single, fetch_statement
 from learning_record.stream.agents import normalise
 from learning_record.stream.partitioning import partition_of
 from tests.component.doubles import ACTIVITY_OPS, LEARNER_OPS, RecordingTopics
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import (
     OTHER_STATEMENT_ID,
     REMOVE,
@@ -37,6 +39,7 @@ from tests.unit.factories import (
 from tests.waiting import until
 
 TENANT = "acme"
+LEARNER_ID = learner_ids(TENANT)
 HEADERS = {"lr-tenant": TENANT.encode()}
 KAFKA_TIME_S = 1_796_302_731.466  # the records' timestamp: the stored time of direct records
 STORED = "2026-12-03T12:58:51.466Z"
@@ -82,10 +85,11 @@ async def test_a_statement_is_stored_and_its_application_sent_to_its_partitions(
     assert sent.operations(ACTIVITY_OPS) == [(partition_of(activity_key.encode()), applied)]
     assert sent.dead_letters() == []
     # No operation names the learner: their IFI is kept in Redis, beside their indicators.
-    assert applied.contribution.learner == learner_id_of_ifi(ifi_of_raw(document["actor"]))
-    assert await learner_ifi(redis, TENANT, applied.contribution.learner) == ifi_of_raw(
-        document["actor"]
-    )
+    assert applied.contribution.learner == LEARNER_ID(ifi_of_raw(document["actor"]))
+    mirror = keys.indicators(TENANT, "learner", applied.contribution.learner)
+    kept = await redis.hget(mirror, AGENT_FIELD)
+    assert kept is not None
+    assert orjson.loads(kept) == ifi_properties(document["actor"])
 
 
 async def test_an_idle_agent_waits_for_its_next_record_without_a_timer(
@@ -139,7 +143,7 @@ async def test_a_void_retracts_the_application_of_its_target(
     await until(sent.operations_sent, lambda sent: sent == 2, what="the retraction sent")
 
     target = await stored_document(redis, STATEMENT_ID)
-    contribution = contribution_of(target)
+    contribution = contribution_of(target, LEARNER_ID)
     assert contribution is not None
     retracted = IndicatorOp("retract", origin_of(0, 1, 0), TENANT, contribution, origin_of(0, 0, 0))
     assert [operation for _, operation in sent.operations(LEARNER_OPS)] == [
@@ -168,7 +172,7 @@ async def test_a_statement_voided_before_it_arrives_never_counts(
 def _application(document: dict[str, Any], offset: int) -> IndicatorOp:
     """The application of a stored statement, the only one of the record at ``offset``, as it
     travels: without the learner's identifying properties, which stay in Redis."""
-    contribution = contribution_of(document)
+    contribution = contribution_of(document, LEARNER_ID)
     assert contribution is not None
     applied = application(TENANT, document, contribution, origin_of(0, offset, 0))
     return replace(applied, agent=None)

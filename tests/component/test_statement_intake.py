@@ -22,6 +22,7 @@ from learning_record.store.attachments import AttachmentContent, fetch_attachmen
 from learning_record.store.statements import fetch_single
 from tests.component.doubles import RecordingAttachments, RecordingLog
 from tests.ports import free_ports
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import OTHER_STATEMENT_ID, STATEMENT_ID, make_statement
 
 NOW = datetime(2026, 12, 3, 10, 0, 0, 123_456, tzinfo=UTC)
@@ -65,7 +66,7 @@ def clock() -> Clock:
 def intake(
     redis: Redis, log: RecordingLog, attachments: RecordingAttachments, clock: Clock
 ) -> StatementIntake:
-    return StatementIntake(redis, log, attachments, clock=lambda: clock.now)
+    return StatementIntake(redis, log, attachments, learner_ids, clock=lambda: clock.now)
 
 
 def submission(*documents: dict[str, Any], **fields: Any) -> Submission:
@@ -164,7 +165,7 @@ async def test_once_the_log_has_the_batch_it_is_accepted_whatever_happens_to_the
 ) -> None:
     breaking = Redis.from_url(redis_url)  # a client of its own to break; the fixture flushed
     log = RedisGoesDownOnAppend(breaking)
-    intake = StatementIntake(breaking, log, attachments, clock=lambda: NOW)
+    intake = StatementIntake(breaking, log, attachments, learner_ids, clock=lambda: NOW)
     try:
         accepted = await intake.accept(submission(make_statement(id=STATEMENT_ID)), CountingQuota())
     finally:

@@ -27,6 +27,7 @@ from tests.integration.conftest import issue_key
 from tests.integration.isolated_stack import base_url_of, stack_of_its_own
 from tests.integration.learners import answered, person, xapi_headers
 from tests.integration.lr_cli import run_lr, run_lr_status
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 # Enough of the learner's statements that erasing them takes a while to kill the worker in.
@@ -144,7 +145,10 @@ async def _retracted(redis: Redis, tenant: str, ifi: str) -> int:
     """How many of the learner's statements the view marks as retracted (an erasure retracts
     them before it purges them)."""
     ids = cast(
-        list[bytes], await redis.zrange(keys.statement_index(tenant, term(AGENT, ifi)), 0, -1)
+        list[bytes],
+        await redis.zrange(
+            keys.statement_index(tenant, term(AGENT, learner_ids(tenant)(ifi))), 0, -1
+        ),
     )
     async with redis.pipeline(transaction=False) as pipe:
         for statement_id in ids:

@@ -11,10 +11,11 @@ import orjson
 import pytest
 
 from learning_record.domain.access import IssuedKey, Scope
-from learning_record.domain.identity import ifi_of_json, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_json
 from learning_record.platform.settings import Settings
 from tests.integration.conftest import issue_key
 from tests.integration.indicator_reads import consistent_through
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 AGENT = {"mbox": "mailto:api-shape@example.org"}
@@ -72,7 +73,7 @@ async def test_learner_answer_shape_and_values(
         counted_key,
         {"agent": orjson.dumps(AGENT).decode(), "window": "all"},
     )
-    learner_id = learner_id_of_ifi(ifi_of_json(AGENT))
+    learner_id = learner_ids(counted_key.record.tenant)(ifi_of_json(AGENT))
     assert status == 200
     assert body["learner"] == {"id": learner_id, "agent": AGENT}
     assert body["window"] == "all"

@@ -11,7 +11,7 @@ import orjson
 from redis.asyncio import Redis
 
 from learning_record.domain.access import IssuedKey
-from learning_record.domain.identity import ifi_of_json, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_json
 from learning_record.domain.indicators import iso_utc
 from learning_record.domain.indicators.reference import compute_indicators
 from learning_record.platform.settings import Settings
@@ -24,6 +24,7 @@ from tests.integration.indicator_reads import (
 )
 from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr, run_lr_status
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 WINDOWS = ["1h", "24h", "7d", "30d", "all"]
@@ -116,7 +117,7 @@ async def test_generated_history_with_voids_both_ways_matches_the_reference(
     output = await run_lr(settings, "verify", "--tenant", tenant)
     statements = len(generated.everything)
     assert output.strip().endswith(f"and {statements} statements: 0 differences")
-    learner = learner_id_of_ifi(ifi_of_json(LEARNERS[0]))
+    learner = learner_ids(tenant)(ifi_of_json(LEARNERS[0]))
     await redis.hset(keys.indicators(tenant, "learner", learner), "all", b'{"statements": 1}')
     lost = generated.statements[-1]["id"]
     await redis.delete(keys.statement(tenant, lost))

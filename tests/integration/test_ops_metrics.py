@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from learning_record.domain.access import IssuedKey, Scope
-from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_raw
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
 from learning_record.store import heartbeats, keys
@@ -21,6 +21,7 @@ from tests.integration.kafka_io import produce
 from tests.integration.lr_cli import run_lr
 from tests.integration.metrics_text import delta, samples, scrape, total, value
 from tests.ports import free_ports
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -132,7 +133,7 @@ async def test_ops_answers_show_figures_and_never_a_tenants_identifiers(
         headers = {**XAPI, "x-api-key": key.header_value}
         async with http.post(f"{base_url}/statements", json=sent, headers=headers) as response:
             assert response.status == 200
-        learner = learner_id_of_ifi(ifi_of_raw(actor))
+        learner = learner_ids(tenant)(ifi_of_raw(actor))
         identifiers += [tenant, key.record.key_id, actor["mbox"], learner, activity, statement_id]
     await caught_up(http, base_url, settings)  # stored, and tallied into the indicators
 

@@ -4,12 +4,14 @@ and once a learner's keys are deleted their statements stay closed, even to a fu
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 import aiohttp
 import orjson
 from aiokafka import ConsumerRecord
+from redis.asyncio import Redis
 
 from learning_record.domain import ingest
 from learning_record.domain.access import IssuedKey
@@ -17,9 +19,11 @@ from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.sealing import PLACEHOLDER, SEALED_HEADER
 from learning_record.platform.settings import Settings
 from learning_record.store.learner_keys import LearnerKeys
+from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching
 from tests.integration.learners import answered, person, statements_of, xapi_headers
 from tests.integration.lr_cli import run_lr
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 
@@ -172,3 +176,43 @@ async def test_poison_on_the_direct_topic_is_dead_lettered_and_its_neighbours_go
     ((reason, (source, value)),) = reasons.items()
     assert (reason, source) == ("[0].verb.id: is required", settings.kafka.statements_topic)
     assert learner["mbox"].encode() not in value
+
+
+async def test_no_redis_key_names_a_learner_by_an_identifier_a_guess_could_test(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    tenant_key: IssuedKey,
+    redis: Redis,
+) -> None:
+    """The view's agent indexes, the names of GET /agents and the indicators are filed under
+    the keyed pseudonym of the IFI: neither the IFI nor its unkeyed hash names a key, and
+    every agent lookup still finds its learner (docs/privacy.md)."""
+    tenant = tenant_key.record.tenant
+    learner, instructor = person("kim"), person("ian")
+    sent = statement(learner, "any text", context={"instructor": instructor})
+    await post(http, base_url, tenant_key, [sent])
+
+    count = await until(
+        lambda: learner_statement_count(http, base_url, tenant_key, learner),
+        lambda counted: counted == 1,
+        what="the statement counted",
+    )
+    assert count == 1
+    agent = orjson.dumps({"mbox": instructor["mbox"]}).decode()
+    by_instructor = await statements_of(
+        http, base_url, tenant_key, agent=agent, related_agents="true"
+    )
+    assert [s["context"]["instructor"] for s in by_instructor] == [instructor]
+    async with http.get(
+        f"{base_url}/agents", params={"agent": agent}, headers=xapi_headers(tenant_key)
+    ) as response:
+        assert (await response.json())["name"] == [instructor["name"]]
+
+    names = [key.decode() async for key in redis.scan_iter(match=f"lr:{{t:{tenant}}}:*")]
+    learner_id = learner_ids(tenant)(ifi_of_raw(learner))
+    assert any(learner_id in name for name in names)  # the pseudonym names their keys
+    for person_ in (learner, instructor):
+        ifi = ifi_of_raw(person_)
+        unkeyed = hashlib.sha256(ifi.encode()).hexdigest()[:32]
+        named = [n for n in names if person_["mbox"] in n or ifi in n or unkeyed in n]
+        assert named == []

@@ -8,12 +8,13 @@ import aiohttp
 import orjson
 
 from learning_record.cli.stack.local_stack import LocalStack
-from learning_record.domain.identity import learner_id
+from learning_record.domain.identity import ifi_of
 from learning_record.domain.indicators.table_keys import ROUTING_END
 from learning_record.domain.xapi.statements import parse_statement
 from tests.integration.conftest import isolated_settings, issue_key
 from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import produce, read_matching
+from tests.pseudonyms import learner_ids
 from tests.waiting import until
 
 AGENT = {"mbox": "mailto:restart@example.org"}
@@ -48,7 +49,8 @@ async def test_learner_count_survives_sigkill_through_the_changelog(
 
         # The only copy of the state the new worker can restore from.
         changelog = f"{settings.worker.app_id}-learner-indicators-changelog"
-        routing = f"{tenant}|{learner_id(parse_statement(orjson.loads(attempt())).actor)}"
+        actor = parse_statement(orjson.loads(attempt())).actor
+        routing = f"{tenant}|{learner_ids(tenant)(ifi_of(actor))}"
         prefix = routing.encode() + ROUTING_END
         assert await read_matching(
             settings, changelog, lambda r: (r.key or b"").startswith(prefix), expected=1

@@ -9,7 +9,7 @@ from learning_record.domain.access import (
     Scope,
     hash_secret,
     key_authority,
-    key_authority_term,
+    key_authority_filter,
     mint_key,
     revoked,
     rotated,
@@ -18,6 +18,7 @@ from learning_record.domain.access import (
     supersedes,
     written_by_key,
 )
+from learning_record.domain.statement_index import AgentFilter
 
 
 def test_minted_key_stores_only_the_hash_of_its_secret() -> None:
@@ -109,7 +110,9 @@ def test_a_keys_authority_is_an_account_agent_and_its_index_term() -> None:
         "objectType": "Agent",
         "account": {"homePage": "urn:learningrecord:api-key", "name": "lrk_1"},
     }
-    assert key_authority_term("lrk_1") == "related-agent:account:urn:learningrecord:api-key|lrk_1"
+    assert key_authority_filter("lrk_1") == AgentFilter(
+        "related-agent", "account:urn:learningrecord:api-key|lrk_1"
+    )
 
 
 @pytest.mark.parametrize(

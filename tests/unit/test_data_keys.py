@@ -5,6 +5,8 @@ and wrapped with: a change to any of them orphans every learner's keys.
 """
 
 import base64
+import hashlib
+import hmac
 import re
 
 import pytest
@@ -19,8 +21,10 @@ from learning_record.domain.data_keys import (
     WrappedKey,
     learner_pseudonym,
     parse_record_key,
+    pseudonymiser,
     record_key,
     tenant_key,
+    tenant_secret,
 )
 
 SECRET = b"s" * 32
@@ -68,6 +72,21 @@ def test_pseudonym_differs_across_tenants_secrets() -> None:
 
 def test_pseudonym_does_not_contain_the_ifi() -> None:
     assert "ada" not in learner_pseudonym(SECRET, ADA)
+
+
+def test_a_tenants_pseudonymiser_keys_the_ifi_under_its_tenants_secret() -> None:
+    """The learner id of the indicators and the view's index names: keyed, so that knowing an
+    e-mail address is not enough to find a learner under it (docs/privacy.md)."""
+    pseudonymise = pseudonymiser("deployment key", TENANT)
+    assert (
+        tenant_secret("deployment key", TENANT)
+        == hmac.new(b"deployment key", b"acme", hashlib.sha256).digest()
+    )
+    assert pseudonymise(ADA) == learner_pseudonym(tenant_secret("deployment key", TENANT), ADA)
+    assert pseudonymise(ADA) == "72a0f631fa1328eb904174e05ff84243"
+    assert pseudonymise(ADA) != hashlib.sha256(ADA.encode()).hexdigest()[:32]
+    assert pseudonymiser("deployment key", "globex")(ADA) != pseudonymise(ADA)
+    assert pseudonymiser("another key", TENANT)(ADA) != pseudonymise(ADA)
 
 
 # --- Tenants' key-encryption keys ----------------------------------------------------------------

@@ -7,9 +7,12 @@ from typing import Any
 
 from learning_record.cli.replay import _replayed
 from learning_record.cli.statement_log import LoggedRecord
+from tests.pseudonyms import learner_ids
 
 DAY_MS = 86_400_000
 NOW_MS = 1_796_300_000_000  # 2026-12-03
+LEARNER_ID = learner_ids("t1")
+ADA = LEARNER_ID("mbox:mailto:ada@example.org")  # the view names agents by pseudonym
 
 
 def statement(stored: str, name: str) -> dict[str, Any]:
@@ -30,11 +33,11 @@ def test_a_statement_past_the_retention_is_remembered_but_not_viewed() -> None:
     recent = statement("2026-12-02T00:00:00.000Z", "Ada of December")
     record = LoggedRecord("t1", [(0, old), (1, recent)], partition=0, offset=7)
 
-    replayed = _replayed(record, oldest_ms=NOW_MS - 30 * DAY_MS)
+    replayed = _replayed(record, NOW_MS - 30 * DAY_MS, LEARNER_ID)
 
     assert [(r.in_view, r.request is not None) for r in replayed] == [(False, False), (True, True)]
     assert [r.entry.names for r in replayed] == [
-        (("mbox:mailto:ada@example.org", "Ada of October"),),
-        (("mbox:mailto:ada@example.org", "Ada of December"),),
+        ((ADA, "Ada of October"),),
+        ((ADA, "Ada of December"),),
     ]
-    assert all(r.in_view for r in _replayed(record, oldest_ms=None))
+    assert all(r.in_view for r in _replayed(record, None, LEARNER_ID))

@@ -12,6 +12,7 @@ from multidict import MultiDict, MultiDictProxy
 from learning_record.domain.errors import StatementInvalid
 from learning_record.domain.statement_formats import best_language, formatted, preferred_languages
 from learning_record.domain.statement_index import (
+    AgentFilter,
     check_batch,
     content_digest,
     index_terms,
@@ -27,6 +28,7 @@ from learning_record.domain.statement_query import (
     more_parameters,
     parse_statement_request,
 )
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import (
     OTHER_STATEMENT_ID,
     REMOVE,
@@ -41,6 +43,8 @@ from tests.unit.factories import (
 
 ADA_IFI = "mbox:mailto:ada@example.com"
 BOB_IFI = "mbox:mailto:bob@example.com"
+LEARNER_ID = learner_ids("acme")
+ADA, BOB = LEARNER_ID(ADA_IFI), LEARNER_ID(BOB_IFI)
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 # --- Parameters -------------------------------------------------------------------------------
@@ -87,7 +91,6 @@ def test_every_filter_becomes_an_index_term() -> None:
     )
     assert asked == StatementQuery(
         terms=(
-            f"related-agent:{ADA_IFI}",
             "verb:http://adlnet.gov/expapi/verbs/completed",
             "related-activity:http://example.com/a",
             f"registration:{STATEMENT_ID}",
@@ -98,7 +101,20 @@ def test_every_filter_becomes_an_index_term() -> None:
         ascending=True,
         format="canonical",
         cursor=Cursor(after=12, bound=40),
+        agents=(AgentFilter("related-agent", ADA_IFI),),
     )
+
+
+def test_an_agent_filter_becomes_a_term_by_pseudonym_once_keyed() -> None:
+    """The view names agents by keyed pseudonym: an IFI never becomes a Redis key name."""
+    asked = parse_statement_request(
+        {"agent": orjson.dumps(make_agent()).decode(), "verb": "http://example.com/v"}
+    )
+    assert isinstance(asked, StatementQuery)
+    keyed = asked.keyed(LEARNER_ID)
+    assert keyed.terms == ("verb:http://example.com/v", f"agent:{ADA}")
+    assert keyed.agents == ()
+    assert ADA != ADA_IFI
 
 
 @pytest.mark.parametrize(
@@ -163,11 +179,11 @@ def test_more_carries_the_query_with_the_next_cursor() -> None:
 
 
 def test_index_terms_of_a_simple_statement() -> None:
-    assert index_terms(make_statement()) == [
+    assert index_terms(make_statement(), LEARNER_ID) == [
         "activity:http://example.com/activities/algebra-1",
-        f"agent:{ADA_IFI}",
+        f"agent:{ADA}",
         "related-activity:http://example.com/activities/algebra-1",
-        f"related-agent:{ADA_IFI}",
+        f"related-agent:{ADA}",
         "verb:http://adlnet.gov/expapi/verbs/completed",
     ]
 
@@ -175,26 +191,26 @@ def test_index_terms_of_a_simple_statement() -> None:
 @pytest.mark.parametrize(
     ("overrides", "present", "absent"),
     [
-        ({"actor": make_group()}, [f"agent:{BOB_IFI}", f"related-agent:{BOB_IFI}"], []),
+        ({"actor": make_group()}, [f"agent:{BOB}", f"related-agent:{BOB}"], []),
         (
             {"object": make_agent(mbox="mailto:bob@example.com")},
-            [f"agent:{BOB_IFI}"],
+            [f"agent:{BOB}"],
             ["activity:http://example.com/activities/algebra-1"],
         ),
         (
             {"context": {"instructor": make_agent(mbox="mailto:bob@example.com")}},
-            [f"related-agent:{BOB_IFI}"],
-            [f"agent:{BOB_IFI}"],
+            [f"related-agent:{BOB}"],
+            [f"agent:{BOB}"],
         ),
         (
             {"authority": make_agent(mbox="mailto:bob@example.com")},
-            [f"related-agent:{BOB_IFI}"],
-            [f"agent:{BOB_IFI}"],
+            [f"related-agent:{BOB}"],
+            [f"agent:{BOB}"],
         ),
         (
             {"object": make_sub_statement(actor=make_agent(mbox="mailto:bob@example.com"))},
-            [f"related-agent:{BOB_IFI}", "related-activity:http://example.com/website"],
-            [f"agent:{BOB_IFI}", "activity:http://example.com/website"],
+            [f"related-agent:{BOB}", "related-activity:http://example.com/website"],
+            [f"agent:{BOB}", "activity:http://example.com/website"],
         ),
         (
             {"context": {"contextActivities": {"parent": [{"id": "http://example.com/p"}]}}},
@@ -224,7 +240,7 @@ def test_index_terms_of_a_simple_statement() -> None:
     ],
 )
 def test_index_terms(overrides: dict[str, Any], present: list[str], absent: list[str]) -> None:
-    terms = index_terms(make_statement(**overrides))
+    terms = index_terms(make_statement(**overrides), LEARNER_ID)
     assert [t for t in present if t not in terms] == []
     assert [t for t in absent if t in terms] == []
 

@@ -97,6 +97,7 @@ async def statement_intake(app: web.Application) -> AsyncIterator[None]:
         KafkaAttachmentLog(
             producer, settings.kafka.attachments_topic, settings.kafka.write_deadline_s
         ),
+        app[LEARNER_KEYS].pseudonymiser,
     )
     yield
 

@@ -15,10 +15,11 @@ from learning_record.domain.access import (
     ApiKeyRecord,
     Scope,
     key_authority,
-    key_authority_term,
+    key_authority_filter,
     secret_matches,
     split_api_key,
 )
+from learning_record.domain.statement_index import AgentFilter
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="learningrecord", charset="UTF-8"'}
 
@@ -34,8 +35,8 @@ class Principal:
     def authority(self) -> dict[str, Any]:
         return key_authority(self.key.key_id)
 
-    def authority_term(self) -> str:
-        return key_authority_term(self.key.key_id)
+    def authority_filter(self) -> AgentFilter:
+        return key_authority_filter(self.key.key_id)
 
     def may(self, scope: Scope) -> bool:
         return self.key.grants(scope)

@@ -38,6 +38,7 @@ from learning_record.api.errors import ApiError, bad_request
 from learning_record.api.openapi import Operation, declare
 from learning_record.api.request_context import context_of
 from learning_record.api.usage import take_request
+from learning_record.domain.data_keys import Pseudonymise, pseudonymiser
 from learning_record.domain.errors import first_validation_message
 from learning_record.domain.json_input import loads_bounded
 from learning_record.platform import logs
@@ -58,6 +59,13 @@ class Call(Generic[P]):
         """The principal of an operation with scopes (there always is one)."""
         assert self.principal is not None, "a public operation has no caller"
         return self.principal
+
+    @property
+    def learner_id(self) -> Pseudonymise:
+        """The caller's tenant's pseudonymiser: how the statement view's indexes and the
+        indicators name a learner (docs/privacy.md)."""
+        key = self.request.config_dict[SETTINGS].process.pseudonym_key.get_secret_value()
+        return pseudonymiser(key, self.caller.tenant)
 
 
 Action = Callable[[Call[Any]], Awaitable[web.StreamResponse]]

@@ -93,7 +93,7 @@ def _both_forms(
 async def _learner_answer(call: Call[L]) -> web.Response:
     query = call.params
     if isinstance(query, LearnerQuery):
-        learner_id, asked = query.learner
+        learner_id, asked = query.learner.keyed(call.learner_id)
     else:
         learner_id, asked = call.request.match_info["learner_id"], None
     ((indicators, stored),) = await _read(call, [(Entity.LEARNER, learner_id)])
@@ -126,7 +126,7 @@ async def activity(call: Call[ActivityQuery]) -> web.Response:
 @endpoint(**_both_forms("A learner's progress on an activity", ProgressQuery, ProgressAnswer))
 async def progress(call: Call[ProgressQuery]) -> web.Response:
     query = call.params
-    learner_id, asked = query.learner
+    learner_id, asked = query.learner.keyed(call.learner_id)
     entities = [
         (Entity.LEARNER_ACTIVITY, indicator_store.pair_ref(learner_id, query.activity_id)),
         (Entity.LEARNER, learner_id),
@@ -154,13 +154,14 @@ async def progress(call: Call[ProgressQuery]) -> web.Response:
 async def batch(call: Call[BatchQuery]) -> web.Response:
     """Up to 1,000 learners and activities in one call, for engines that poll many at once."""
     query = call.params
-    entities = [(Entity.LEARNER, learner_id) for learner_id, _ in query.learners] + [
+    learners = [learner.keyed(call.learner_id) for learner in query.learners]
+    entities = [(Entity.LEARNER, learner_id) for learner_id, _ in learners] + [
         (Entity.ACTIVITY, indicator_store.activity_ref(a)) for a in query.activities
     ]
     answers = await _read(call, entities)
-    learners = [
+    answered = [
         {"learner": {"id": learner_id, "agent": asked or stored}, "indicators": indicators}
-        for (learner_id, asked), (indicators, stored) in zip(query.learners, answers, strict=False)
+        for (learner_id, asked), (indicators, stored) in zip(learners, answers, strict=False)
     ]
     activities = [
         {"activity": {"id": activity_id}, "indicators": indicators}
@@ -169,7 +170,7 @@ async def batch(call: Call[BatchQuery]) -> web.Response:
         )
     ]
     envelope = await _envelope(call.request, query)
-    return _json({**envelope, "learners": learners, "activities": activities})
+    return _json({**envelope, "learners": answered, "activities": activities})
 
 
 def _json(value: Any) -> web.Response:

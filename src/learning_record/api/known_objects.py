@@ -45,7 +45,8 @@ def _etag_reply(description: str, model: Any) -> Reply:
 )
 async def agents(call: Call[AgentsParameters]) -> web.Response:
     agent = call.params.agent
-    names = await names_of(call.request.config_dict[REDIS], call.caller.tenant, ifi_of(agent))
+    learner = call.learner_id(ifi_of(agent))
+    names = await names_of(call.request.config_dict[REDIS], call.caller.tenant, learner)
     return etagged_response(orjson.dumps(person_of(agent, names)), "application/json", None)
 
 

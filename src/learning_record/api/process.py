@@ -20,6 +20,7 @@ from learning_record.api.endpoint import Call, endpoint
 from learning_record.api.errors import ApiError, bad_request
 from learning_record.api.openapi import Operation, Reply
 from learning_record.domain.access import Scope
+from learning_record.domain.data_keys import tenant_secret
 from learning_record.domain.errors import first_validation_message
 from learning_record.domain.json_input import loads_bounded
 from learning_record.domain.process import (
@@ -33,7 +34,6 @@ from learning_record.domain.process import (
     UndetectableInput,
     load_mapping,
     process,
-    tenant_secret,
 )
 
 NDJSON = "application/x-ndjson"

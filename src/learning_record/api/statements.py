@@ -185,8 +185,8 @@ async def get_statements(call: Call[SingleStatement | StatementQuery]) -> web.Re
         return response
     if keep is not None:
         # Narrow the walk to the statements related to the key's authority (2.1.3.s1).
-        asked = replace(asked, terms=(*asked.terms, principal.authority_term()))
-    page = await fetch_page(redis, principal.tenant, asked, keep)
+        asked = replace(asked, agents=(*asked.agents, principal.authority_filter()))
+    page = await fetch_page(redis, principal.tenant, asked.keyed(call.learner_id), keep)
     more = ""
     if page.next_cursor is not None:
         more = f"{request.path}?{urlencode(more_parameters(params, page.next_cursor))}"

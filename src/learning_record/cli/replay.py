@@ -14,7 +14,9 @@ been.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -24,6 +26,7 @@ from learning_record.cli.document_replay import DocumentReplayReport, replay_doc
 from learning_record.cli.erasure_replay import ErasureReplayReport, replay_erasures
 from learning_record.cli.indicator_replay import IndicatorReplayReport, replay_indicators
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
+from learning_record.domain.data_keys import Pseudonymise, pseudonymiser
 from learning_record.domain.indicators import contribution_of
 from learning_record.domain.indicators.contributions import Contribution
 from learning_record.domain.indicators.routing import (
@@ -74,6 +77,7 @@ async def replay(
     report = ReplayReport()
     days = settings.redis.statement_retention_days
     oldest_ms = None if days is None else now_ms() - days * 86_400_000
+    learner_ids = partial(pseudonymiser, settings.process.pseudonym_key.get_secret_value())
     redis = open_redis(settings.redis)
     try:
         async with StatementLog(settings) as log:
@@ -91,12 +95,12 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
-                    kept = _replayed(record, oldest_ms)
+                    kept = _replayed(record, oldest_ms, learner_ids(record.tenant))
                     report.statements += sum(r.in_view for r in kept)
                     pending[record.tenant].extend(kept)
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
-                        await _flush(redis, pending, agents)
-                await _flush(redis, pending, agents)
+                        await _flush(redis, pending, agents, learner_ids)
+                await _flush(redis, pending, agents, learner_ids)
         report.documents = await replay_documents(settings, redis, tenant)
         report.indicators = await replay_indicators(settings, redis, agents, tenant)
         report.erasures = await replay_erasures(settings, redis, tenant)
@@ -114,11 +118,14 @@ class _Replayed:
     contribution: Contribution | None
 
 
-def _replayed(record: LoggedRecord, oldest_ms: int | None) -> list[_Replayed]:
+def _replayed(
+    record: LoggedRecord, oldest_ms: int | None, learner_id: Pseudonymise
+) -> list[_Replayed]:
     replayed = []
     for index, document in record.statements or ():
-        entry = view_entry(document, orjson.dumps(document), defines=record.defines)
-        contribution = contribution_of(document)
+        serialised = orjson.dumps(document)
+        entry = view_entry(document, serialised, defines=record.defines, learner_id=learner_id)
+        contribution = contribution_of(document, learner_id)
         if _within_retention(document, oldest_ms):
             origin = origin_of(record.partition, record.offset, index)
             request = route_request(document, contribution, origin)
@@ -139,6 +146,7 @@ async def _flush(
     redis: RedisClient,
     pending: defaultdict[str, list[_Replayed]],
     agents: dict[tuple[str, str], Any],
+    learner_ids: Callable[[str], Pseudonymise],
 ) -> None:
     for record_tenant, replayed in pending.items():
         await known_objects.remember(
@@ -154,7 +162,8 @@ async def _flush(
         if asking:
             requests = [request for _, request in asking]
             marks = await route(redis, record_tenant, requests)  # the marks, not the operations
-            _remember_learners(agents, record_tenant, asking, marks)
+            learner_id = learner_ids(record_tenant)
+            _remember_learners(agents, record_tenant, asking, marks, learner_id)
     pending.clear()
 
 
@@ -163,12 +172,13 @@ def _remember_learners(
     tenant: str,
     asking: list[tuple[_Replayed, RouteRequest]],
     marks: list[RouteMarks],
+    learner_id: Pseudonymise,
 ) -> None:
     """Each learner's identifying properties as the last operation that counted them carried
     them, as the live path mirrors them (``application``); the indicator replay writes them."""
     for (replayed, request), marked in zip(asking, marks, strict=True):
         operation = routed_operation(
-            tenant, replayed.document, replayed.contribution, request, marked
+            tenant, replayed.document, replayed.contribution, request, marked, learner_id
         )
         if operation is not None and operation.agent is not None:
             agents[(tenant, operation.contribution.learner)] = operation.agent

@@ -15,7 +15,7 @@ from typing import Any
 
 from learning_record.cli.replay import progress_bar
 from learning_record.cli.statement_log import StatementLog
-from learning_record.domain.identity import learner_id_of_ifi
+from learning_record.domain.data_keys import Pseudonymise, pseudonymiser
 from learning_record.domain.indicators import Entity, Window, read_indicators
 from learning_record.domain.indicators.reference import ReferenceIndicators, compute_indicators
 from learning_record.domain.indicators.windows import epoch_ms
@@ -45,6 +45,7 @@ async def verify(
                     documents[record.tenant].extend(record.documents)
     as_of = datetime.now(UTC)
     report = VerifyReport()
+    pseudonym_key = settings.process.pseudonym_key.get_secret_value()
     redis = open_redis(settings.redis)
     try:
         for record_tenant, tenant_documents in documents.items():
@@ -54,7 +55,8 @@ async def verify(
             await _check_view(redis, record_tenant, tenant_documents, kept_since, report)
             for window in Window:
                 reference = compute_indicators(tenant_documents, window.value, as_of)
-                await _compare(redis, record_tenant, window, as_of, reference, report)
+                learner_id = pseudonymiser(pseudonym_key, record_tenant)
+                await _compare(redis, record_tenant, window, as_of, reference, learner_id, report)
     finally:
         await redis.aclose()
     return report
@@ -66,10 +68,11 @@ async def _compare(
     window: Window,
     as_of: datetime,
     reference: ReferenceIndicators,
+    learner_id: Pseudonymise,
     report: VerifyReport,
 ) -> None:
     entities: list[tuple[Entity, str, str, dict[str, Any]]] = [
-        (Entity.LEARNER, learner_id_of_ifi(ifi), ifi, expected)
+        (Entity.LEARNER, learner_id(ifi), ifi, expected)
         for ifi, expected in reference.learners.items()
     ]
     entities += [
@@ -79,7 +82,7 @@ async def _compare(
     entities += [
         (
             Entity.LEARNER_ACTIVITY,
-            view.pair_ref(learner_id_of_ifi(ifi), activity),
+            view.pair_ref(learner_id(ifi), activity),
             f"{ifi} {activity}",
             expected,
         )

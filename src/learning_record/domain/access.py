@@ -16,7 +16,7 @@ from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.statement_index import (
     LRS_AUTHORITY_HOMEPAGE_PREFIX,
     RELATED_AGENT,
-    term,
+    AgentFilter,
 )
 from learning_record.domain.tenants import checked_tenant
 from learning_record.platform.plans import CUSTOM, UsagePlan
@@ -105,10 +105,10 @@ def key_authority(key_id: str) -> dict[str, Any]:
     return {"objectType": "Agent", "account": {"homePage": KEY_AUTHORITY_HOMEPAGE, "name": key_id}}
 
 
-def key_authority_term(key_id: str) -> str:
-    """The index term of every statement naming the key's authority as a related agent: a
+def key_authority_filter(key_id: str) -> AgentFilter:
+    """The filter of every statement naming the key's authority as a related agent: a
     superset of the key's own statements, which ``written_by_key`` then checks one by one."""
-    return term(RELATED_AGENT, ifi_of_raw(key_authority(key_id)))
+    return AgentFilter(RELATED_AGENT, ifi_of_raw(key_authority(key_id)))
 
 
 def written_by_key(document: Mapping[str, Any], key_id: str) -> bool:

@@ -1,7 +1,8 @@
 """Learners' data keys: what seals a learner's part of the statement log (docs/privacy.md).
 
-Each learner of a tenant is known here by a keyed pseudonym of their IFI, never by the IFI. A
-learner has one or more data keys (random, 256 bits), each with an id of its own: two processes
+Each learner of a tenant is known here by a keyed pseudonym of their IFI, never by the IFI: the
+same pseudonym is their learner id everywhere else (indicators, the statement view's indexes).
+A learner has one or more data keys (random, 256 bits), each with an id of its own: two processes
 meeting a new learner at once each make one, and both stay valid. A data key travels and rests
 only wrapped (AES-GCM) by its tenant's key-encryption key, derived from a master key of the
 settings; the master key's id is kept beside it, so that a new master key can be put first
@@ -14,9 +15,9 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -54,10 +55,31 @@ class DataKey:
         return cls(KeyRef(pseudonym, key_id), os.urandom(KEY_BYTES))
 
 
-def learner_pseudonym(tenant_secret: bytes, ifi: str) -> str:
-    """The name of a learner's keys: HMAC-SHA256 of their IFI under the tenant's secret, 128
-    bits in hex. Stable for as long as the secret is, and meaningless without it."""
-    return hmac.new(tenant_secret, b"data-key\0" + ifi.encode(), hashlib.sha256).hexdigest()[:32]
+def tenant_secret(pseudonym_key: str, tenant: str) -> bytes:
+    """A tenant's own key, derived from the deployment's secret: pseudonyms of one tenant never
+    match another's, and the API and the raw stream give a learner the same one."""
+    return hmac.new(pseudonym_key.encode(), tenant.encode(), hashlib.sha256).digest()
+
+
+# One tenant's IFI to its pseudonym (``pseudonymiser``).
+Pseudonymise = Callable[[str], str]
+
+
+def learner_pseudonym(secret: bytes, ifi: str) -> str:
+    """A learner's pseudonym: HMAC-SHA256 of their IFI under the tenant's secret, 128 bits in
+    hex. The name of their keys, their learner id, the name of their statement indexes. Stable
+    for as long as the secret is, and meaningless without it: a guessed e-mail address cannot
+    be tested against it."""
+    return hmac.new(secret, b"data-key\0" + ifi.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@lru_cache(maxsize=256)
+def pseudonymiser(pseudonym_key: str, tenant: str) -> Pseudonymise:
+    """``learner_pseudonym`` for one tenant under the deployment's pseudonym key, remembering
+    the learners it met (the hot path asks once per statement)."""
+    return lru_cache(maxsize=65_536)(
+        partial(learner_pseudonym, tenant_secret(pseudonym_key, tenant))
+    )
 
 
 @lru_cache(maxsize=1024)

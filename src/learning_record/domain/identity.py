@@ -11,7 +11,6 @@ homePage can end where another account's name begins (``http://a|b`` + ``c`` and
 without those characters, which is nearly all of them, read exactly as sent.
 """
 
-import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any, cast
@@ -75,16 +74,6 @@ def ifi_of_raw(actor: Mapping[str, Any]) -> str:
         actor.get("openid"),
         (account["homePage"], account["name"]) if account is not None else None,
     )
-
-
-def learner_id(agent: Agent | Group) -> str:
-    """A stable opaque id for a learner, safe to show: 32 hex digits of SHA-256 of the IFI."""
-    return learner_id_of_ifi(ifi_of(agent))
-
-
-def learner_id_of_ifi(ifi: str) -> str:
-    """``learner_id`` from an IFI string already computed (by ``ifi_of`` or ``ifi_of_raw``)."""
-    return hashlib.sha256(ifi.encode()).hexdigest()[:32]
 
 
 _IFI_PROPERTIES = ("objectType", "mbox", "mbox_sha1sum", "openid", "account")

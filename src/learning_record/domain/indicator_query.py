@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -15,7 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from learning_record.domain.identity import ifi_of_json, ifi_properties, learner_id_of_ifi
+from learning_record.domain.data_keys import Pseudonymise
+from learning_record.domain.identity import ifi_of_json, ifi_properties
 from learning_record.domain.indicators import Window, parse_as_of, parse_window
 from learning_record.domain.xapi.common import IRI_PATTERN
 from learning_record.platform.clock import now_ms
@@ -46,14 +48,31 @@ def _as_of(value: Any) -> Any:
     return as_of_ms
 
 
+@dataclass(frozen=True, slots=True)
+class AskedLearner:
+    """A learner a query names: by learner id, or by agent (its IFI, and its identifying
+    properties, which the answer shows)."""
+
+    learner_id: str | None = None
+    ifi: str | None = None
+    agent: dict[str, Any] | None = None
+
+    def keyed(self, learner_id: Pseudonymise) -> tuple[str, dict[str, Any] | None]:
+        """(learner id, the agent's identifying properties or None when asked by id);
+        ``learner_id``: the tenant's pseudonymiser, the learner id of an agent."""
+        if self.learner_id is not None:
+            return (self.learner_id, None)
+        assert self.ifi is not None, "a learner is asked by learner id or by agent"
+        return (learner_id(self.ifi), self.agent)
+
+
 def _learner(value: Any) -> Any:
-    """An agent (JSON text or object) or an opaque learner id: (learner id, the agent's
-    identifying properties, or None when asked by id)."""
+    """An agent (JSON text or object) or an opaque learner id."""
     if isinstance(value, str) and LEARNER_ID_PATTERN.match(value):
-        return (value, None)
+        return AskedLearner(learner_id=value)
     ifi = ifi_of_json(value)
     decoded = orjson.loads(value) if isinstance(value, str) else value
-    return (learner_id_of_ifi(ifi), ifi_properties(decoded))
+    return AskedLearner(ifi=ifi, agent=ifi_properties(decoded))
 
 
 # What the parameters look like on the wire, for the OpenAPI document: an agent as JSON text (a
@@ -69,7 +88,7 @@ _LEARNER_WIRE = WithJsonSchema(
 _WINDOW_WIRE = WithJsonSchema({"type": "string", "enum": [w.value for w in Window]})
 _AS_OF_WIRE = WithJsonSchema({"type": "string", "format": "date-time"})
 
-Learner = Annotated[tuple[str, dict[str, Any] | None], BeforeValidator(_learner), _LEARNER_WIRE]
+Learner = Annotated[AskedLearner, BeforeValidator(_learner), _LEARNER_WIRE]
 ActivityIri = Annotated[str, Field(pattern=IRI_PATTERN)]
 
 

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from learning_record.domain.access import is_lrs_account
-from learning_record.domain.data_keys import NONCE_BYTES, DataKey, KeyRef
+from learning_record.domain.data_keys import NONCE_BYTES, DataKey, KeyRef, Pseudonymise
 from learning_record.domain.errors import DomainError, StatementInvalid, UnidentifiedActor
 from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.json_input import JsonRejected, loads_bounded
@@ -49,9 +49,6 @@ PLACEHOLDER: Mapping[str, Any] = {
 def placeholder() -> dict[str, Any]:
     """A fresh copy of ``PLACEHOLDER``, which callers may change."""
     return {"objectType": "Agent", "account": dict(PLACEHOLDER["account"])}
-
-
-Pseudonymise = Callable[[str], str]
 
 
 class SealedPart(BaseModel):

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.errors import DomainError, StatementInvalid
 from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.xapi.agents import IFI_PROPERTIES
@@ -117,16 +119,35 @@ def term(kind: str, value: str) -> str:
     return f"{kind}:{value}"
 
 
-def index_terms(document: Mapping[str, Any]) -> list[str]:
-    """Every filter term the statement matches, sorted, without duplicates (2.1.3.s1 table)."""
+def agent_term(kind: str, ifi: str, learner_id: Pseudonymise) -> str:
+    """The term of an agent filter (``AGENT`` or ``RELATED_AGENT``): by the agent's keyed
+    pseudonym, so that the view's index names hold no IFI a guess could be tested against."""
+    return term(kind, learner_id(ifi))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFilter:
+    """A query's agent filter, by IFI until keyed with the tenant's pseudonymiser."""
+
+    kind: str  # AGENT or RELATED_AGENT
+    ifi: str
+
+    def term(self, learner_id: Pseudonymise) -> str:
+        return agent_term(self.kind, self.ifi, learner_id)
+
+
+def index_terms(document: Mapping[str, Any], learner_id: Pseudonymise) -> list[str]:
+    """Every filter term the statement matches, sorted, without duplicates (2.1.3.s1 table).
+    Agents are named by their pseudonym (``learner_id``, the tenant's pseudonymiser), never by
+    their IFI: see ``agent_term``."""
     terms = {term(VERB, document["verb"]["id"])}
     target = document["object"]
     context = document.get("context", {})
     actors = [document["actor"], target] if _is_actor(target) else [document["actor"]]
     for ifi in _ifis(*actors):
-        terms.add(term(AGENT, ifi))
+        terms.add(agent_term(AGENT, ifi, learner_id))
     for ifi in _ifis(*related_actors(document)):
-        terms.add(term(RELATED_AGENT, ifi))
+        terms.add(agent_term(RELATED_AGENT, ifi, learner_id))
     if _is_activity(target):
         terms.add(term(ACTIVITY, target["id"]))
     for activity_id in _related_activity_ids(document):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.errors import DomainError
 from learning_record.domain.identity import ifi_of_json
 from learning_record.domain.statement_index import (
@@ -33,6 +34,7 @@ from learning_record.domain.statement_index import (
     RELATED_ACTIVITY,
     RELATED_AGENT,
     VERB,
+    AgentFilter,
     term,
 )
 from learning_record.domain.xapi.common import IRI_PATTERN, UUID_PATTERN, Timestamp
@@ -84,6 +86,15 @@ class StatementQuery:
     ascending: bool
     format: StatementFormat
     cursor: Cursor | None
+    # Filters that name agents by IFI, not yet among ``terms``: the view names agents by
+    # pseudonym, so a query is run only once ``keyed``.
+    agents: tuple[AgentFilter, ...] = ()
+
+    def keyed(self, learner_id: Pseudonymise) -> StatementQuery:
+        """The query with its agent filters among its terms, by pseudonym (``learner_id``: the
+        tenant's pseudonymiser)."""
+        agents = (agent.term(learner_id) for agent in self.agents)
+        return replace(self, terms=(*self.terms, *agents), agents=())
 
 
 # --- Parameter types: query strings in, typed values out --------------------------------------
@@ -173,10 +184,13 @@ class StatementParameters(BaseModel):
                 )
         return data
 
+    def agents(self) -> tuple[AgentFilter, ...]:
+        if self.agent is None:
+            return ()
+        return (AgentFilter(RELATED_AGENT if self.related_agents else AGENT, self.agent),)
+
     def terms(self) -> tuple[str, ...]:
         terms = []
-        if self.agent is not None:
-            terms.append(term(RELATED_AGENT if self.related_agents else AGENT, self.agent))
         if self.verb is not None:
             terms.append(term(VERB, self.verb))
         if self.activity is not None:
@@ -212,6 +226,7 @@ def _request_of(parsed: StatementParameters) -> SingleStatement | StatementQuery
     limit = parsed.limit if 0 < parsed.limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
     return StatementQuery(
         terms=parsed.terms(),
+        agents=parsed.agents(),
         since_ms=parsed.since,
         until_ms=parsed.until,
         limit=limit,

@@ -387,8 +387,9 @@ class ProcessSettings(BaseModel):
         default=SecretStr("lr-dev-pseudonym-key-change-me"),
         description="Secret from which each tenant's pseudonymisation key is derived (HMAC of "
         "the tenant name): the same learner gets the same pseudonym in every request of a "
-        "tenant. Set one of your own in production and keep it: changing it changes every "
-        "pseudonym.",
+        "tenant, and the same learner id (the name of their data keys, indicators and "
+        "statement indexes: docs/privacy.md). Set one of your own in production, keep it "
+        "secret and keep it: changing it changes every pseudonym and learner id.",
     )
     max_batch_items: int = Field(
         default=1000, ge=1, description="The most items one POST /process/batch may carry."

@@ -22,6 +22,7 @@ import orjson
 
 from learning_record.domain import ingest
 from learning_record.domain.access import is_lrs_account
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.indicators.windows import iso_utc
 from learning_record.domain.statement_index import check_batch, content_digest, voided_target
 from learning_record.domain.xapi.agents import Agent
@@ -95,6 +96,7 @@ class StatementIntake:
     redis: RedisClient
     statements: StatementLog
     attachments: AttachmentLog
+    pseudonymisers: Callable[[str], Pseudonymise]  # a tenant's (data_keys.pseudonymiser)
     clock: Callable[[], datetime] = now_utc
 
     async def accept(self, submission: Submission, quota: StatementQuota) -> Accepted:
@@ -142,7 +144,11 @@ class StatementIntake:
         # Read-your-writes: the view has the batch before the caller hears of it. Once the log
         # holds the batch it is accepted whatever happens here: the worker writes the view too,
         # and an error now would make the caller send an id-less batch twice.
-        entries = [view_entry(d, orjson.dumps(d), defines=submission.defines) for d in documents]
+        learner_id = self.pseudonymisers(tenant)
+        entries = [
+            view_entry(d, orjson.dumps(d), defines=submission.defines, learner_id=learner_id)
+            for d in documents
+        ]
         try:
             for start in range(0, len(entries), VIEW_WRITE_CHUNK):
                 await write_view(self.redis, tenant, entries[start : start + VIEW_WRITE_CHUNK])

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 import orjson
 
-from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators import Entity, Granularity, Window, buckets_for_window
 from learning_record.domain.indicators.batch import HOUR, LIFETIME, MEMBER, MINUTE, ValueKey
 from learning_record.domain.indicators.state import StateValue, member_counts
@@ -120,7 +119,7 @@ LearnerAgents = Mapping[tuple[str, str], Mapping[str, Any]]
 
 def queue_agents(pipe: RedisPipeline, agents: LearnerAgents) -> None:
     """Each learner's identifying properties (by tenant and learner id) beside their
-    indicators: what a query by learner id shows, and the IFI a recount of extremes reads."""
+    indicators: what a query by learner id shows."""
     for (tenant, learner_id), agent in agents.items():
         pipe.hset(keys.indicators(tenant, "learner", learner_id), AGENT_FIELD, orjson.dumps(agent))
 
@@ -130,12 +129,6 @@ async def write_agents(redis: RedisClient, agents: LearnerAgents) -> None:
         async with redis.pipeline(transaction=False) as pipe:
             queue_agents(pipe, agents)
             await pipe.execute()
-
-
-async def learner_ifi(redis: RedisClient, tenant: str, learner_id: str) -> str | None:
-    """The IFI of a learner id, from the properties kept beside their indicators."""
-    agent = await redis.hget(keys.indicators(tenant, "learner", learner_id), AGENT_FIELD)
-    return None if agent is None else ifi_of_raw(orjson.loads(agent))
 
 
 def _queue_member(

@@ -15,8 +15,9 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:stmt-order                   zset: every queryable statement, member id,
                                                  score sequence (what a query without filter walks)
     lr:{t:<tenant>}:stmt-ix:<kind>:<value>       zset: statements matching one filter value
-                                                 (statement_index.index_terms), member id,
-                                                 score sequence
+                                                 (statement_index.index_terms: agents by keyed
+                                                 pseudonym, never IFI), member id, score
+                                                 sequence
     lr:{t:<tenant>}:stmt-expiry                  zset: member statement id, score stored (Unix
                                                  ms): view retention purges from its low end
     lr:{t:<tenant>}:stmt-stored                  zset: member zero-padded sequence, score
@@ -28,9 +29,10 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:targeted-by:<statement id>   set: statements whose StatementRef points to
                                                  this one (JSON: id and their claim, voided-by,
                                                  targeted-by keys)
-    lr:{t:<tenant>}:known-agent:<ifi>            zset: every name seen with one IFI (the
-                                                 Person of GET /agents), score the stored time
-                                                 (Unix ms) of the first statement giving it
+    lr:{t:<tenant>}:known-agent:<pseudonym>      zset: every name seen with one IFI, by its
+                                                 keyed pseudonym (the Person of GET /agents),
+                                                 score the stored time (Unix ms) of the first
+                                                 statement giving it
     lr:{t:<tenant>}:known-activity:<id>          hash: the merged definition of one Activity
                                                  (GET /activities), by part (full_activity:
                                                  "type", "name:<lang>"...): "<rank> <JSON>",
@@ -114,7 +116,7 @@ def statement_order(tenant: str) -> str:
 
 
 def statement_index(tenant: str, term: str) -> str:
-    """The index of one filter term (``verb:<iri>``, ``agent:<ifi>``…)."""
+    """The index of one filter term (``verb:<iri>``, ``agent:<pseudonym>``…)."""
     return f"{_tenant_tag(tenant)}:stmt-ix:{term}"
 
 
@@ -144,9 +146,9 @@ def voided_by(tenant: str, statement_id: str) -> str:
     return f"{_tenant_tag(tenant)}:voided-by:{statement_id}"
 
 
-def known_agent(tenant: str, ifi: str) -> str:
-    """The names seen with one agent IFI (``identity.ifi_of``)."""
-    return f"{_tenant_tag(tenant)}:known-agent:{ifi}"
+def known_agent(tenant: str, pseudonym: str) -> str:
+    """The names seen with one agent, by the keyed pseudonym of its IFI."""
+    return f"{_tenant_tag(tenant)}:known-agent:{pseudonym}"
 
 
 def known_activity(tenant: str, activity_id: str) -> str:

@@ -44,7 +44,7 @@ class RememberKnownObjects:
     def keys(self) -> list[str]:
         declared: list[str] = []
         for entry in self.entries:
-            declared += [keys.known_agent(self.tenant, ifi) for ifi, _ in entry.names]
+            declared += [keys.known_agent(self.tenant, learner) for learner, _ in entry.names]
             declared += [
                 keys.known_activity(self.tenant, part.activity_id)
                 for part in entry.definition_parts
@@ -69,9 +69,9 @@ async def remember(redis: RedisClient, tenant: str, entries: Sequence[ViewEntry]
     return int(await lua.run(redis, RememberKnownObjects(tenant, telling)))
 
 
-async def names_of(redis: RedisClient, tenant: str, ifi: str) -> list[str]:
-    """The names seen with an agent IFI, first seen first."""
-    names = cast(list[bytes], await redis.zrange(keys.known_agent(tenant, ifi), 0, -1))
+async def names_of(redis: RedisClient, tenant: str, pseudonym: str) -> list[str]:
+    """The names seen with an agent, by the pseudonym of its IFI, first seen first."""
+    names = cast(list[bytes], await redis.zrange(keys.known_agent(tenant, pseudonym), 0, -1))
     return [name.decode() for name in names]
 
 

@@ -15,8 +15,8 @@ from typing import Any, cast
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.erasure import State, names_learner, owned_by, without_learner
-from learning_record.domain.identity import learner_id_of_ifi
 from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, routed_operation
 from learning_record.domain.indicators.state import Origin
@@ -33,6 +33,12 @@ _CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
+class ErasedLearner:
+    ifi: str
+    learner_id: str  # the keyed pseudonym of the IFI: the name of their indexes and indicators
+
+
+@dataclass(frozen=True, slots=True)
 class LearnerStatement:
     statement_id: str
     sequence: int
@@ -40,15 +46,17 @@ class LearnerStatement:
     indexes_read: str  # its claim's index list, JSON, "" when absent
 
 
-async def learner_statements(redis: RedisClient, tenant: str, ifi: str) -> list[LearnerStatement]:
+async def learner_statements(
+    redis: RedisClient, tenant: str, learner: ErasedLearner
+) -> list[LearnerStatement]:
     """Every statement of the view that names the learner anywhere, with its sequence and its
-    claim's index list, in sequence order: those in the agent and related-agent indexes of
-    their IFI, and the voided ones (a void takes its target out of every index) that name
+    claim's index list, in sequence order: those in their agent and related-agent indexes,
+    and the voided ones (a void takes its target out of every index) that name
     them, found by a SCAN of the tenant's voided-by keys: a pass over the whole keyspace,
     acceptable for a request as rare as an erasure."""
     ids: set[str] = set()
-    for kind in (AGENT, RELATED_AGENT):
-        members = await redis.zrange(keys.statement_index(tenant, term(kind, ifi)), 0, -1)
+    for index in _indexes(tenant, learner):
+        members = await redis.zrange(index, 0, -1)
         ids.update(member.decode() for member in cast(list[bytes], members))
     voided = {
         key.decode().rsplit(_VOIDED_BY, 1)[1]
@@ -57,7 +65,15 @@ async def learner_statements(redis: RedisClient, tenant: str, ifi: str) -> list[
     return [
         statement
         for statement in await _read(redis, tenant, sorted(ids | voided))
-        if statement.statement_id in ids or names_learner(statement.document, ifi)
+        if statement.statement_id in ids or names_learner(statement.document, learner.ifi)
+    ]
+
+
+def _indexes(tenant: str, learner: ErasedLearner) -> list[str]:
+    """The learner's agent and related-agent indexes."""
+    return [
+        keys.statement_index(tenant, term(kind, learner.learner_id))
+        for kind in (AGENT, RELATED_AGENT)
     ]
 
 
@@ -91,10 +107,12 @@ async def retractions(
     tenant: str,
     owned: Sequence[LearnerStatement],
     origin_of: Callable[[int], Origin],
+    learner_id: Pseudonymise,
 ) -> list[IndicatorOp]:
     """The retraction of each owned statement the indicators counted, as a void's, its origin
-    ``origin_of(sequence)``, in sequence order. The first origin to retract a statement is
-    marked: a run again gives the same retractions, which the indicators take once."""
+    ``origin_of(sequence)``, in sequence order (``learner_id``: the tenant's pseudonymiser).
+    The first origin to retract a statement is marked: a run again gives the same
+    retractions, which the indicators take once."""
     requests = [
         RouteRequest(statement.statement_id, origin_of(statement.sequence), voids=True)
         for statement in owned
@@ -103,20 +121,24 @@ async def retractions(
     for start in range(0, len(requests), _CHUNK):
         chunk = requests[start : start + _CHUNK]
         for request, marks in zip(chunk, await route(redis, tenant, chunk), strict=True):
-            operation = routed_operation(tenant, {}, None, request, marks)
+            operation = routed_operation(tenant, {}, None, request, marks, learner_id)
             if operation is not None:
                 operations.append(operation)
     return operations
 
 
 async def forget_statements(
-    redis: RedisClient, tenant: str, ifi: str, statements: Sequence[LearnerStatement]
+    redis: RedisClient,
+    tenant: str,
+    learner: ErasedLearner,
+    statements: Sequence[LearnerStatement],
 ) -> tuple[int, int]:
     """Purge the learner's own statements and put a placeholder for them in the others; how
     many of each. A statement that changed meanwhile is left for the caller's next run."""
+    ifi = learner.ifi
     owned = [s.statement_id for s in statements if owned_by(s.document, ifi)]
     purged = await erase_statements(redis, tenant, owned)
-    leaving = [keys.statement_index(tenant, term(kind, ifi)) for kind in (AGENT, RELATED_AGENT)]
+    leaving = _indexes(tenant, learner)
     replaced = 0
     for statement in statements:
         if owned_by(statement.document, ifi):
@@ -135,13 +157,12 @@ async def forget_attachments(redis: RedisClient, tenant: str, sha2s: Sequence[st
         await redis.delete(*(keys.attachment(tenant, sha2) for sha2 in sha2s))
 
 
-async def forget_identity(redis: RedisClient, tenant: str, ifi: str) -> None:
+async def forget_identity(redis: RedisClient, tenant: str, learner: ErasedLearner) -> None:
     """The names seen with the IFI (GET /agents), and the identity kept with the learner's
     indicators."""
-    learner = keys.indicators(tenant, "learner", learner_id_of_ifi(ifi))
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.delete(keys.known_agent(tenant, ifi))
-        pipe.hdel(learner, AGENT_FIELD)
+        pipe.delete(keys.known_agent(tenant, learner.learner_id))
+        pipe.hdel(keys.indicators(tenant, "learner", learner.learner_id), AGENT_FIELD)
         await pipe.execute()
 
 

@@ -11,9 +11,8 @@ learner at once each make a key; both are kept, and erasure deletes every key of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from contextlib import suppress
-from functools import lru_cache
 from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -25,12 +24,12 @@ from learning_record.domain.data_keys import (
     KeyRef,
     KeyUnreadable,
     MasterKeys,
+    Pseudonymise,
     WrappedKey,
-    learner_pseudonym,
     parse_record_key,
+    pseudonymiser,
     record_key,
 )
-from learning_record.domain.process.privacy import tenant_secret
 from learning_record.platform import logs
 from learning_record.platform.kafka_access import client_options
 from learning_record.platform.settings import Settings
@@ -38,7 +37,6 @@ from learning_record.store.kafka_deadline import kafka_deadline
 
 log = logs.get_logger(__name__)
 
-Pseudonymise = Callable[[str], str]
 # The key of the records that keep the topic's segments rolling (``roll_segment``).
 SEGMENT_ROLL = b"-|segment-roll|-"
 T = TypeVar("T")
@@ -89,7 +87,7 @@ class LearnerKeys:
 
     def pseudonymiser(self, tenant: str) -> Pseudonymise:
         """The pseudonym of a learner of ``tenant`` by IFI: the name of their keys."""
-        return _pseudonymiser(self._pseudonym_key, tenant)
+        return pseudonymiser(self._pseudonym_key, tenant)
 
     async def sealing_keys(self, tenant: str, learners: Iterable[str]) -> dict[str, DataKey]:
         """A key for each learner (by pseudonym), made and made durable for those without one.
@@ -235,12 +233,6 @@ class LearnerKeys:
     async def _within(self, work: Awaitable[T]) -> T:
         async with kafka_deadline(self._deadline_s, "answer about the learner keys"):
             return await work
-
-
-@lru_cache(maxsize=256)
-def _pseudonymiser(pseudonym_key: str, tenant: str) -> Pseudonymise:
-    secret = tenant_secret(pseudonym_key, tenant)
-    return lru_cache(maxsize=65_536)(lambda ifi: learner_pseudonym(secret, ifi))
 
 
 async def rewrap(settings: Settings) -> tuple[int, int]:

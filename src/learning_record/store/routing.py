@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.indicators import Contribution, contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, route_request, routed_operation
@@ -41,13 +42,21 @@ class StoredStatement:
     request: RouteRequest | None  # what it asks the view
 
     @classmethod
-    def of(cls, document: Mapping[str, Any], origin: Origin, *, defines: bool) -> StoredStatement:
+    def of(
+        cls,
+        document: Mapping[str, Any],
+        origin: Origin,
+        *,
+        defines: bool,
+        learner_id: Pseudonymise,
+    ) -> StoredStatement:
         """Raises for a document that cannot be stored (the caller dead-letters it);
-        ``defines``: see ``statement_entries.view_entry``."""
-        contribution = contribution_of(document)
+        ``defines``: see ``statement_entries.view_entry``; ``learner_id``: the tenant's
+        pseudonymiser."""
+        contribution = contribution_of(document, learner_id)
         return cls(
             document,
-            view_entry(document, orjson.dumps(document), defines=defines),
+            view_entry(document, orjson.dumps(document), defines=defines, learner_id=learner_id),
             origin,
             contribution,
             route_request(document, contribution, origin),
@@ -62,9 +71,13 @@ class Routed:
 
 
 async def store_and_route(
-    redis: RedisClient, tenant: str, statements: Sequence[StoredStatement]
+    redis: RedisClient,
+    tenant: str,
+    statements: Sequence[StoredStatement],
+    learner_id: Pseudonymise,
 ) -> Routed:
-    """Write ``statements`` into the view, then route them, in origin order."""
+    """Write ``statements`` into the view, then route them, in origin order; ``learner_id``:
+    the tenant's pseudonymiser."""
     routed = Routed()
     held: set[str] = set()
     for start in range(0, len(statements), SCRIPT_CHUNK):
@@ -82,7 +95,7 @@ async def store_and_route(
         for (statement, request), marks in zip(chunk, all_marks, strict=True):
             try:
                 operation = routed_operation(
-                    tenant, statement.document, statement.contribution, request, marks
+                    tenant, statement.document, statement.contribution, request, marks, learner_id
                 )
             except Exception as error:  # a bug: report it, keep the others going
                 routed.failures.append((statement, f"cannot be routed: {type(error).__name__}"))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.full_activity import DefinitionPart, definition_parts
 from learning_record.domain.person import names_seen
 from learning_record.domain.statement_index import (
@@ -40,16 +41,19 @@ class ViewEntry:
     terms: list[str]  # statement_index.index_terms
     # What it tells of Agents and Activities (store.known_objects): nothing when it was stored
     # without the define scope.
-    names: tuple[tuple[str, str], ...] = ()  # person.names_seen
+    names: tuple[tuple[str, str], ...] = ()  # person.names_seen, by learner id
     definition_parts: tuple[DefinitionPart, ...] = ()
 
 
-def view_entry(document: Mapping[str, Any], serialised: bytes, *, defines: bool) -> ViewEntry:
+def view_entry(
+    document: Mapping[str, Any], serialised: bytes, *, defines: bool, learner_id: Pseudonymise
+) -> ViewEntry:
     """The entry of a validated statement document that has its id and stored.
 
     ``defines``: whether it was stored with the define scope. Without it, its ids are saved
     but the LRS "SHOULD NOT update its canonical representation of any Actors or Activities"
     (xAPI Communication 4.2, scope ``define``): its names and definitions are not remembered.
+    ``learner_id``: the tenant's pseudonymiser, which names the agents' indexes and names.
     """
     stored = Timestamp.parse(document["stored"]).as_datetime
     return ViewEntry(
@@ -59,7 +63,9 @@ def view_entry(document: Mapping[str, Any], serialised: bytes, *, defines: bool)
         stored_ms=epoch_ms(stored),
         voids=voided_target(document),
         refers_to=referred_statement(document),
-        terms=index_terms(document),
-        names=tuple(names_seen(document)) if defines else (),
+        terms=index_terms(document, learner_id),
+        names=tuple((learner_id(ifi), name) for ifi, name in names_seen(document))
+        if defines
+        else (),
         definition_parts=tuple(definition_parts(document)) if defines else (),
     )

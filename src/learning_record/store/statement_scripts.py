@@ -181,6 +181,8 @@ class QueryPage:
 
     def keys(self) -> list[str]:
         tenant = self.tenant
+        if self.query.agents:  # dropped, they would widen the page to every statement
+            raise ValueError("key the query's agent filters first (StatementQuery.keyed)")
         indexes = [keys.statement_index(tenant, term) for term in self.query.terms]
         return [
             keys.statement_sequence(tenant),

@@ -8,14 +8,12 @@ and a replay rebuilds the same view. The scripts are described in ``store.statem
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import orjson
 
-from learning_record.domain.errors import UnidentifiedActor
-from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators.operations import RoutedStatement
 from learning_record.domain.indicators.routing import VOIDED_FIRST, RouteMarks, RouteRequest
 from learning_record.domain.indicators.state import Origin
@@ -27,7 +25,6 @@ from learning_record.domain.statement_index import (
 )
 from learning_record.store import keys, known_objects, lua
 from learning_record.store.connection import RedisClient
-from learning_record.store.indicators import learner_ifi
 from learning_record.store.keys import ClaimField
 from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
@@ -187,14 +184,12 @@ def _applier(applied_by: bytes | None) -> Origin | Literal["void"] | None:
 async def routed_statements(
     redis: RedisClient, tenant: str, learner_id: str, chunk: int = 500
 ) -> AsyncIterator[RoutedStatement]:
-    """Every statement of a learner (as actor) that the indicators applied, with where the
-    application (and retraction) came from: what a recount of extremes reads, rarely (see
-    ``indicators.extremes``), to count exactly what each value took. The learner's IFI is the
-    one kept beside their indicators (none: an erased learner, nothing to count)."""
-    learner = await learner_ifi(redis, tenant, learner_id)
-    if learner is None:
-        return
-    index = keys.statement_index(tenant, term(AGENT, learner))
+    """Every statement of the learner's agent index (as actor, or as an Agent object) that the
+    indicators applied, with where the application (and retraction) came from: what a recount
+    of extremes reads, rarely (see ``indicators.extremes``), to count exactly what each value
+    took, once it kept those whose actor is the learner. The index is named by the learner id,
+    the keyed pseudonym of the IFI (an erased learner's is gone: nothing to count)."""
+    index = keys.statement_index(tenant, term(AGENT, learner_id))
     start = 0
     while ids := [
         i.decode() for i in cast(list[bytes], await redis.zrange(index, start, start + chunk - 1))
@@ -213,17 +208,8 @@ async def routed_statements(
             applied_at = _applier(applied)
             if not isinstance(applied_at, tuple) or document is None:
                 continue
-            decoded = orjson.loads(document)
-            if _actor_ifi(decoded) == learner:
-                retracted_at = parsed_origin(retracted) if retracted is not None else None
-                yield RoutedStatement(decoded, applied_at, retracted_at)
-
-
-def _actor_ifi(document: Mapping[str, Any]) -> str | None:
-    try:
-        return ifi_of_raw(document["actor"])
-    except UnidentifiedActor:
-        return None
+            retracted_at = parsed_origin(retracted) if retracted is not None else None
+            yield RoutedStatement(orjson.loads(document), applied_at, retracted_at)
 
 
 async def purge_view(redis: RedisClient, tenant: str, before_ms: int, most: int = 500) -> int:

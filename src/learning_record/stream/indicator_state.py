@@ -21,6 +21,7 @@ from learning_record.store import indicators as view
 from learning_record.store.statements import routed_statements
 from learning_record.stream import changelog, dead_letters
 from learning_record.stream.batching import batches
+from learning_record.stream.learner_keys import learner_keys
 from learning_record.stream.partitioning import KeyPartitionedTable
 from learning_record.stream.redis_client import redis, with_retries
 
@@ -71,7 +72,7 @@ async def _run_record(
 
 
 async def _recount(batch: IndicatorBatch) -> None:
-    recounted = await batch.recount(partial(routed_statements, redis))
+    recounted = await batch.recount(partial(routed_statements, redis), learner_keys.pseudonymiser)
     if recounted:
         log.info("indicator_extremes_recounted", values=recounted)
 

@@ -16,8 +16,10 @@ from learning_record.store.connection import RedisClient
 from learning_record.store.statement_entries import ViewEntry, view_entry
 from learning_record.store.statements import write_view
 from tests.component.scripts.entries import TENANT
+from tests.pseudonyms import learner_ids
 
-ADA = "mbox:mailto:ada@example.com"
+# The names of an agent are kept by the keyed pseudonym of its IFI.
+ADA = learner_ids(TENANT)("mbox:mailto:ada@example.com")
 QUESTION = "https://x.org/q"
 
 
@@ -31,7 +33,9 @@ def told(
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
         "object": {"id": QUESTION, "definition": definition},
     }
-    return view_entry(document, orjson.dumps(document), defines=defines)
+    return view_entry(
+        document, orjson.dumps(document), defines=defines, learner_id=learner_ids(TENANT)
+    )
 
 
 FIRST = told(

@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 import pytest
 
-from learning_record.domain.identity import learner_id_of_ifi
 from learning_record.domain.indicators.contributions import (
     CMI5_PROGRESS,
     VIDEO_PROGRESS,
@@ -19,6 +18,7 @@ from learning_record.domain.indicators.contributions import (
 )
 from learning_record.domain.indicators.windows import iso_utc
 from learning_record.domain.xapi import parse_statement
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import (
     REMOVE,
     STORED,
@@ -31,12 +31,13 @@ from tests.unit.factories import (
 EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+LEARNER_ID = learner_ids("acme")
 
 
 def contribution(**overrides: Any) -> Contribution:
     """The contribution of a stored statement (validated, as the worker sees it)."""
     document = parse_statement(make_statement(stored=STORED, **overrides)).to_document()
-    found = contribution_of(document)
+    found = contribution_of(document, LEARNER_ID)
     assert found is not None
     return found
 
@@ -45,7 +46,7 @@ def test_contribution_carries_ids_learner_activity_and_times() -> None:
     found = contribution(actor=make_agent(mbox="mailto:ada@example.com"))
     assert found.statement_id == "fd41c918-b88b-4b20-a0a5-a4c32391aaa0"
     # The learner id, never the IFI: operations and tables travel on Kafka (docs/privacy.md).
-    assert found.learner == learner_id_of_ifi("mbox:mailto:ada@example.com")
+    assert found.learner == LEARNER_ID("mbox:mailto:ada@example.com")
     assert found.activity == "http://example.com/activities/algebra-1"
     assert found.verb == "http://adlnet.gov/expapi/verbs/completed"
     assert iso_utc(found.event_ms) == "2021-11-29T23:09:00.867Z"
@@ -170,23 +171,23 @@ def test_voiding_statements_and_anonymous_groups_contribute_nothing() -> None:
     void = parse_statement(
         make_statement(verb__id=VOIDED, object=make_statement_ref(), stored=STORED)
     ).to_document()
-    assert contribution_of(void) is None
+    assert contribution_of(void, LEARNER_ID) is None
     assert voided_target(void) == "e05aa883-acaf-40ad-bf54-02c8ce485fb0"
     anonymous = parse_statement(make_statement(actor=make_group(), stored=STORED)).to_document()
-    assert contribution_of(anonymous) is None
+    assert contribution_of(anonymous, LEARNER_ID) is None
     assert voided_target(anonymous) is None
 
 
 def test_identified_group_is_a_learner() -> None:
     found = contribution(actor=make_group(mbox="mailto:team@example.com"))
-    assert found.learner == learner_id_of_ifi("mbox:mailto:team@example.com")
+    assert found.learner == LEARNER_ID("mbox:mailto:team@example.com")
 
 
 def test_statement_without_id_or_time_is_refused() -> None:
     with pytest.raises(ValueError, match="id"):
-        contribution_of(make_statement(id=REMOVE))
+        contribution_of(make_statement(id=REMOVE), LEARNER_ID)
     with pytest.raises(ValueError, match="timestamp or stored"):
-        contribution_of(make_statement(timestamp=REMOVE))
+        contribution_of(make_statement(timestamp=REMOVE), LEARNER_ID)
 
 
 def test_contribution_round_trips_through_a_json_row() -> None:

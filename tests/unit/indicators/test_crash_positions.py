@@ -9,6 +9,10 @@ import copy
 from learning_record.domain.indicators import Contribution, Entity, EntityState, contribution_of
 from learning_record.domain.indicators.readers import learner_indicators
 from learning_record.domain.indicators.state import Outcome, apply, retract
+from tests.pseudonyms import learner_ids
+
+LEARNER_ID = learner_ids("acme")
+
 
 DOCUMENT = {
     "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
@@ -21,7 +25,7 @@ DOCUMENT = {
 
 
 def _contribution() -> Contribution:
-    found = contribution_of(DOCUMENT)
+    found = contribution_of(DOCUMENT, LEARNER_ID)
     assert found is not None
     return found
 

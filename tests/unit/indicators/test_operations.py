@@ -15,7 +15,11 @@ from learning_record.domain.indicators.operations import (
     encoded_records,
 )
 from learning_record.domain.xapi import parse_statement
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import REMOVE, make_activity, make_agent, make_statement
+
+LEARNER_ID = learner_ids("acme")
+
 
 STORED = "2026-11-27T10:00:00.000Z"
 
@@ -27,7 +31,7 @@ def operation(name: str, index: int) -> IndicatorOp:
     activity = make_activity(id=f"https://example.org/activities/{name}")
     statement = make_statement(actor=agent, object=activity, stored=STORED)
     document = parse_statement(statement).to_document()
-    contribution = contribution_of(document)
+    contribution = contribution_of(document, LEARNER_ID)
     assert contribution is not None
     return replace(application("acme", document, contribution, (0, index)), agent=None)
 
@@ -36,7 +40,7 @@ def test_a_row_names_the_learner_by_id_only() -> None:
     """Operations travel on Kafka, where an erased learner must leave nothing readable."""
     agent = make_agent(mbox="mailto:ada@example.org", name="Ada Lovelace")
     document = parse_statement(make_statement(actor=agent, stored=STORED)).to_document()
-    contribution = contribution_of(document)
+    contribution = contribution_of(document, LEARNER_ID)
     assert contribution is not None
     applied = application("acme", document, contribution, (0, 0))
 

@@ -20,6 +20,7 @@ from learning_record.domain.indicators.routing import (
 from learning_record.domain.indicators.state import Origin
 from learning_record.domain.xapi import parse_statement
 from learning_record.domain.xapi.verbs import VOIDED
+from tests.pseudonyms import learner_ids
 from tests.unit.factories import (
     OTHER_STATEMENT_ID,
     STATEMENT_ID,
@@ -27,6 +28,8 @@ from tests.unit.factories import (
     make_statement,
     make_statement_ref,
 )
+
+LEARNER_ID = learner_ids("acme")
 
 HERE: Origin = (0, 7)
 ELSEWHERE: Origin = (2, 3)
@@ -43,28 +46,28 @@ VOID = _stored(
 
 
 def _route(document: dict[str, Any], marks: RouteMarks) -> IndicatorOp | None:
-    contribution = contribution_of(document)
+    contribution = contribution_of(document, LEARNER_ID)
     request = route_request(document, contribution, HERE)
     assert request is not None
-    return routed_operation("acme", document, contribution, request, marks)
+    return routed_operation("acme", document, contribution, request, marks, LEARNER_ID)
 
 
 def test_statements_ask_whether_they_count_and_voids_whether_their_target_is_retracted() -> None:
-    assert route_request(TARGET, contribution_of(TARGET), HERE) == RouteRequest(
+    assert route_request(TARGET, contribution_of(TARGET, LEARNER_ID), HERE) == RouteRequest(
         STATEMENT_ID, HERE, voids=False
     )
-    assert route_request(VOID, contribution_of(VOID), HERE) == RouteRequest(
+    assert route_request(VOID, contribution_of(VOID, LEARNER_ID), HERE) == RouteRequest(
         STATEMENT_ID, HERE, voids=True
     )
 
 
 def test_a_statement_of_an_anonymous_group_asks_nothing() -> None:
     document = _stored(actor=make_group())
-    assert route_request(document, contribution_of(document), HERE) is None
+    assert route_request(document, contribution_of(document, LEARNER_ID), HERE) is None
 
 
 def test_a_statement_counts_when_its_origin_holds_the_application() -> None:
-    contribution = contribution_of(TARGET)
+    contribution = contribution_of(TARGET, LEARNER_ID)
     assert contribution is not None
     assert _route(TARGET, RouteMarks(HERE)) == IndicatorOp(
         "apply", HERE, "acme", contribution, None, ifi_properties(TARGET["actor"])
@@ -83,7 +86,7 @@ def test_a_statement_does_not_count_when_its_origin_does_not_hold_the_applicatio
 
 
 def test_a_void_retracts_its_target_from_the_application_it_undoes() -> None:
-    contribution = contribution_of(TARGET)
+    contribution = contribution_of(TARGET, LEARNER_ID)
     assert contribution is not None
     marks = RouteMarks(ELSEWHERE, HERE, orjson.dumps(TARGET))
     assert _route(VOID, marks) == IndicatorOp("retract", HERE, "acme", contribution, ELSEWHERE)
@@ -109,4 +112,5 @@ def test_a_void_retracts_its_target_from_the_application_it_undoes() -> None:
 def test_a_void_retracts_nothing_unless_its_origin_holds_the_retraction_of_an_applied_target(
     marks: RouteMarks,
 ) -> None:
+
     assert _route(VOID, marks) is None

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learning_record.domain.process import PrivacyMode, process, tenant_secret
+from learning_record.domain.data_keys import tenant_secret
+from learning_record.domain.process import PrivacyMode, process
 from tests.unit.factories import REMOVE, make_agent, make_statement, make_sub_statement
 from tests.unit.process.support import SECRET, pseudonym
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.indicators.contributions import Contribution, contribution_of
 from learning_record.domain.indicators.operations import IndicatorOp, RoutedStatement
 from learning_record.domain.indicators.state import (
@@ -125,19 +126,23 @@ class IndicatorBatch:
         ]
 
     async def recount(
-        self, routed_statements: Callable[[str, str], AsyncIterator[RoutedStatement]]
+        self,
+        routed_statements: Callable[[str, str], AsyncIterator[RoutedStatement]],
+        pseudonymisers: Callable[[str], Pseudonymise],
     ) -> int:
         """Refill the extremes that ran out (``extremes.stale``), from every statement the view
         routed for the learner (``routed_statements(tenant, learner id)``) that the value
-        counts; how many values were recounted. Rare: see ``extremes``."""
+        counts; how many values were recounted. Rare: see ``extremes``. ``pseudonymisers``
+        gives a tenant's (``data_keys.pseudonymiser``)."""
         recounted = 0
         for key, value, names in list(self.stale()):
             judge = self.values[key._replace(kind=LIFETIME, bucket=0)]
+            learner_id = pseudonymisers(key.tenant)
             counted = [
                 contribution
                 async for routed in routed_statements(key.tenant, key.subject)
                 if counts_in(value, judge, routed.applied_at, routed.retracted_at)
-                and (contribution := contribution_of(routed.document)) is not None
+                and (contribution := contribution_of(routed.document, learner_id)) is not None
                 and _belongs_to(key, contribution)
             ]
             for name in names:
@@ -154,7 +159,9 @@ class IndicatorBatch:
 
 
 def _belongs_to(key: ValueKey, contribution: Contribution) -> bool:
-    """Whether a statement of the value's learner is one of the value's own."""
+    """Whether a statement the learner's index holds is one of the value's own."""
+    if contribution.learner != key.subject:  # the learner as an Agent object, not as actor
+        return False
     if key.entity is Entity.LEARNER_ACTIVITY and contribution.activity != key.inner:
         return False
     minute, hour = bucket_ids(contribution.event_ms)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.errors import UnidentifiedActor
-from learning_record.domain.identity import ifi_of_raw, learner_id_of_ifi
+from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.indicators.windows import epoch_ms
 from learning_record.domain.xapi.common import duration_seconds
 from learning_record.domain.xapi.verbs import COMPLETED, PASSED, VOIDED
@@ -34,8 +35,9 @@ class Contribution:
     """The fields of one counted statement that the indicators use."""
 
     statement_id: str
-    # The actor's learner id (identity.learner_id_of_ifi), never the IFI itself: operations
-    # and table keys travel on Kafka, where an erased learner must leave nothing readable.
+    # The actor's learner id (data_keys.learner_pseudonym, keyed), never the IFI itself:
+    # operations and table keys travel on Kafka, where an erased learner must leave nothing
+    # readable, nor anything a guessed IFI could be tested against.
     learner: str
     activity: str | None  # object.id when the object is an Activity
     verb: str
@@ -60,8 +62,9 @@ class Contribution:
 _FIELDS = tuple(field.name for field in fields(Contribution))
 
 
-def contribution_of(document: Mapping[str, Any]) -> Contribution | None:
-    """The contribution of a validated statement document, or None when it counts for nothing.
+def contribution_of(document: Mapping[str, Any], learner_id: Pseudonymise) -> Contribution | None:
+    """The contribution of a validated statement document, or None when it counts for nothing;
+    ``learner_id`` is the pseudonymiser of the statement's tenant.
 
     None for a voiding statement (it is routed as a retraction of its target instead, see
     ``voided_target``) and for an anonymous Group actor, which is no learner. Raises
@@ -72,7 +75,7 @@ def contribution_of(document: Mapping[str, Any]) -> Contribution | None:
     if verb == VOIDED:
         return None
     try:
-        learner = learner_id_of_ifi(ifi_of_raw(document["actor"]))
+        learner = learner_id(ifi_of_raw(document["actor"]))
     except UnidentifiedActor:
         return None
     statement_id = document.get("id")

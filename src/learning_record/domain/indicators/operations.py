@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.identity import ifi_properties
 from learning_record.domain.indicators.contributions import Contribution, contribution_of
 from learning_record.domain.indicators.state import Origin
@@ -120,11 +121,15 @@ def application(
 
 
 def retraction(
-    tenant: str, target_document: Mapping[str, Any], applied_at: Origin, origin: Origin
+    tenant: str,
+    target_document: Mapping[str, Any],
+    applied_at: Origin,
+    origin: Origin,
+    learner_id: Pseudonymise,
 ) -> IndicatorOp | None:
     """The operation that takes back a voided target, applied at ``applied_at``; None when the
-    target never counted (an anonymous Group)."""
-    contribution = contribution_of(target_document)
+    target never counted (an anonymous Group). ``learner_id``: the tenant's pseudonymiser."""
+    contribution = contribution_of(target_document, learner_id)
     if contribution is None:
         return None
     return IndicatorOp("retract", origin, tenant, contribution, applied_at)

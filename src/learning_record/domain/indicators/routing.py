@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.indicators.contributions import Contribution, voided_target
 from learning_record.domain.indicators.operations import IndicatorOp, application, retraction
 from learning_record.domain.indicators.state import Origin
@@ -50,7 +51,7 @@ def route_request(
     document: Mapping[str, Any], contribution: Contribution | None, origin: Origin
 ) -> RouteRequest | None:
     """The question a stored statement asks, or None when it counts for nothing (an anonymous
-    Group); ``contribution`` is ``contribution_of(document)``."""
+    Group); ``contribution`` is ``contribution_of(document, …)``."""
     target = voided_target(document)
     if target is not None:
         return RouteRequest(target, origin, voids=True)
@@ -78,10 +79,12 @@ def routed_operation(
     contribution: Contribution | None,
     request: RouteRequest,
     marks: RouteMarks,
+    learner_id: Pseudonymise,
 ) -> IndicatorOp | None:
     """The operation a stored statement produces, or None. ``document``, ``contribution`` and
     ``request`` are the statement's own (``route_request``); ``marks`` are those of the
-    statement the request names."""
+    statement the request names; ``learner_id`` is the tenant's pseudonymiser, which a void
+    needs for its target's contribution."""
     origin = request.origin
     if request.voids:
         applied_at = marks.applied_by
@@ -91,7 +94,8 @@ def routed_operation(
             or marks.target_document is None
         ):
             return None
-        return retraction(tenant, orjson.loads(marks.target_document), applied_at, origin)
+        target = orjson.loads(marks.target_document)
+        return retraction(tenant, target, applied_at, origin, learner_id)
     if marks.applied_by != origin or contribution is None:
         return None
     return application(tenant, document, contribution, origin)

@@ -19,7 +19,6 @@ from learning_record.domain.process.privacy import (
     ANONYMOUS_HOME_PAGE,
     PSEUDONYM_HOME_PAGE,
     PrivacyMode,
-    tenant_secret,
 )
 from learning_record.domain.process.profiles import Recommendation
 
@@ -41,5 +40,4 @@ __all__ = [
     "UndetectableInput",
     "load_mapping",
     "process",
-    "tenant_secret",
 ]

@@ -57,12 +57,6 @@ class PrivacyMode(StrEnum):
     ANONYMISE = "anonymise"
 
 
-def tenant_secret(pseudonym_key: str, tenant: str) -> bytes:
-    """A tenant's own key, derived from the deployment's secret: pseudonyms of one tenant never
-    match another's, and the API and the raw stream give a learner the same one."""
-    return hmac.new(pseudonym_key.encode(), tenant.encode(), hashlib.sha256).digest()
-
-
 @dataclass(frozen=True, slots=True)
 class Privacy:
     """How to protect statements: the mode, the tenant's secret, the pseudonyms' home page."""

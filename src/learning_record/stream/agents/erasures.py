@@ -35,6 +35,7 @@ from learning_record.platform import logs
 from learning_record.platform.clock import now_utc
 from learning_record.store.document_log import documents_about, forget_in_view
 from learning_record.store.learner_erasure import (
+    ErasedLearner,
     forget_attachments,
     forget_identity,
     forget_statements,
@@ -71,13 +72,13 @@ _PASSES = 5
 
 
 async def _forget(
-    record: ErasureRecord, ifi: str, event: EventT[bytes], run: int
+    record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], run: int
 ) -> tuple[int, int]:
     """One run over the view, in passes until it names the learner no more; how many
     statements were purged and how many kept a placeholder."""
     purged = replaced = 0
     for _ in range(_PASSES):
-        forgotten = await _forget_once(record, ifi, event, run)
+        forgotten = await _forget_once(record, learner, event, run)
         if forgotten is None:
             break
         purged, replaced = purged + forgotten[0], replaced + forgotten[1]
@@ -85,29 +86,30 @@ async def _forget(
 
 
 async def _forget_once(
-    record: ErasureRecord, ifi: str, event: EventT[bytes], run: int
+    record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], run: int
 ) -> tuple[int, int] | None:
     """Retract, purge, replace, forget; None when the view names the learner no more."""
     tenant, message = record.tenant, event.message
-    statements = await with_retries(partial(learner_statements, redis, tenant, ifi), "erasure")
+    statements = await with_retries(partial(learner_statements, redis, tenant, learner), "erasure")
     if not statements:
         return None
-    owned = [statement for statement in statements if owned_by(statement.document, ifi)]
+    owned = [s for s in statements if owned_by(s.document, learner.ifi)]
     log.info("erasure_pass", tenant=tenant, erasure=record.id, run=run, owned=len(owned))
 
     def origin_of(sequence: int) -> tuple[int, int]:
         return retraction_origin(message.partition, message.offset, run, sequence)
 
     operations = await with_retries(
-        partial(retractions, redis, tenant, owned, origin_of), "erasure"
+        partial(retractions, redis, tenant, owned, origin_of, learner_keys.pseudonymiser(tenant)),
+        "erasure",
     )
     # The view forgets the statements only once their retractions cannot be lost.
     await send_operations(operations, durable=True)
     await _forget_signatures(tenant, signature_sha2s(s.document for s in owned))
     forgotten = await with_retries(
-        partial(forget_statements, redis, tenant, ifi, statements), "erasure"
+        partial(forget_statements, redis, tenant, learner, statements), "erasure"
     )
-    await with_retries(partial(forget_identity, redis, tenant, ifi), "erasure")
+    await with_retries(partial(forget_identity, redis, tenant, learner), "erasure")
     return forgotten
 
 
@@ -139,10 +141,10 @@ async def _erase(event: EventT[bytes], record: ErasureRecord) -> None:
         await with_retries(
             partial(set_state, redis, tenant, record.id, "pending", record.at), "erasure"
         )
-        purged, replaced = await _forget(record, ifi, event, run=0)
-        assert record.learner is not None, "a requested erasure names its learner's keys"
-        await with_keys(partial(learner_keys.erase, tenant, record.learner), "erase")
-        late_purged, late_replaced = await _forget(record, ifi, event, run=1)
+        learner = ErasedLearner(ifi, learner_keys.pseudonymiser(tenant)(ifi))
+        purged, replaced = await _forget(record, learner, event, run=0)
+        await with_keys(partial(learner_keys.erase, tenant, learner.learner_id), "erase")
+        late_purged, late_replaced = await _forget(record, learner, event, run=1)
         purged, replaced = purged + late_purged, replaced + late_replaced
         documents = await _forget_documents(tenant, ifi)
     else:

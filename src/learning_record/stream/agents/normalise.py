@@ -71,9 +71,13 @@ async def _decode(event: EventT[bytes], headers: dict[str, bytes]) -> Accepted:
         partial(decoded_record, learner_keys, record, max_direct_bytes), "open"
     )
     defines = ingest.defines(headers)
+    learner_id = learner_keys.pseudonymiser(tenant)
     statements = [
         StoredStatement.of(
-            document, origin_of(message.partition, message.offset, index), defines=defines
+            document,
+            origin_of(message.partition, message.offset, index),
+            defines=defines,
+            learner_id=learner_id,
         )
         for index, document in decoded
     ]
@@ -108,7 +112,9 @@ async def _route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
 
 async def _store_and_route(tenant: str, records: Sequence[Accepted]) -> list[IndicatorOp]:
     statements = [statement for record in records for statement in record.statements]
-    routed = await with_retries(partial(store_and_route, redis, tenant, statements), "statements")
+    learner_id = learner_keys.pseudonymiser(tenant)
+    store = partial(store_and_route, redis, tenant, statements, learner_id)
+    routed = await with_retries(store, "statements")
     source = {id(statement): record.event for record in records for statement in record.statements}
     for statement in routed.conflicts:
         statement_id = statement.entry.statement_id

@@ -26,8 +26,8 @@ import orjson
 from faust.types import EventT, StreamT
 
 from learning_record.domain import ingest
+from learning_record.domain.data_keys import tenant_secret
 from learning_record.domain.errors import DomainError
-from learning_record.domain.process import tenant_secret
 from learning_record.domain.process.privacy import PrivacyMode
 from learning_record.domain.process.raw_record import (
     LearnerRecord,
