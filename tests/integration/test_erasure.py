@@ -20,6 +20,7 @@ from learning_record.platform.settings import Settings
 from learning_record.store import keys
 from tests.integration import learners
 from tests.integration.indicator_reads import learner_statement_count
+from tests.integration.kafka_io import read_matching
 from tests.integration.learners import person, statements_of, xapi_headers
 from tests.integration.lr_cli import run_lr, run_lr_status
 from tests.unit.test_attachments_multipart import (
@@ -27,6 +28,7 @@ from tests.unit.test_attachments_multipart import (
     data_part,
     json_part,
     multipart_body,
+    text_attachment,
 )
 from tests.unit.test_signatures import jws_of, signed
 from tests.waiting import until
@@ -203,6 +205,29 @@ async def test_erasure_asks_for_an_admin_key_and_a_valid_agent(
         assert unknown.status == 404
 
 
+async def post_with_attachments(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    key: IssuedKey,
+    statement: dict[str, Any],
+    *contents: bytes,
+) -> None:
+    """``statement`` with each of ``contents`` as a text attachment of its own."""
+    attachments = [
+        text_attachment(length=len(data), sha2=hashlib.sha256(data).hexdigest())
+        for data in contents
+    ]
+    body = multipart_body(
+        json_part({**statement, "attachments": attachments}), *map(data_part, contents)
+    )
+    async with http.post(
+        f"{base_url}/statements",
+        data=body,
+        headers={**headers(key), "Content-Type": CONTENT_TYPE},
+    ) as response:
+        assert response.status == 200, await response.text()
+
+
 def segment_bytes(log_dirs: Path) -> dict[str, bytes]:
     """Every byte of every segment file of every partition the broker keeps, by file."""
     return {
@@ -271,11 +296,24 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
         f"{base_url}/statements", json=sent, headers=headers(tenant_key)
     ) as response:
         assert response.status == 200
-    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 3)
+    # An attachment only she sent, and one that Otto sent too: hers goes, the shared one stays.
+    own, shared = f"attached {uuid.uuid4().hex}".encode(), f"shared {uuid.uuid4().hex}".encode()
+    await post_with_attachments(http, base_url, tenant_key, answered(erin, activity), own, shared)
+    await post_with_attachments(http, base_url, tenant_key, answered(otto, activity), shared)
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 5)
 
     for agent in (erin, erin_account):
         await erased(http, base_url, tenant_key, agent)
-    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 2)
+    tenant = tenant_key.record.tenant
+    held = [keys.attachment(tenant, hashlib.sha256(data).hexdigest()) for data in (own, shared)]
+    assert [await redis.exists(key) for key in held] == [0, 1]
+    (otto_attached,) = [
+        s
+        for s in await statements_of(http, base_url, tenant_key, agent=orjson.dumps(otto).decode())
+        if s.get("attachments")
+    ]
+    assert [a["sha2"] for a in otto_attached["attachments"]] == [hashlib.sha256(shared).hexdigest()]
     async with http.get(
         f"{base_url}/statements",
         params={"voidedStatementId": voided},
@@ -287,7 +325,7 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
         "e-mail": erin["mbox"].removeprefix("mailto:").encode(),
         "account name": erin_account["account"]["name"].encode(),
         "display name": erin["name"].encode(),
-        "marker": marker.encode(),
+        "marker": marker.encode(),  # in a response, and in a voided statement
     }
     found = {
         (what, where)
@@ -299,3 +337,11 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
         if secret in content
     }
     assert found == set()
+    # Her attachment's content left Redis, and is tombstoned on its topic: compacted away within
+    # the erasure bound, which test_learner_key_compaction shows on the same settings.
+    assert own not in await redis_dump(redis)
+    own_key = f"{tenant}|{hashlib.sha256(own).hexdigest()}".encode()
+    records = await read_matching(
+        stack_settings, stack_settings.kafka.attachments_topic, lambda r: r.key == own_key, 2
+    )
+    assert [record.value for record in records] == [own, None]

@@ -13,7 +13,7 @@ such statements are forgotten; in any other statement, each Agent that identifie
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -27,7 +27,6 @@ from learning_record.domain.sealing import (
     placeholder,
     with_agents,
 )
-from learning_record.domain.xapi.signatures import SIGNATURE_USAGE_TYPE
 
 # Where an erasure's sealed IFI belongs (``sealing.sealed_part``'s place).
 SEALED_IFI_PLACE = b"erasure"
@@ -79,19 +78,6 @@ def retraction_origin(partition: int, offset: int, run: int, sequence: int) -> O
 def owned_by(document: Mapping[str, Any], ifi: str) -> bool:
     """Whether the learner's key seals ``document``: it is theirs, and is forgotten."""
     return owner_ifi(document.get("actor")) == ifi
-
-
-def signature_sha2s(documents: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The SHA-2 of the signatures of ``documents`` (xAPI Data 2.6): a JWS of its own
-    statement, learner's identifiers included, which no other statement shares."""
-    return list(
-        dict.fromkeys(
-            str(attachment["sha2"]).lower()
-            for document in documents
-            for attachment in document.get("attachments") or ()
-            if attachment.get("usageType") == SIGNATURE_USAGE_TYPE
-        )
-    )
 
 
 def names_learner(document: Mapping[str, Any], ifi: str) -> bool:

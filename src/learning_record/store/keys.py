@@ -42,6 +42,11 @@ script declares all of them in its KEYS: docs/store.md).
                                                  one attachment, by the lowercase hex SHA-2 of
                                                  its content; the serving copy of the record
                                                  "<tenant>|<sha2>" on the attachments topic
+    lr:{t:<tenant>}:attachment-owners:<sha2>     set: the learner ids of the owners of the
+                                                 statements that reference one attachment (an
+                                                 erasure deletes content nobody else owns);
+                                                 written before the statements, so it never
+                                                 misses one
     lr:{t:<tenant>}:doc:<kind>:<context>:<slot>  hash: one State, Activity Profile or Agent
                                                  Profile document: type=content type,
                                                  content, etag, updated (Unix ms); <context> is
@@ -161,6 +166,11 @@ def attachment(tenant: str, sha2: str) -> str:
     return f"{_tenant_tag(tenant)}:attachment:{sha2}"
 
 
+def attachment_owners(tenant: str, sha2: str) -> str:
+    """The learner ids whose statements reference one attachment."""
+    return f"{_tenant_tag(tenant)}:attachment-owners:{sha2}"
+
+
 def document(tenant: str, kind: str, context: str, slot: str) -> str:
     """One document of the document resources; ``context`` is ``DocumentContext.digest``."""
     return f"{_tenant_tag(tenant)}:doc:{kind}:{context}:{slot}"
@@ -208,8 +218,8 @@ def indicator_mirror_patterns(tenant: str = "*") -> list[str]:
 
 def statement_view_patterns(tenant: str = "*") -> list[str]:
     """SCAN patterns of every key of the statement view (documents, claims, indexes, voiding
-    links, the names and definitions they gave) of one tenant, or of all with ``*``: what
-    ``lr replay`` rebuilds from the topic."""
+    links, the names and definitions they gave, the owners of attachments) of one tenant, or of
+    all with ``*``: what ``lr replay`` rebuilds from the topic."""
     tag = _tenant_tag(tenant)
     return [
         f"{tag}:stmt*",
@@ -217,6 +227,7 @@ def statement_view_patterns(tenant: str = "*") -> list[str]:
         f"{tag}:voided-by:*",
         f"{tag}:targeted-by:*",
         f"{tag}:known-*",
+        f"{tag}:attachment-owners:*",
     ]
 
 

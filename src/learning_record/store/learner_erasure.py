@@ -151,12 +151,6 @@ async def forget_statements(
     return purged, replaced
 
 
-async def forget_attachments(redis: RedisClient, tenant: str, sha2s: Sequence[str]) -> None:
-    """Delete attachments from the view (once tombstoned on their topic)."""
-    if sha2s:
-        await redis.delete(*(keys.attachment(tenant, sha2) for sha2 in sha2s))
-
-
 async def forget_identity(redis: RedisClient, tenant: str, learner: ErasedLearner) -> None:
     """The names seen with the IFI (GET /agents), and the identity kept with the learner's
     indicators."""

@@ -9,12 +9,14 @@ from typing import Any
 from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.full_activity import DefinitionPart, definition_parts
 from learning_record.domain.person import names_seen
+from learning_record.domain.sealing import owner_ifi
 from learning_record.domain.statement_index import (
     content_digest,
     index_terms,
     referred_statement,
     voided_target,
 )
+from learning_record.domain.xapi.attachments import referenced_sha2s
 from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import epoch_ms
 
@@ -43,6 +45,10 @@ class ViewEntry:
     # without the define scope.
     names: tuple[tuple[str, str], ...] = ()  # person.names_seen, by learner id
     definition_parts: tuple[DefinitionPart, ...] = ()
+    # The SHA-2 of each attachment it references, and the learner id of its owner (the one
+    # whose key seals it): what an erasure needs to tell the content nobody else owns.
+    attachments: tuple[str, ...] = ()
+    owner: str | None = None
 
 
 def view_entry(
@@ -68,4 +74,6 @@ def view_entry(
         if defines
         else (),
         definition_parts=tuple(definition_parts(document)) if defines else (),
+        attachments=tuple(referenced_sha2s([document])),
+        owner=None if (owner := owner_ifi(document["actor"])) is None else learner_id(owner),
     )

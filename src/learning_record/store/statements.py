@@ -24,6 +24,7 @@ from learning_record.domain.statement_index import (
     term,
 )
 from learning_record.store import keys, known_objects, lua
+from learning_record.store.attachments import own_attachments
 from learning_record.store.connection import RedisClient
 from learning_record.store.keys import ClaimField
 from learning_record.store.scan import unlink_matching
@@ -92,6 +93,9 @@ async def write_view(redis: RedisClient, tenant: str, entries: Sequence[ViewEntr
     Called again with the keys the script found in the data (statement references) until it
     has declared every key it touches; each call leaves what the earlier ones wrote alone. Then
     what the statements tell of Agents and Activities is remembered (``known_objects``)."""
+    await own_attachments(
+        redis, tenant, [(entry.owner, entry.attachments) for entry in entries if entry.attachments]
+    )
     call = WriteView(tenant, entries)
     written = 0
     while True:

@@ -26,17 +26,17 @@ from learning_record.domain.erasure import (
     ErasureRecord,
     owned_by,
     retraction_origin,
-    signature_sha2s,
 )
 from learning_record.domain.errors import DomainError
 from learning_record.domain.ingest import iso_millis
 from learning_record.domain.tenants import checked_tenant
+from learning_record.domain.xapi.attachments import referenced_sha2s
 from learning_record.platform import logs
 from learning_record.platform.clock import now_utc
+from learning_record.store.attachments import forget_attachments, release_attachments
 from learning_record.store.document_log import documents_about, forget_in_view
 from learning_record.store.learner_erasure import (
     ErasedLearner,
-    forget_attachments,
     forget_identity,
     forget_statements,
     learner_statements,
@@ -105,7 +105,7 @@ async def _forget_once(
     )
     # The view forgets the statements only once their retractions cannot be lost.
     await send_operations(operations, durable=True)
-    await _forget_signatures(tenant, signature_sha2s(s.document for s in owned))
+    await _forget_attachments(tenant, learner, referenced_sha2s(s.document for s in owned))
     forgotten = await with_retries(
         partial(forget_statements, redis, tenant, learner, statements), "erasure"
     )
@@ -113,14 +113,17 @@ async def _forget_once(
     return forgotten
 
 
-async def _forget_signatures(tenant: str, sha2s: list[str]) -> None:
-    """Tombstone the signatures of the learner's statements on the attachments topic, where
-    the API keyed them ``<tenant>|<sha2>`` (acknowledged), then delete them from the view.
-    Other attachments are shared content, kept (docs/privacy.md)."""
-    for sha2 in sha2s:
+async def _forget_attachments(tenant: str, learner: ErasedLearner, sha2s: list[str]) -> None:
+    """Take the learner off the owners of the attachments their statements reference; tombstone
+    the content nobody owns any more on the attachments topic, where the API keyed it
+    ``<tenant>|<sha2>`` (acknowledged), then delete it from the view. Content that another
+    learner's statement references too is kept (docs/privacy.md)."""
+    release = partial(release_attachments, redis, tenant, learner.learner_id, sha2s)
+    unowned = await with_retries(release, "erasure")
+    for sha2 in unowned:
         key = f"{tenant}|{sha2}".encode()
         await (await attachments_topic.send(key=key, value=None, partition=partition_of(key)))
-    await with_retries(partial(forget_attachments, redis, tenant, sha2s), "erasure")
+    await with_retries(partial(forget_attachments, redis, tenant, unowned), "erasure")
 
 
 async def _forget_documents(tenant: str, ifi: str) -> int:
