@@ -91,12 +91,7 @@ async def test_an_erased_learner_leaves_every_answer_and_the_log_keeps_nothing_r
     body = multipart_body(
         json_part(signed(original, jws)), data_part(jws, Content_Type="application/octet-stream")
     )
-    async with http.post(
-        f"{base_url}/statements",
-        data=body,
-        headers={**headers(tenant_key), "Content-Type": CONTENT_TYPE},
-    ) as response:
-        assert response.status == 200, await response.text()
+    await post_multipart(http, base_url, tenant_key, body)
     signature = keys.attachment(tenant_key.record.tenant, hashlib.sha256(jws).hexdigest())
     assert await redis.exists(signature) == 1
     await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 4)
@@ -220,10 +215,14 @@ async def post_with_attachments(
     body = multipart_body(
         json_part({**statement, "attachments": attachments}), *map(data_part, contents)
     )
+    await post_multipart(http, base_url, key, body)
+
+
+async def post_multipart(
+    http: aiohttp.ClientSession, base_url: str, key: IssuedKey, body: bytes
+) -> None:
     async with http.post(
-        f"{base_url}/statements",
-        data=body,
-        headers={**headers(key), "Content-Type": CONTENT_TYPE},
+        f"{base_url}/statements", data=body, headers={**headers(key), "Content-Type": CONTENT_TYPE}
     ) as response:
         assert response.status == 200, await response.text()
 
