@@ -6,23 +6,30 @@ replay of the log brings nothing of theirs back."""
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
+from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
+from learning_record.domain import ingest
 from learning_record.domain.access import IssuedKey
+from learning_record.domain.identity import ifi_of_raw
 from learning_record.domain.sealing import PLACEHOLDER
 from learning_record.platform.settings import Settings
 from learning_record.store import keys
+from learning_record.store.statements import purge_view
 from tests.integration import learners
 from tests.integration.indicator_reads import learner_statement_count
 from tests.integration.kafka_io import read_matching
 from tests.integration.learners import person, statements_of, xapi_headers
 from tests.integration.lr_cli import run_lr, run_lr_status
+from tests.pseudonyms import learner_ids
 from tests.unit.test_attachments_multipart import (
     CONTENT_TYPE,
     data_part,
@@ -32,6 +39,8 @@ from tests.unit.test_attachments_multipart import (
 )
 from tests.unit.test_signatures import jws_of, signed
 from tests.waiting import until
+
+DAY_MS = 86_400_000
 
 
 def answered(actor: dict[str, Any], activity: str, **extra: Any) -> dict[str, Any]:
@@ -344,3 +353,54 @@ async def test_once_erased_no_topic_segment_and_no_redis_dump_holds_the_learner_
         stack_settings, stack_settings.kafka.attachments_topic, lambda r: r.key == own_key, 2
     )
     assert [record.value for record in records] == [own, None]
+
+
+async def test_an_erasure_retracts_the_statements_retention_purged_from_the_view(
+    http: aiohttp.ClientSession,
+    base_url: str,
+    settings: Settings,
+    tenant_key: IssuedKey,
+    redis: Redis,
+) -> None:
+    """Retention forgets a statement's claim with it; what it keeps instead lets the erasure
+    retract the statement exactly, and `lr verify` agrees."""
+    tenant = tenant_key.record.tenant
+    rita, olga = person("rita"), person("olga")
+    activity = f"https://example.org/activities/retired-{uuid.uuid4().hex[:8]}"
+    old = [{**answered(actor, activity), "id": str(uuid.uuid4())} for actor in (rita, rita, olga)]
+    now_ms = time.time_ns() // 1_000_000
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        # Direct statements are stored at their record's time: three days ago.
+        for sent in old:
+            await producer.send_and_wait(
+                settings.kafka.direct_statements_topic,
+                orjson.dumps(sent),
+                headers=[(ingest.TENANT_HEADER, tenant.encode())],
+                timestamp_ms=now_ms - 3 * DAY_MS,
+            )
+    finally:
+        await producer.stop()
+    async with http.post(
+        f"{base_url}/statements", json=answered(rita, activity), headers=headers(tenant_key)
+    ) as response:
+        assert response.status == 200
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 4)
+
+    purge = partial(purge_view, redis, tenant, now_ms - DAY_MS, learner_ids(tenant))
+    while await purge():
+        pass
+    rita_id = learner_ids(tenant)(ifi_of_raw(rita))
+    assert len(await redis.hgetall(keys.retired(tenant, rita_id))) == 2
+    await erased(http, base_url, tenant_key, rita)
+
+    await until(lambda: activity_count(http, base_url, tenant_key, activity), lambda n: n == 1)
+    assert await learner_statement_count(http, base_url, tenant_key, rita) == 0
+    assert await learner_statement_count(http, base_url, tenant_key, olga) == 1
+    assert await redis.exists(keys.retired(tenant, rita_id)) == 0
+    retention = settings.redis.model_copy(update={"statement_retention_days": 1})
+    with_retention = settings.model_copy(update={"redis": retention})
+    code, verified, errors = await run_lr_status(with_retention, "verify", "--tenant", tenant)
+    assert code == 0, verified + errors
+    assert verified.rstrip().endswith(": 0 differences")

@@ -8,13 +8,13 @@ validation, same ids for statements produced without one), so the rebuilt view i
 live path builds, and each statement asks the view the routing question it asked live, from the
 same origin: the decisions about what counts in the indicators (which the indicator tables
 already hold) are restored with it, and a later duplicate or void is judged as it would have
-been.
+been. Statements past the view's retention are written too, then purged as the worker's
+retention purges them: what an erasure needs of them is kept (``store.retired_statements``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -36,14 +36,11 @@ from learning_record.domain.indicators.routing import (
     routed_operation,
 )
 from learning_record.domain.indicators.state import origin_of
-from learning_record.domain.indicators.windows import epoch_ms
-from learning_record.domain.xapi.common import Timestamp
 from learning_record.platform.clock import now_ms
 from learning_record.platform.settings import Settings
-from learning_record.store import known_objects
 from learning_record.store.connection import RedisClient, open_redis
 from learning_record.store.statement_entries import ViewEntry, view_entry
-from learning_record.store.statements import forget_view, route, write_view
+from learning_record.store.statements import forget_view, purge_view, route, write_view
 
 # Statements per store script call: short atomic scripts keep Redis responsive.
 _WRITE_CHUNK = 200
@@ -95,12 +92,10 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
-                    kept = _replayed(record, oldest_ms, learner_ids(record.tenant))
-                    report.statements += sum(r.in_view for r in kept)
-                    pending[record.tenant].extend(kept)
+                    pending[record.tenant].extend(_replayed(record, learner_ids(record.tenant)))
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
-                        await _flush(redis, pending, agents, learner_ids)
-                await _flush(redis, pending, agents, learner_ids)
+                        report.statements += await _flush(redis, pending, agents, oldest_ms)
+                report.statements += await _flush(redis, pending, agents, oldest_ms)
         report.documents = await replay_documents(settings, redis, tenant)
         report.indicators = await replay_indicators(settings, redis, agents, tenant)
         report.erasures = await replay_erasures(settings, redis, tenant)
@@ -113,46 +108,37 @@ async def replay(
 class _Replayed:
     entry: ViewEntry
     request: RouteRequest | None
-    in_view: bool  # False: past the view's retention, only its Agents and Activities remain
     document: dict[str, Any]
     contribution: Contribution | None
+    learner_id: Pseudonymise  # its tenant's pseudonymiser
 
 
-def _replayed(
-    record: LoggedRecord, oldest_ms: int | None, learner_id: Pseudonymise
-) -> list[_Replayed]:
+def _replayed(record: LoggedRecord, learner_id: Pseudonymise) -> list[_Replayed]:
     replayed = []
     for index, document in record.statements or ():
         serialised = orjson.dumps(document)
         entry = view_entry(document, serialised, defines=record.defines, learner_id=learner_id)
         contribution = contribution_of(document, learner_id)
-        if _within_retention(document, oldest_ms):
-            origin = origin_of(record.partition, record.offset, index)
-            request = route_request(document, contribution, origin)
-            replayed.append(_Replayed(entry, request, True, document, contribution))
-        else:  # the live view forgot it, but remembers what it told of Agents and Activities
-            replayed.append(_Replayed(entry, None, False, document, contribution))
+        request = route_request(
+            document, contribution, origin_of(record.partition, record.offset, index)
+        )
+        replayed.append(_Replayed(entry, request, document, contribution, learner_id))
     return replayed
-
-
-def _within_retention(document: dict[str, Any], oldest_ms: int | None) -> bool:
-    """Whether the view keeps a statement (stored within the retention, if there is one)."""
-    if oldest_ms is None:
-        return True
-    return epoch_ms(Timestamp.parse(document["stored"]).as_datetime) >= oldest_ms
 
 
 async def _flush(
     redis: RedisClient,
     pending: defaultdict[str, list[_Replayed]],
     agents: dict[tuple[str, str], Any],
-    learner_ids: Callable[[str], Pseudonymise],
-) -> None:
+    oldest_ms: int | None,
+) -> int:
+    """Write and route the pending statements as the worker does, then purge those past the
+    view's retention (``oldest_ms``) as the worker's retention does, which keeps what an
+    erasure needs of them; how many stay in the view."""
+    kept = 0
     for record_tenant, replayed in pending.items():
-        await known_objects.remember(
-            redis, record_tenant, [r.entry for r in replayed if not r.in_view]
-        )
-        outcome = await write_view(redis, record_tenant, [r.entry for r in replayed if r.in_view])
+        learner_id = replayed[0].learner_id
+        outcome = await write_view(redis, record_tenant, [r.entry for r in replayed])
         conflicts = set(outcome.conflicts)  # parked live, as here: they ask nothing
         asking = [
             (r, r.request)
@@ -162,9 +148,15 @@ async def _flush(
         if asking:
             requests = [request for _, request in asking]
             marks = await route(redis, record_tenant, requests)  # the marks, not the operations
-            learner_id = learner_ids(record_tenant)
             _remember_learners(agents, record_tenant, asking, marks, learner_id)
+        purged = 0
+        if oldest_ms is not None:
+            purge = partial(purge_view, redis, record_tenant, oldest_ms, learner_id)
+            while batch := await purge():
+                purged += batch
+        kept += len(replayed) - purged
     pending.clear()
+    return kept
 
 
 def _remember_learners(

@@ -25,6 +25,10 @@ script declares all of them in its KEYS: docs/store.md).
     lr:{t:<tenant>}:stmt-stored-mark             zset: member zero-padded sequence, score
                                                  max(stored, previous marks), never decreasing
                                                  along sequences: since/until to sequences
+    lr:{t:<tenant>}:retired:<learner id>         hash: statement id -> what retention kept of
+                                                 one statement of the learner it purged:
+                                                 "<applying origin or -> <sequence> <JSON>"
+                                                 (store.retired_statements), for an erasure
     lr:{t:<tenant>}:voided-by:<statement id>     id of the statement voiding this one
     lr:{t:<tenant>}:targeted-by:<statement id>   set: statements whose StatementRef points to
                                                  this one (JSON: id and their claim, voided-by,
@@ -143,6 +147,11 @@ def statement_stored_marks(tenant: str) -> str:
     return f"{_tenant_tag(tenant)}:stmt-stored-mark"
 
 
+def retired(tenant: str, learner_id: str) -> str:
+    """What view retention kept of the statements of one learner it purged."""
+    return f"{_tenant_tag(tenant)}:retired:{learner_id}"
+
+
 def targeted_by(tenant: str, statement_id: str) -> str:
     return f"{_tenant_tag(tenant)}:targeted-by:{statement_id}"
 
@@ -218,8 +227,8 @@ def indicator_mirror_patterns(tenant: str = "*") -> list[str]:
 
 def statement_view_patterns(tenant: str = "*") -> list[str]:
     """SCAN patterns of every key of the statement view (documents, claims, indexes, voiding
-    links, the names and definitions they gave, the owners of attachments) of one tenant, or of
-    all with ``*``: what ``lr replay`` rebuilds from the topic."""
+    links, the names and definitions they gave, the owners of attachments, what retention kept)
+    of one tenant, or of all with ``*``: what ``lr replay`` rebuilds from the topic."""
     tag = _tenant_tag(tenant)
     return [
         f"{tag}:stmt*",
@@ -228,6 +237,7 @@ def statement_view_patterns(tenant: str = "*") -> list[str]:
         f"{tag}:targeted-by:*",
         f"{tag}:known-*",
         f"{tag}:attachment-owners:*",
+        f"{tag}:retired:*",
     ]
 
 

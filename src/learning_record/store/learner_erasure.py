@@ -25,6 +25,7 @@ from learning_record.store import keys, lua
 from learning_record.store.connection import RedisClient
 from learning_record.store.indicators import AGENT_FIELD
 from learning_record.store.keys import ClaimField
+from learning_record.store.retired_statements import RetiredStatement
 from learning_record.store.statement_scripts import ReplaceDocument
 from learning_record.store.statements import erase_statements, route
 
@@ -127,6 +128,18 @@ async def retractions(
     return operations
 
 
+def retired_retractions(
+    tenant: str, retired: Sequence[RetiredStatement], origin_of: Callable[[int], Origin]
+) -> list[IndicatorOp]:
+    """The retraction of each statement that retention purged while it counted, as
+    ``retractions`` gives those of the view: from the origin that applied it."""
+    return [
+        IndicatorOp("retract", origin_of(r.sequence), tenant, r.contribution, r.applied_at)
+        for r in retired
+        if r.applied_at is not None and r.contribution is not None
+    ]
+
+
 async def forget_statements(
     redis: RedisClient,
     tenant: str,
@@ -152,10 +165,11 @@ async def forget_statements(
 
 
 async def forget_identity(redis: RedisClient, tenant: str, learner: ErasedLearner) -> None:
-    """The names seen with the IFI (GET /agents), and the identity kept with the learner's
-    indicators."""
+    """The names seen with the IFI (GET /agents), what retention kept of their statements
+    (once retracted), and the identity kept with the learner's indicators."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.delete(keys.known_agent(tenant, learner.learner_id))
+        pipe.delete(keys.retired(tenant, learner.learner_id))
         pipe.hdel(keys.indicators(tenant, "learner", learner.learner_id), AGENT_FIELD)
         await pipe.execute()
 

@@ -120,10 +120,14 @@ def _links(tenant: str, statement_id: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class DueStatement:
     """A statement retention is due to forget, with its claim's index list as read (the JSON
-    text, "" when absent): the script purges it only if the claim still holds that list."""
+    text, "" when absent): the script purges it only if the claim still holds that list. With
+    ``retired_key`` and ``kept``, retention keeps that JSON of it in its owner's retired hash
+    (``retired_statements``)."""
 
     statement_id: str
     indexes_read: str
+    retired_key: str = ""
+    kept: str = ""
 
     @property
     def index_keys(self) -> list[str]:
@@ -153,6 +157,7 @@ class PurgeView:
             declared += [
                 keys.statement(tenant, statement.statement_id),
                 *_links(tenant, statement.statement_id),
+                statement.retired_key or keys.retired(tenant, _NO_OWNER),
                 *statement.index_keys,
             ]
         return declared
@@ -160,8 +165,13 @@ class PurgeView:
     def args(self) -> list[EncodableT]:
         args: list[EncodableT] = [self.cutoff_ms, "1" if self.keep_claims else "0"]
         for statement in self.due:
-            args += [statement.statement_id, statement.indexes_read, len(statement.index_keys)]
+            index_count = len(statement.index_keys)
+            args += [statement.statement_id, statement.indexes_read, index_count, statement.kept]
         return args
+
+
+# The retired hash declared for a statement retention keeps nothing of: never written.
+_NO_OWNER = "-"
 
 
 # Candidates one query_page call examines at most: a few milliseconds of Redis time.

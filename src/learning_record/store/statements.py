@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 import orjson
 
+from learning_record.domain.data_keys import Pseudonymise
 from learning_record.domain.indicators.operations import RoutedStatement
 from learning_record.domain.indicators.routing import VOIDED_FIRST, RouteMarks, RouteRequest
 from learning_record.domain.indicators.state import Origin
@@ -27,6 +28,7 @@ from learning_record.store import keys, known_objects, lua
 from learning_record.store.attachments import own_attachments
 from learning_record.store.connection import RedisClient
 from learning_record.store.keys import ClaimField
+from learning_record.store.retired_statements import kept_of
 from learning_record.store.scan import unlink_matching
 from learning_record.store.statement_entries import Claim, ViewEntry
 from learning_record.store.statement_scripts import (
@@ -216,15 +218,20 @@ async def routed_statements(
             yield RoutedStatement(orjson.loads(document), applied_at, retracted_at)
 
 
-async def purge_view(redis: RedisClient, tenant: str, before_ms: int, most: int = 500) -> int:
+async def purge_view(
+    redis: RedisClient, tenant: str, before_ms: int, learner_id: Pseudonymise, most: int = 500
+) -> int:
     """Forget up to ``most`` statements of the view stored before ``before_ms`` (retention: the
-    statements topic keeps them); the number forgotten. Keys are declared from what is read
-    first; one that changed meanwhile is left for the next call (``purge_view.lua``)."""
+    statements topic keeps them); the number forgotten. What an erasure of its owner will need
+    is kept of each (``retired_statements``; ``learner_id``: the tenant's pseudonymiser). Keys
+    are declared from what is read first; one that changed meanwhile is left for the next call
+    (``purge_view.lua``)."""
     expiry = keys.statement_expiry(tenant)
     due_ids = cast(
         list[bytes], await redis.zrangebyscore(expiry, "-inf", f"({before_ms}", start=0, num=most)
     )
-    return await _purge(redis, tenant, before_ms, [due_id.decode() for due_id in due_ids])
+    ids = [due_id.decode() for due_id in due_ids]
+    return await _purge(redis, tenant, before_ms, ids, learner_id=learner_id)
 
 
 # A cutoff after every stored time: what an erasure purges is due whenever it was stored.
@@ -246,18 +253,28 @@ async def _purge(
     statement_ids: Sequence[str],
     *,
     keep_claims: bool = False,
+    learner_id: Pseudonymise | None = None,
 ) -> int:
+    """Purge with the claims' index lists as read now; with ``learner_id`` (retention), keep
+    what an erasure needs of each statement."""
     if not statement_ids:
         return 0
-    claims = [keys.statement_claim(tenant, statement_id) for statement_id in statement_ids]
     async with redis.pipeline(transaction=False) as pipe:
-        for claim in claims:
-            pipe.hget(claim, ClaimField.INDEXES)
-        indexes = cast(list[bytes | None], await pipe.execute())
-    due = [
-        DueStatement(statement_id, (listed or b"").decode())
-        for statement_id, listed in zip(statement_ids, indexes, strict=True)
-    ]
+        for statement_id in statement_ids:
+            pipe.hget(keys.statement_claim(tenant, statement_id), ClaimField.INDEXES)
+            pipe.get(keys.statement(tenant, statement_id))
+        replies = cast(list[bytes | None], await pipe.execute())
+    due = []
+    for statement_id, listed, document in zip(
+        statement_ids, replies[::2], replies[1::2], strict=True
+    ):
+        due_statement = DueStatement(statement_id, (listed or b"").decode())
+        if learner_id is not None and document is not None:
+            kept = kept_of(orjson.loads(document), learner_id)
+            if kept is not None:
+                retired_key = keys.retired(tenant, kept.owner)
+                due_statement = replace(due_statement, retired_key=retired_key, kept=kept.text)
+        due.append(due_statement)
     return int(await lua.run(redis, PurgeView(tenant, cutoff_ms, due, keep_claims)))
 
 

@@ -40,9 +40,11 @@ from learning_record.store.learner_erasure import (
     forget_identity,
     forget_statements,
     learner_statements,
+    retired_retractions,
     retractions,
     set_state,
 )
+from learning_record.store.retired_statements import retired_statements
 from learning_record.stream import dead_letters, instruments
 from learning_record.stream.app import app, settings
 from learning_record.stream.batching import batches
@@ -88,29 +90,49 @@ async def _forget(
 async def _forget_once(
     record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], run: int
 ) -> tuple[int, int] | None:
-    """Retract, purge, replace, forget; None when the view names the learner no more."""
+    """Retract, purge, replace, forget; None when the view names the learner no more, and
+    retention kept nothing of theirs."""
     tenant, message = record.tenant, event.message
     statements = await with_retries(partial(learner_statements, redis, tenant, learner), "erasure")
-    if not statements:
+    retired = await with_retries(
+        partial(retired_statements, redis, tenant, learner.learner_id), "erasure"
+    )
+    if not statements and not retired:
         return None
     owned = [s for s in statements if owned_by(s.document, learner.ifi)]
-    log.info("erasure_pass", tenant=tenant, erasure=record.id, run=run, owned=len(owned))
+    log.info(
+        "erasure_pass",
+        tenant=tenant,
+        erasure=record.id,
+        run=run,
+        owned=len(owned),
+        retired=len(retired),
+    )
 
     def origin_of(sequence: int) -> tuple[int, int]:
         return retraction_origin(message.partition, message.offset, run, sequence)
 
-    operations = await with_retries(
+    in_view = await with_retries(
         partial(retractions, redis, tenant, owned, origin_of, learner_keys.pseudonymiser(tenant)),
         "erasure",
     )
+    # One source partition's operations reach a value in origin order: by sequence, whether
+    # the view still holds the statement or retention kept what it needed of it.
+    operations = sorted(
+        [*in_view, *retired_retractions(tenant, retired, origin_of)], key=lambda op: op.origin
+    )
     # The view forgets the statements only once their retractions cannot be lost.
     await send_operations(operations, durable=True)
-    await _forget_attachments(tenant, learner, referenced_sha2s(s.document for s in owned))
-    forgotten = await with_retries(
+    sha2s = [
+        *referenced_sha2s(s.document for s in owned),
+        *(x for r in retired for x in r.attachments),
+    ]
+    await _forget_attachments(tenant, learner, list(dict.fromkeys(sha2s)))
+    purged, replaced = await with_retries(
         partial(forget_statements, redis, tenant, learner, statements), "erasure"
     )
     await with_retries(partial(forget_identity, redis, tenant, learner), "erasure")
-    return forgotten
+    return purged + len(retired), replaced
 
 
 async def _forget_attachments(tenant: str, learner: ErasedLearner, sha2s: list[str]) -> None:
