@@ -42,3 +42,25 @@ async def replay_erasures(
             erasures.add((record.tenant, record.id))
     report.erasures = len(erasures)
     return report
+
+
+async def erased_learners(settings: Settings) -> dict[str, frozenset[str]]:
+    """The learners (by pseudonym) of every erasure done, by tenant: those whose keys are
+    deleted for good. An erasure still pending is the worker's to finish, with their keys."""
+    requested: dict[str, tuple[str, str]] = {}
+    done: set[str] = set()
+    async with TopicFromStart(settings, settings.kafka.erasures_topic) as log:
+        async for message in log.in_partition_order():
+            try:
+                record = ErasureRecord.model_validate_json(message.value or b"")
+            except ValidationError:
+                continue  # the worker parked it
+            if record.kind == "done":
+                done.add(record.id)
+            elif record.learner is not None:
+                requested[record.id] = (record.tenant, record.learner)
+    erased: dict[str, set[str]] = {}
+    for erasure_id in done.intersection(requested):
+        tenant, learner = requested[erasure_id]
+        erased.setdefault(tenant, set()).add(learner)
+    return {tenant: frozenset(learners) for tenant, learners in erased.items()}

@@ -262,6 +262,52 @@ def privacy_rewrap() -> None:
     typer.echo(f"{read} data keys read, {rewrapped} wrapped again with master key {newest!r}")
 
 
+@privacy_cli.command("reseal")
+def privacy_reseal(
+    swap: Annotated[
+        bool,
+        typer.Option(
+            "--swap", help="Replace the statements topic by the resealed copy, then delete it."
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="With --swap: do not ask before deleting the topic.")
+    ] = False,
+) -> None:
+    """Seal the records written in clear to the statements topic before it was sealed, API and
+    workers stopped: copy the topic, resealed, to <prefix>.statements.resealing; check the
+    report; then --swap puts the copy in the topic's place (docs/privacy.md)."""
+    from learning_record.cli import reseal
+    from learning_record.cli.topic_copy import CopyRefused
+
+    settings = get_settings()
+    logs.configure(settings, "cli")  # what the decoder logs, on stderr like the services'
+    source, staging = settings.kafka.statements_topic, reseal.staging_topic(settings.kafka)
+    try:
+        if not swap:
+            report = _with_kafka(reseal.reseal(settings))
+            typer.echo(f"read {report.records} records of {source}, copied to {staging}:")
+            for how, count in report.counts.items():
+                typer.echo(f"  {count} {how.value}")
+            typer.echo(f"  {report.statements} statements in the records resealed")
+            _echo_ends(report.ends)
+            typer.echo("then, still stopped: lr privacy reseal --swap --yes")
+            return
+        if not yes:
+            typer.confirm(f"Delete {source} and put {staging} in its place?", abort=True)
+        swapped = _with_kafka(reseal.swap(settings))
+    except CopyRefused as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"{source} holds the resealed copy: {swapped.records} records; {staging} deleted")
+    _echo_ends(swapped.ends)
+
+
+def _echo_ends(ends: dict[int, int]) -> None:
+    for partition, end in sorted(ends.items()):
+        typer.echo(f"  partition {partition}: end offset {end}")
+
+
 @cli.command()
 def lag(
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,

@@ -4,13 +4,14 @@ API and the worker's forwarding agents write, and what the worker and ``lr repla
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from learning_record.domain import ingest, sealing
+from learning_record.domain.data_keys import DataKey
 from learning_record.store.learner_keys import LearnerKeys
 
 # The header value of a sealed record (``sealing.SEALED_HEADER``).
@@ -30,15 +31,18 @@ async def sealed_record(
     documents: Sequence[Mapping[str, Any]],
     *,
     anonymised: bool = False,
+    erased: Collection[str] = (),
 ) -> bytes:
     """The value of a record holding ``documents``, each sealed; new learners' keys are made
     first. ``anonymised``: every person in them is a random stand-in, and they share the
-    tenant's ``ANONYMOUS`` key. ``StatementInvalid`` for a document whose actor identifies
-    nobody."""
+    tenant's ``ANONYMOUS`` key. ``erased``: learners (by pseudonym) erased already, whose parts
+    are sealed with a key made for them here and kept nowhere: they open for no one (``lr
+    privacy reseal``). ``StatementInvalid`` for a document whose actor identifies nobody."""
     pseudonymise = (lambda _: ANONYMOUS) if anonymised else keys.pseudonymiser(tenant)
     cuts = [sealing.cut(document, pseudonymise) for document in documents]
     learners = set[str]().union(*(statement.learners() for statement in cuts))
-    sealing_keys = await keys.sealing_keys(tenant, learners)
+    sealing_keys = await keys.sealing_keys(tenant, learners.difference(erased))
+    sealing_keys |= {learner: DataKey.new(learner) for learner in learners.intersection(erased)}
     return orjson.dumps([sealing.seal(tenant, statement, sealing_keys) for statement in cuts])
 
 
