@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from learning_record.cli.replay import _flush, _replayed
+from learning_record.cli.replay import _flush, _replayed, _Retention
 from learning_record.cli.statement_log import LoggedRecord
 from learning_record.domain.indicators.state import origin_of
 from learning_record.store import known_objects
@@ -18,7 +18,6 @@ from learning_record.store.statements import fetch_statement
 from tests.pseudonyms import learner_ids
 
 DAY_MS = 86_400_000
-NOW_MS = 1_796_300_000_000  # 2026-12-03
 TENANT = "t1"
 LEARNER_ID = learner_ids(TENANT)
 ADA = LEARNER_ID("mbox:mailto:ada@example.org")  # the view names agents by pseudonym
@@ -43,11 +42,17 @@ async def test_a_statement_past_the_retention_is_remembered_and_retired_not_view
     old = statement("6690e6c9-3ef0-4ed3-8b37-7f3964730bee", "2026-10-01T00:00:00.000Z", "Ada O.")
     recent = statement("7790e6c9-3ef0-4ed3-8b37-7f3964730bee", "2026-12-02T00:00:00.000Z", "Ada D.")
     record = LoggedRecord(TENANT, [(0, old), (1, recent)], partition=0, offset=7)
-    pending = defaultdict(list, {TENANT: _replayed(record, LEARNER_ID)})
+    replayed = _replayed(record, LEARNER_ID)
+    # A record whose statements all stay closed (an erased learner's) leaves nothing pending.
+    pending = defaultdict(list, {TENANT: replayed, "t2": []})
     agents: dict[tuple[str, str], Any] = {}
+    retention = _Retention(30 * DAY_MS)
+    retention.saw(replayed)
 
-    assert await _flush(redis, pending, agents, NOW_MS - 30 * DAY_MS) == 1
+    await _flush(redis, pending, agents, learner_ids)
+    await retention.purge(redis, [TENANT, "t2"], learner_ids, final=False)
 
+    assert retention.purged == 1  # older than 30 days behind the latest statement replayed
     assert await fetch_statement(redis, TENANT, old["id"]) is None
     assert await fetch_statement(redis, TENANT, recent["id"]) is not None
     assert await known_objects.names_of(redis, TENANT, ADA) == ["Ada O.", "Ada D."]

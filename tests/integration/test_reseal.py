@@ -16,7 +16,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from learning_record.cli.reseal import staging_topic
 from learning_record.cli.stack.local_stack import LocalStack
 from learning_record.cli.statement_log import LoggedRecord, StatementLog
-from learning_record.cli.topic_copy import TopicShape, admin_client, delete_topic, topic_shape
+from learning_record.cli.topic_copy import (
+    TopicShape,
+    admin_client,
+    commit_offsets,
+    committed_offsets,
+    delete_topic,
+    topic_shape,
+)
 from learning_record.domain import ingest
 from learning_record.domain.access import key_authority
 from learning_record.domain.data_keys import pseudonymiser
@@ -111,6 +118,8 @@ async def test_reseal_seals_the_clear_records_in_place_and_keeps_every_statement
     copied_s = time.monotonic() - started
     assert await _read(settings) == legacy  # the topic itself untouched until the swap
     assert await _shape(settings, staging) == shape
+    reader = f"reader-{tenant}"  # a consumer group that read part of the topic
+    await commit_offsets(settings.kafka, source, {reader: {0: 1, 1: 2}})
     started = time.monotonic()
     swapped = await run_lr(settings, "privacy", "reseal", "--swap", "--yes")
     swapped_s = time.monotonic() - started
@@ -127,10 +136,12 @@ async def test_reseal_seals_the_clear_records_in_place_and_keeps_every_statement
         *ends,
         "then, still stopped: lr privacy reseal --swap --yes",
     ]
-    assert swapped.splitlines()[-5:] == [
+    assert swapped.splitlines()[-6:] == [
         f"{source} holds the resealed copy: 5 records; {staging} deleted",
         *ends,
+        f"  committed offsets kept for: {reader}",
     ]
+    assert await committed_offsets(settings.kafka, source) == {reader: {0: 1, 1: 2}}
     resealed = await _read(settings)
     assert resealed.keys() == legacy.keys()
     assert await _ends(settings, source) == {0: 2, 1: 2, 2: 0, 3: 1}
@@ -213,6 +224,10 @@ async def test_a_swap_stopped_once_the_topic_was_deleted_is_taken_again_from_the
     source = settings.kafka.statements_topic
     async with admin_client(settings.kafka) as admin:
         await delete_topic(admin, source)  # where a swap that crashed may have stopped
+    # A new copy now would replace the only whole one: refused.
+    code, _, stderr = await run_lr_status(settings, "privacy", "reseal")
+    assert code == 1
+    assert "a swap stopped midway; run lr privacy reseal --swap --yes again" in stderr
 
     await run_lr(settings, "privacy", "reseal", "--swap", "--yes")
 
@@ -258,10 +273,23 @@ async def test_a_learner_erased_before_the_reseal_stays_erased(services: LocalSt
     finally:
         await producer.stop()
 
+    # Eve came back after her erasure: what she sent since is hers.
+    back = answered(eve, ACTIVITY, result={"response": "back again"})
+    producer = AIOKafkaProducer(**client_options(settings.kafka), acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            settings.kafka.statements_topic, orjson.dumps(back), partition=1, headers=headers
+        )
+    finally:
+        await producer.stop()
+
     await run_lr(settings, "privacy", "reseal")
     await run_lr(settings, "privacy", "reseal", "--swap", "--yes")
 
-    gone, kept = await _decoded(settings)
+    gone, kept, returned = await _decoded(settings)
+    ((_, since),) = returned.statements or []
+    assert (since["actor"], since["result"]) == (eve, {"response": "back again"})
     assert gone.statements == []
     ((index, statement),) = kept.statements or []
     assert (index, statement["actor"], statement["context"]) == (
@@ -271,7 +299,7 @@ async def test_a_learner_erased_before_the_reseal_stays_erased(services: LocalSt
     )
     secrets = [str(eve[name]).encode() for name in ("mbox", "name")]
     log = b"".join(map(_bytes, (await _read(settings)).values()))
-    assert [secret for secret in secrets if secret in log] == []
+    assert [secret for secret in secrets if secret in log] == []  # sealed, even what is hers
 
 
 async def _isolated(services: LocalStack, name: str) -> Settings:

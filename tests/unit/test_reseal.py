@@ -3,7 +3,13 @@ swap is refused, the headers a resealed record gets, which records share the ano
 which topic configs a copy takes. The copies themselves run on the real broker
 (tests/integration/test_reseal.py)."""
 
-from learning_record.cli.reseal import anonymised, resealed_headers, start_refusal, swap_refusal
+from learning_record.cli.reseal import (
+    anonymised,
+    interrupted_swap,
+    resealed_headers,
+    start_refusal,
+    swap_refusal,
+)
 from learning_record.cli.topic_copy import configs_set_on_topic, ends_of
 from learning_record.domain import ingest
 from learning_record.domain.process.privacy import ANONYMOUS_HOME_PAGE
@@ -28,6 +34,17 @@ def test_the_copy_replaces_the_topic_it_was_made_of() -> None:
 def test_a_swap_stopped_midway_is_taken_again_from_the_copy() -> None:
     assert swap_refusal(STAGED, {}) is None  # the topic was deleted, not created again yet
     assert swap_refusal(STAGED, {0: (0, 5), 1: (0, 0), 2: (0, 3)}) is None  # copied in part
+
+
+def test_a_new_copy_never_replaces_the_only_whole_one() -> None:
+    """After a swap stopped midway, the staging topic is the only whole copy of the log."""
+    assert interrupted_swap(STAGED, STAGED) is None  # a copy of the topic as it is
+    assert interrupted_swap(STAGED, {0: (0, 5), 1: (0, 1), 2: (0, 7)}) is None  # written since
+    assert interrupted_swap(STAGED, {}) == (
+        "the statements topic ends before it (end offsets {}, the staging topic's "
+        "{0: 5, 1: 0, 2: 7}): a swap stopped midway; run lr privacy reseal --swap --yes again"
+    )
+    assert interrupted_swap(STAGED, {0: (0, 5), 1: (0, 0), 2: (0, 3)}) is not None
 
 
 def test_a_topic_written_to_since_the_copy_is_left_as_it_is() -> None:

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from learning_record.cli.statement_log import TopicFromStart
 from learning_record.domain.erasure import ErasureRecord, State
+from learning_record.domain.xapi.common import Timestamp
+from learning_record.platform.clock import epoch_ms
 from learning_record.platform.settings import Settings
 from learning_record.store.connection import RedisClient
 from learning_record.store.learner_erasure import set_state
@@ -44,11 +46,12 @@ async def replay_erasures(
     return report
 
 
-async def erased_learners(settings: Settings) -> dict[str, frozenset[str]]:
-    """The learners (by pseudonym) of every erasure done, by tenant: those whose keys are
-    deleted for good. An erasure still pending is the worker's to finish, with their keys."""
+async def erased_learners(settings: Settings) -> dict[str, dict[str, int]]:
+    """The learners (by pseudonym) of every erasure done, by tenant, with when it was done
+    (Unix ms): their keys are deleted for good, and what they sent before is theirs no more. An
+    erasure still pending is the worker's to finish, with their keys."""
     requested: dict[str, tuple[str, str]] = {}
-    done: set[str] = set()
+    done: dict[str, int] = {}
     async with TopicFromStart(settings, settings.kafka.erasures_topic) as log:
         async for message in log.in_partition_order():
             try:
@@ -56,11 +59,12 @@ async def erased_learners(settings: Settings) -> dict[str, frozenset[str]]:
             except ValidationError:
                 continue  # the worker parked it
             if record.kind == "done":
-                done.add(record.id)
+                done[record.id] = epoch_ms(Timestamp.parse(record.at).as_datetime)
             elif record.learner is not None:
                 requested[record.id] = (record.tenant, record.learner)
-    erased: dict[str, set[str]] = {}
-    for erasure_id in done.intersection(requested):
-        tenant, learner = requested[erasure_id]
-        erased.setdefault(tenant, set()).add(learner)
-    return {tenant: frozenset(learners) for tenant, learners in erased.items()}
+    erased: dict[str, dict[str, int]] = {}
+    for erasure_id, (tenant, learner) in requested.items():
+        if erasure_id in done:
+            learners = erased.setdefault(tenant, {})
+            learners[learner] = max(learners.get(learner, 0), done[erasure_id])
+    return erased

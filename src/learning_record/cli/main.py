@@ -301,6 +301,8 @@ def privacy_reseal(
         raise typer.Exit(1) from error
     typer.echo(f"{source} holds the resealed copy: {swapped.records} records; {staging} deleted")
     _echo_ends(swapped.ends)
+    if swapped.groups:
+        typer.echo(f"  committed offsets kept for: {', '.join(swapped.groups)}")
 
 
 def _echo_ends(ends: dict[int, int]) -> None:

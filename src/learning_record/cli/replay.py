@@ -15,6 +15,7 @@ retention purges them: what an erasure needs of them is kept (``store.retired_st
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -73,7 +74,7 @@ async def replay(
 ) -> ReplayReport:
     report = ReplayReport()
     days = settings.redis.statement_retention_days
-    oldest_ms = None if days is None else now_ms() - days * 86_400_000
+    retention = _Retention(None if days is None else days * 86_400_000)
     learner_ids = partial(pseudonymiser, settings.process.pseudonym_key.get_secret_value())
     redis = open_redis(settings.redis)
     try:
@@ -92,10 +93,16 @@ async def replay(
                         report.rejected += 1  # in the dead-letter topic already, by the worker
                         continue
                     report.tenants.add(record.tenant)
-                    pending[record.tenant].extend(_replayed(record, learner_ids(record.tenant)))
+                    replayed = _replayed(record, learner_ids(record.tenant))
+                    retention.saw(replayed)
+                    report.statements += len(replayed)
+                    pending[record.tenant].extend(replayed)
                     if sum(map(len, pending.values())) >= _WRITE_CHUNK:
-                        report.statements += await _flush(redis, pending, agents, oldest_ms)
-                report.statements += await _flush(redis, pending, agents, oldest_ms)
+                        await _flush(redis, pending, agents, learner_ids)
+                        await retention.purge(redis, report.tenants, learner_ids, final=False)
+                await _flush(redis, pending, agents, learner_ids)
+                await retention.purge(redis, report.tenants, learner_ids, final=True)
+            report.statements -= retention.purged  # in the view: past the retention, not
         report.documents = await replay_documents(settings, redis, tenant)
         report.indicators = await replay_indicators(settings, redis, agents, tenant)
         report.erasures = await replay_erasures(settings, redis, tenant)
@@ -110,7 +117,6 @@ class _Replayed:
     request: RouteRequest | None
     document: dict[str, Any]
     contribution: Contribution | None
-    learner_id: Pseudonymise  # its tenant's pseudonymiser
 
 
 def _replayed(record: LoggedRecord, learner_id: Pseudonymise) -> list[_Replayed]:
@@ -122,7 +128,7 @@ def _replayed(record: LoggedRecord, learner_id: Pseudonymise) -> list[_Replayed]
         request = route_request(
             document, contribution, origin_of(record.partition, record.offset, index)
         )
-        replayed.append(_Replayed(entry, request, document, contribution, learner_id))
+        replayed.append(_Replayed(entry, request, document, contribution))
     return replayed
 
 
@@ -130,14 +136,10 @@ async def _flush(
     redis: RedisClient,
     pending: defaultdict[str, list[_Replayed]],
     agents: dict[tuple[str, str], Any],
-    oldest_ms: int | None,
-) -> int:
-    """Write and route the pending statements as the worker does, then purge those past the
-    view's retention (``oldest_ms``) as the worker's retention does, which keeps what an
-    erasure needs of them; how many stay in the view."""
-    kept = 0
+    learner_ids: Callable[[str], Pseudonymise],
+) -> None:
+    """Write and route the pending statements as the worker does."""
     for record_tenant, replayed in pending.items():
-        learner_id = replayed[0].learner_id
         outcome = await write_view(redis, record_tenant, [r.entry for r in replayed])
         conflicts = set(outcome.conflicts)  # parked live, as here: they ask nothing
         asking = [
@@ -148,15 +150,40 @@ async def _flush(
         if asking:
             requests = [request for _, request in asking]
             marks = await route(redis, record_tenant, requests)  # the marks, not the operations
-            _remember_learners(agents, record_tenant, asking, marks, learner_id)
-        purged = 0
-        if oldest_ms is not None:
-            purge = partial(purge_view, redis, record_tenant, oldest_ms, learner_id)
-            while batch := await purge():
-                purged += batch
-        kept += len(replayed) - purged
+            _remember_learners(agents, record_tenant, asking, marks, learner_ids(record_tenant))
     pending.clear()
-    return kept
+
+
+@dataclass
+class _Retention:
+    """The view's retention as the replay plays it: as the log's time moves on (its records
+    come in stored order), the statements older than the retention behind the latest are
+    purged, as the worker's timer purged them then, keeping what an erasure needs of each; at
+    the end, those older than the retention behind now. A void close to its target's purge
+    may be judged otherwise than it was live (docs/privacy.md)."""
+
+    span_ms: int | None
+    latest_ms: int = 0
+    purged: int = 0
+
+    def saw(self, replayed: Sequence[_Replayed]) -> None:
+        self.latest_ms = max([self.latest_ms, *(r.entry.stored_ms for r in replayed)])
+
+    async def purge(
+        self,
+        redis: RedisClient,
+        tenants: Iterable[str],
+        learner_ids: Callable[[str], Pseudonymise],
+        *,
+        final: bool,
+    ) -> None:
+        if self.span_ms is None:
+            return
+        cutoff = (now_ms() if final else self.latest_ms) - self.span_ms
+        for tenant in sorted(tenants):
+            purge = partial(purge_view, redis, tenant, cutoff, learner_ids(tenant))
+            while batch := await purge():
+                self.purged += batch
 
 
 def _remember_learners(

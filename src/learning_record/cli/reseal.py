@@ -31,6 +31,8 @@ from learning_record.cli.topic_copy import (
     Offsets,
     SamePlaceWriter,
     admin_client,
+    commit_offsets,
+    committed_offsets,
     create_topic,
     delete_topic,
     ends_of,
@@ -72,6 +74,7 @@ class ResealReport:
 class SwapReport:
     records: int
     ends: dict[int, int]
+    groups: list[str]  # whose committed offsets were kept
 
 
 async def reseal(settings: Settings) -> ResealReport:
@@ -79,6 +82,15 @@ async def reseal(settings: Settings) -> ResealReport:
     kafka = settings.kafka
     source, staging = kafka.statements_topic, staging_topic(kafka)
     report = ResealReport()
+    # Before the log is opened, which creates the statements topic if a swap deleted it.
+    async with admin_client(kafka) as admin:
+        staged = await topic_shape(admin, staging) is not None
+    if staged:
+        refusal = interrupted_swap(
+            await log_offsets(kafka, staging), await log_offsets(kafka, source)
+        )
+        if refusal:
+            raise CopyRefused(f"{staging} was left as it is: {refusal}")
     erased = await erased_learners(settings)
     async with _ClearLog(settings) as log:
         before = await log_offsets(kafka, source)
@@ -128,6 +140,9 @@ async def swap(settings: Settings) -> SwapReport:
         refusal = swap_refusal(staged, await log_offsets(kafka, source))
         if refusal:
             raise CopyRefused(f"{source} was left as it is: {refusal}")
+        # The records keep their offsets, so the groups keep their place: the workers go on
+        # where they stopped, instead of reading the whole log again.
+        groups = await committed_offsets(kafka, source)
         await delete_topic(admin, source)
         await create_topic(admin, source, shape)
     async with (
@@ -145,10 +160,11 @@ async def swap(settings: Settings) -> SwapReport:
             f"{source} ends at {ends_of(swapped)}, {staging} at {ends_of(staged)}: "
             "run lr privacy reseal --swap again"
         )
+    await commit_offsets(kafka, source, groups)
     async with admin_client(kafka) as admin:
         await delete_topic(admin, staging)
     ends = ends_of(staged)
-    return SwapReport(sum(ends.values()), ends)
+    return SwapReport(sum(ends.values()), ends, sorted(groups))
 
 
 def start_refusal(offsets: Offsets) -> str | None:
@@ -156,6 +172,20 @@ def start_refusal(offsets: Offsets) -> str | None:
     moved = {p: start for p, (start, _) in offsets.items() if start != 0}
     if moved:
         return f"its log starts after offset 0 (partition: log start offset {moved})"
+    return None
+
+
+def interrupted_swap(staged: Offsets, current: Offsets) -> str | None:
+    """Why a new copy must not replace the staging topic (``staged``): the statements topic
+    (``current``, {} once deleted) ends before it, so a swap stopped midway, and the staging
+    topic is the only whole copy."""
+    shorter = {p: end for p, (_, end) in staged.items() if current.get(p, (0, 0))[1] < end}
+    if shorter:
+        return (
+            f"the statements topic ends before it (end offsets {ends_of(current)}, the staging "
+            f"topic's {ends_of(staged)}): a swap stopped midway; run lr privacy reseal --swap "
+            "--yes again"
+        )
     return None
 
 
@@ -235,18 +265,20 @@ class _ClearLog(StatementLog):
     """The statements topic, each record as the staging topic takes it."""
 
     async def copy_of(
-        self, record: Record, erased: Mapping[str, frozenset[str]]
+        self, record: Record, erased: Mapping[str, Mapping[str, int]]
     ) -> tuple[Record, Copy, int]:
         """The record to write in the place of ``record``, how it was copied, and how many
-        statements it resealed. The learners ``erased`` (by tenant, ``erased_learners``) are
-        sealed for no one: their erasure reaches what they wrote before sealing too."""
+        statements it resealed. The learners ``erased`` (by tenant, ``erased_learners``) before
+        the record was written are sealed for no one: their erasure reaches what they wrote
+        before sealing too; a learner who came back after it keeps what they wrote since."""
         if is_sealed(dict(record.headers or ())):
             return record, Copy.SEALED, 0
         clear = await self._decoded(record)
         documents = clear.documents
         if documents is None:
             return record, Copy.DEAD_LETTER, 0
-        gone = erased.get(clear.tenant, frozenset())
+        learners = erased.get(clear.tenant, {})
+        gone = frozenset(p for p, done_ms in learners.items() if record.timestamp < done_ms)
         resealed = await self._resealed(record, clear.tenant, documents, gone)
         expected = without_erased(clear, self._keys.pseudonymiser(clear.tenant), gone)
         if await self._decoded(resealed) != expected:

@@ -195,3 +195,38 @@ class SamePlaceWriter:
                     f"landed at offset {landed.offset} of {self._topic} (timestamp type "
                     f"{landed.timestamp_type}): offsets and timestamps cannot be kept"
                 )
+
+
+# Each consumer group's committed offset of each partition of one topic.
+GroupOffsets = dict[str, dict[int, int]]
+
+
+async def committed_offsets(kafka: KafkaSettings, topic: str) -> GroupOffsets:
+    """What every consumer group committed on ``topic``: deleting the topic deletes it."""
+    async with admin_client(kafka) as admin:
+        if not await exists(admin, topic):
+            return {}
+        partitions = [TopicPartition(topic, p) for p in await topic_partitions(admin, topic)]
+        found: GroupOffsets = {}
+        for group, *_ in await admin.list_consumer_groups():
+            committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            kept = {tp.partition: at.offset for tp, at in committed.items() if at.offset >= 0}
+            if kept:
+                found[group] = kept
+    return found
+
+
+async def commit_offsets(kafka: KafkaSettings, topic: str, groups: GroupOffsets) -> None:
+    """Commit ``groups``' offsets on ``topic`` again, each group stopped (no member): the
+    broker takes a commit from outside a stopped group."""
+    for group, offsets in groups.items():
+        consumer = AIOKafkaConsumer(
+            **client_options(kafka), group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            partitions = {TopicPartition(topic, p): offset for p, offset in offsets.items()}
+            consumer.assign(list(partitions))
+            await consumer.commit(partitions)
+        finally:
+            await consumer.stop()

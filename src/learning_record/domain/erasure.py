@@ -66,13 +66,20 @@ def new_erasure_id() -> str:
 ERASURE_SOURCE = 1 << 16
 
 
-def retraction_origin(partition: int, offset: int, run: int, sequence: int) -> Origin:
+# Passes of one run over the view, at most: a statement that changed between its reading and
+# its purge (a statement pointing to it passed it terms), or that retention purged meanwhile, is
+# read again by the next pass.
+PASSES = 5
+
+
+def retraction_origin(partition: int, offset: int, run: int, pass_: int, sequence: int) -> Origin:
     """The origin of the retraction of the statement with view ``sequence`` (below 2**32), by
     the erasure at ``offset`` (below 2**19) of its topic's ``partition``, in its ``run`` (0:
-    before its keys are deleted, 1: after). Retractions go out in this order, a run's sequences
-    ascending and the runs one after the other, so that each source partition's operations reach
-    a value in origin order."""
-    return ERASURE_SOURCE + partition, (((offset << 1) | run) << 32) | sequence
+    before its keys are deleted, 1: after) and the run's pass (below ``PASSES``). Retractions go
+    out in this order, a pass's sequences ascending, the passes and the runs one after the
+    other, so that each source partition's operations reach a value in origin order: one that a
+    later pass finds (retention purged it meanwhile) is not taken for a redelivery."""
+    return ERASURE_SOURCE + partition, (((((offset << 1) | run) << 3) | pass_) << 32) | sequence
 
 
 def owned_by(document: Mapping[str, Any], ifi: str) -> bool:

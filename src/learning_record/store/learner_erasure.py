@@ -16,7 +16,13 @@ from typing import Any, cast
 import orjson
 
 from learning_record.domain.data_keys import Pseudonymise
-from learning_record.domain.erasure import State, names_learner, owned_by, without_learner
+from learning_record.domain.erasure import (
+    ERASURE_SOURCE,
+    State,
+    names_learner,
+    owned_by,
+    without_learner,
+)
 from learning_record.domain.indicators.operations import IndicatorOp
 from learning_record.domain.indicators.routing import RouteRequest, routed_operation
 from learning_record.domain.indicators.state import Origin
@@ -132,12 +138,32 @@ def retired_retractions(
     tenant: str, retired: Sequence[RetiredStatement], origin_of: Callable[[int], Origin]
 ) -> list[IndicatorOp]:
     """The retraction of each statement that retention purged while it counted, as
-    ``retractions`` gives those of the view: from the origin that applied it."""
-    return [
-        IndicatorOp("retract", origin_of(r.sequence), tenant, r.contribution, r.applied_at)
-        for r in retired
-        if r.applied_at is not None and r.contribution is not None
-    ]
+    ``retractions`` gives those of the view: from the origin that applied it. One that an
+    erasure retracted already (a run that stopped before its retractions were durable) is sent
+    again from the same origin, which the indicators take once; one that a void retracted is
+    not."""
+    operations = []
+    for statement in retired:
+        applied_at, retracted_at = statement.applied_at, statement.retracted_at
+        if applied_at is None or statement.contribution is None:
+            continue
+        if retracted_at is None:
+            retracted_at = origin_of(statement.sequence)
+        elif retracted_at[0] < ERASURE_SOURCE:
+            continue
+        operations.append(
+            IndicatorOp("retract", retracted_at, tenant, statement.contribution, applied_at)
+        )
+    return operations
+
+
+async def forget_retired(
+    redis: RedisClient, tenant: str, learner: ErasedLearner, statement_ids: Sequence[str]
+) -> None:
+    """What retention kept of these statements of the learner, once retracted: only those read,
+    so that one retention purges meanwhile is read by the next pass."""
+    if statement_ids:
+        await redis.hdel(keys.retired(tenant, learner.learner_id), *statement_ids)
 
 
 async def forget_statements(
@@ -165,11 +191,10 @@ async def forget_statements(
 
 
 async def forget_identity(redis: RedisClient, tenant: str, learner: ErasedLearner) -> None:
-    """The names seen with the IFI (GET /agents), what retention kept of their statements
-    (once retracted), and the identity kept with the learner's indicators."""
+    """The names seen with the IFI (GET /agents), and the identity kept with the learner's
+    indicators."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.delete(keys.known_agent(tenant, learner.learner_id))
-        pipe.delete(keys.retired(tenant, learner.learner_id))
         pipe.hdel(keys.indicators(tenant, "learner", learner.learner_id), AGENT_FIELD)
         await pipe.execute()
 

@@ -4,9 +4,10 @@
 Once retention purges a statement, its claim goes with it: the origin that applied it to the
 indicators, and whether a void retracted it since. An erasure of its owner needs both to retract
 it exactly, and its attachments to release them. So the purge keeps, in the owner's ``retired``
-hash (``keys.retired``), one short entry per statement: that origin ("-" when it does not
-count), its sequence, and the JSON ``kept_of`` gives (its contribution row and attachments).
-About 250 bytes per statement, for as long as Redis holds them; an erasure deletes its learner's.
+hash (``keys.retired``), one short entry per statement: that origin and the one that
+retracted it ("-" for none), its sequence, and the JSON ``kept_of`` gives (its contribution row
+and attachments). About 370 bytes per statement, for as long as Redis holds them; an erasure
+deletes its learner's once it retracted them.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from learning_record.store import keys
 from learning_record.store.connection import RedisClient
 from learning_record.store.statement_scripts import parsed_origin
 
-# The applying origin of a retired statement that counts for nothing now.
-NOT_COUNTED = "-"
+# No origin, in a retired entry (purge_view.lua writes it).
+NONE = "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +43,24 @@ class Kept:
 class RetiredStatement:
     statement_id: str
     sequence: int
-    applied_at: Origin | None  # None: it counts for nothing (never applied, or retracted)
+    applied_at: Origin | None  # None: it never counted
+    retracted_at: Origin | None  # the void or erasure that retracted it, if one did
     contribution: Contribution | None
     attachments: tuple[str, ...]
 
 
 def kept_of(document: Mapping[str, Any], learner_id: Pseudonymise) -> Kept | None:
-    """What retention keeps of a view statement, or None when its actor identifies nobody (no
-    erasure can name it). ``learner_id``: the tenant's pseudonymiser."""
+    """What retention keeps of a view statement, or None when an erasure would have nothing to
+    do with it: its actor identifies nobody, or it counts for nothing (a void) and references
+    no attachment. ``learner_id``: the tenant's pseudonymiser."""
     owner = owner_ifi(document.get("actor"))
     if owner is None:
         return None
     contribution = contribution_of(document, learner_id)
-    kept = {
-        "c": None if contribution is None else contribution.to_row(),
-        "x": referenced_sha2s([document]),
-    }
+    attachments = referenced_sha2s([document])
+    if contribution is None and not attachments:
+        return None
+    kept = {"c": None if contribution is None else contribution.to_row(), "x": attachments}
     return Kept(learner_id(owner), orjson.dumps(kept).decode())
 
 
@@ -73,13 +76,18 @@ async def retired_statements(
 
 
 def _parsed(statement_id: str, entry: str) -> RetiredStatement:
-    applied, sequence, text = entry.split(" ", 2)
+    applied, retracted, sequence, text = entry.split(" ", 3)
     kept = orjson.loads(text)
     row = kept["c"]
     return RetiredStatement(
         statement_id,
         int(sequence),
-        None if applied == NOT_COUNTED else parsed_origin(applied.encode()),
+        _origin(applied),
+        _origin(retracted),
         None if row is None else Contribution.from_row(row),
         tuple(kept["x"]),
     )
+
+
+def _origin(text: str) -> Origin | None:
+    return None if text == NONE else parsed_origin(text.encode())

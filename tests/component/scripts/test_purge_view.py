@@ -121,10 +121,12 @@ async def test_retention_keeps_how_each_statement_counted_for_its_owners_erasure
     assert await purge_view(script_redis, TENANT, 5_000, LEARNER_ID) == 3
 
     kept = await retired_statements(script_redis, TENANT, LEARNER_ID(ADA))
-    assert [(r.statement_id, r.sequence, r.applied_at, r.attachments) for r in kept] == [
-        ("a" * 8, 1, (0, 0), (sha2,)),
-        ("b" * 8, 2, None, ()),
-        ("c" * 8, 3, None, ()),
+    assert [
+        (r.statement_id, r.sequence, r.applied_at, r.retracted_at, r.attachments) for r in kept
+    ] == [
+        ("a" * 8, 1, (0, 0), None, (sha2,)),
+        ("b" * 8, 2, (0, 1), (0, 9), ()),
+        ("c" * 8, 3, None, None, ()),
     ]
     document = orjson.loads(counted.document)
     assert [r.contribution for r in kept] == [

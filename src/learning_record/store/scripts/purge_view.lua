@@ -10,7 +10,7 @@
 --       it (JSON, "" when absent), n, what to keep of it once retention purges it (JSON, ""
 --       for nothing: store.retired_statements).
 -- Retention keeps, in the owner's retired hash, the origin that applied the statement to the
--- indicators if no void retracted it since ("-" otherwise), its sequence and the JSON given:
+-- indicators and the one that retracted it ("-" for none), its sequence and the JSON given:
 -- what an erasure needs to retract it exactly and to find its attachments, once its claim is
 -- gone.
 -- A statement is purged only if it is still due and its claim still lists exactly the index
@@ -19,8 +19,6 @@
 
 local order_key, stored_times_key, stored_marks_key, expiry_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local cutoff_ms, keep_claims = tonumber(ARGV[1]), ARGV[2] == '1'
-
-local VOIDED_FIRST = 'void'
 
 local purged = 0
 local k = 5
@@ -36,9 +34,10 @@ for a = 3, #ARGV, 4 do
   local sequence, indexes = held[1], held[2] or ''
   if stored and stored < cutoff_ms and indexes == indexes_read then
     if kept ~= '' and not keep_claims then
-      local applied_by = held[3]
-      if not applied_by or applied_by == VOIDED_FIRST or held[4] then applied_by = '-' end
-      redis.call('HSET', retired, id, applied_by .. ' ' .. (sequence or '0') .. ' ' .. kept)
+      local applied_by, retracted_by = held[3], held[4] or '-'
+      if not applied_by or applied_by == VOIDED_FIRST then applied_by = '-' end
+      redis.call('HSET', retired, id,
+        applied_by .. ' ' .. retracted_by .. ' ' .. (sequence or '0') .. ' ' .. kept)
     end
     for i = first_index, first_index + index_count - 1 do redis.call('ZREM', KEYS[i], id) end
     redis.call('ZREM', order_key, id)

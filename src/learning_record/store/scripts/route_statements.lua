@@ -12,7 +12,6 @@
 -- {APPLIED_BY, RETRACTED_BY, target document} (nil where absent).
 
 local APPLY = 'a'
-local VOIDED_FIRST = 'void'
 
 local function mark_application(claim, voided_by, origin)
   local applied_by = redis.call('HGET', claim, APPLIED_BY)

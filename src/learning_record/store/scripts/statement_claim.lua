@@ -11,6 +11,7 @@ local IN_VIEW = 'w'        -- "1" once the statement is in the view
 local INDEXES = 'ix'       -- JSON list of the index keys the statement is in
 local APPLIED_BY = 'a'     -- origin that applied it to the indicators ("void": voided first)
 local RETRACTED_BY = 'x'   -- origin that retracted it from the indicators
+local VOIDED_FIRST = 'void'  -- APPLIED_BY of a statement whose void was stored before it
 
 -- Sequences are zset members in the stored-time zsets: padded so that they never collide with
 -- a number Redis would print differently.

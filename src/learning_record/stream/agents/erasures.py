@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from learning_record.domain import sealing
 from learning_record.domain.erasure import (
+    PASSES,
     SEALED_IFI_PLACE,
     ErasureRecord,
     owned_by,
@@ -38,6 +39,7 @@ from learning_record.store.document_log import documents_about, forget_in_view
 from learning_record.store.learner_erasure import (
     ErasedLearner,
     forget_identity,
+    forget_retired,
     forget_statements,
     learner_statements,
     retired_retractions,
@@ -68,19 +70,14 @@ async def _learner_ifi(record: ErasureRecord) -> str | None:
     return sealing.opened_part(record.tenant, key, part, SEALED_IFI_PLACE).decode()
 
 
-# Passes of one run over the view: a statement that changed between its reading and its purge
-# (a statement pointing to it passed it terms) is read again by the next pass.
-_PASSES = 5
-
-
 async def _forget(
     record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], run: int
 ) -> tuple[int, int]:
     """One run over the view, in passes until it names the learner no more; how many
     statements were purged and how many kept a placeholder."""
     purged = replaced = 0
-    for _ in range(_PASSES):
-        forgotten = await _forget_once(record, learner, event, run)
+    for pass_ in range(PASSES):
+        forgotten = await _forget_once(record, learner, event, (run, pass_))
         if forgotten is None:
             break
         purged, replaced = purged + forgotten[0], replaced + forgotten[1]
@@ -88,7 +85,7 @@ async def _forget(
 
 
 async def _forget_once(
-    record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], run: int
+    record: ErasureRecord, learner: ErasedLearner, event: EventT[bytes], turn: tuple[int, int]
 ) -> tuple[int, int] | None:
     """Retract, purge, replace, forget; None when the view names the learner no more, and
     retention kept nothing of theirs."""
@@ -100,17 +97,19 @@ async def _forget_once(
     if not statements and not retired:
         return None
     owned = [s for s in statements if owned_by(s.document, learner.ifi)]
+    run, pass_ = turn
     log.info(
         "erasure_pass",
         tenant=tenant,
         erasure=record.id,
         run=run,
+        pass_=pass_,
         owned=len(owned),
         retired=len(retired),
     )
 
     def origin_of(sequence: int) -> tuple[int, int]:
-        return retraction_origin(message.partition, message.offset, run, sequence)
+        return retraction_origin(message.partition, message.offset, run, pass_, sequence)
 
     in_view = await with_retries(
         partial(retractions, redis, tenant, owned, origin_of, learner_keys.pseudonymiser(tenant)),
@@ -131,6 +130,8 @@ async def _forget_once(
     purged, replaced = await with_retries(
         partial(forget_statements, redis, tenant, learner, statements), "erasure"
     )
+    forget_read = partial(forget_retired, redis, tenant, learner, [r.statement_id for r in retired])
+    await with_retries(forget_read, "erasure")
     await with_retries(partial(forget_identity, redis, tenant, learner), "erasure")
     return purged + len(retired), replaced
 
