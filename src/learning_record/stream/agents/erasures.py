@@ -103,7 +103,7 @@ async def _forget_once(
         tenant=tenant,
         erasure=record.id,
         run=run,
-        pass_=pass_,
+        pass_number=pass_,
         owned=len(owned),
         retired=len(retired),
     )
