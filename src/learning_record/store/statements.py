@@ -262,13 +262,15 @@ async def _purge(
     async with redis.pipeline(transaction=False) as pipe:
         for statement_id in statement_ids:
             pipe.hget(keys.statement_claim(tenant, statement_id), ClaimField.INDEXES)
-            pipe.get(keys.statement(tenant, statement_id))
+        if learner_id is not None:  # an erasure has read the documents already
+            for statement_id in statement_ids:
+                pipe.get(keys.statement(tenant, statement_id))
         replies = cast(list[bytes | None], await pipe.execute())
+    count = len(statement_ids)
     due = []
-    for statement_id, listed, document in zip(
-        statement_ids, replies[::2], replies[1::2], strict=True
-    ):
-        due_statement = DueStatement(statement_id, (listed or b"").decode())
+    for n, statement_id in enumerate(statement_ids):
+        due_statement = DueStatement(statement_id, (replies[n] or b"").decode())
+        document = replies[count + n] if learner_id is not None else None
         if learner_id is not None and document is not None:
             kept = kept_of(orjson.loads(document), learner_id)
             if kept is not None:
